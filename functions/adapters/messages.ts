@@ -1,0 +1,207 @@
+import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Attempt, Delivery, Message } from '../core/message.js';
+import { dynamoClient } from './aws.js';
+import { conditional } from './registry.js';
+
+export interface StoredMessage extends Message {
+  /** The document itself when it is small enough to live in the item. */
+  inlinePayload?: Uint8Array;
+  /** Otherwise its S3 key. */
+  payloadKey?: string;
+  expiresAt: number;
+}
+
+export interface MessageRecord {
+  message: StoredMessage;
+  deliveries: Delivery[];
+  attempts: (Attempt & { integrationId: string })[];
+}
+
+/** Messages, their deliveries and attempts share one partition: one Query reads a message's whole story. */
+export class MessageRepository {
+  constructor(private readonly table: string) {}
+
+  private get db() {
+    return dynamoClient();
+  }
+
+  /** Writes the message and its deliveries (BatchWrite retries what DynamoDB left unprocessed). */
+  async create(message: StoredMessage, deliveries: Delivery[]): Promise<void> {
+    const pk = `MSG#${message.id}`;
+    let requests: Record<string, unknown>[] = [
+      { PutRequest: { Item: { pk, sk: 'MSG', ...message } } },
+      ...deliveries.map((d) => ({
+        PutRequest: { Item: { pk, sk: `DLV#${d.integrationId}`, expiresAt: message.expiresAt, ...d } },
+      })),
+    ];
+    for (let round = 0; requests.length > 0; round++) {
+      if (round > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** round));
+      if (round > 6) throw new Error('DynamoDB left writes unprocessed');
+      const batch = requests.slice(0, 25);
+      const r = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: batch } }));
+      requests = [...(r.UnprocessedItems?.[this.table] ?? []), ...requests.slice(25)];
+    }
+  }
+
+  /** Removes what `create` wrote, when the message could not be enqueued and is being refused. */
+  async remove(message: Message, deliveries: Delivery[]): Promise<void> {
+    const pk = `MSG#${message.id}`;
+    const keys = [{ pk, sk: 'MSG' }, ...deliveries.map((d) => ({ pk, sk: `DLV#${d.integrationId}` }))];
+    await this.db.send(
+      new BatchWriteCommand({ RequestItems: { [this.table]: keys.map((Key) => ({ DeleteRequest: { Key } })) } }),
+    );
+  }
+
+  async get(id: string): Promise<StoredMessage | undefined> {
+    const r = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: `MSG#${id}`, sk: 'MSG' } }));
+    return r.Item ? toMessage(r.Item) : undefined;
+  }
+
+  async getRecord(id: string): Promise<MessageRecord | undefined> {
+    const items: Record<string, unknown>[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const r = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': `MSG#${id}` },
+          ExclusiveStartKey,
+        }),
+      );
+      items.push(...((r.Items ?? []) as Record<string, unknown>[]));
+      ExclusiveStartKey = r.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    const head = items.find((i) => i.sk === 'MSG');
+    if (!head) return undefined;
+    return {
+      message: toMessage(head),
+      deliveries: items.filter((i) => String(i.sk).startsWith('DLV#')).map((i) => strip(i) as unknown as Delivery),
+      attempts: items
+        .filter((i) => String(i.sk).startsWith('ATT#'))
+        .map((i) => strip(i) as unknown as Attempt & { integrationId: string }),
+    };
+  }
+
+  async getDelivery(messageId: string, integrationId: string): Promise<Delivery | undefined> {
+    const r = await this.db.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: `MSG#${messageId}`, sk: `DLV#${integrationId}` },
+        ConsistentRead: true,
+      }),
+    );
+    return r.Item ? (strip(r.Item) as unknown as Delivery) : undefined;
+  }
+
+  /**
+   * Claims attempt n: succeeds only if n-1 attempts were started and the delivery is still open, so
+   * two workers holding the same queue message can never both make attempt n.
+   */
+  async claimAttempt(messageId: string, integrationId: string, n: number): Promise<boolean> {
+    return conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `MSG#${messageId}`, sk: `DLV#${integrationId}` },
+          UpdateExpression: 'SET attemptCount = :n',
+          ConditionExpression: 'attemptCount = :prev AND #s IN (:queued, :retrying)',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':n': n, ':prev': n - 1, ':queued': 'queued', ':retrying': 'retrying' },
+        }),
+      ),
+    );
+  }
+
+  /** Records an attempt and the delivery's new state. */
+  async recordAttempt(
+    messageId: string,
+    integrationId: string,
+    attempt: Attempt,
+    next: Pick<Delivery, 'status' | 'nextAttemptAt' | 'lastError' | 'response'>,
+    expiresAt: number,
+  ): Promise<void> {
+    const pk = `MSG#${messageId}`;
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk, sk: `ATT#${integrationId}#${String(attempt.n).padStart(2, '0')}`, integrationId, expiresAt, ...attempt },
+      }),
+    );
+    await this.updateDelivery(messageId, integrationId, next);
+  }
+
+  async updateDelivery(
+    messageId: string,
+    integrationId: string,
+    next: Partial<Pick<Delivery, 'status' | 'nextAttemptAt' | 'lastError' | 'response' | 'attemptCount'>>,
+  ): Promise<void> {
+    const sets: string[] = [];
+    const removes: string[] = [];
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(next)) {
+      names[`#${k}`] = k;
+      if (v === undefined) removes.push(`#${k}`);
+      else {
+        sets.push(`#${k} = :${k}`);
+        values[`:${k}`] = v;
+      }
+    }
+    const expr = [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : '']
+      .filter(Boolean)
+      .join(' ');
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: `MSG#${messageId}`, sk: `DLV#${integrationId}` },
+        UpdateExpression: expr,
+        ExpressionAttributeNames: names,
+        ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
+      }),
+    );
+  }
+
+  /**
+   * Remembers an Idempotency-Key for a sender. Returns undefined when this call took the key,
+   * or what the first call stored.
+   */
+  async claimIdempotencyKey(
+    sender: string,
+    keyHash: string,
+    value: { messageId: string; bodySha256: string },
+    expiresAt: number,
+  ): Promise<{ messageId: string; bodySha256: string } | undefined> {
+    const Key = { pk: `IDEM#${sender}#${keyHash}`, sk: 'IDEM' };
+    const took = await conditional(() =>
+      this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...Key, ...value, expiresAt },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+    if (took) return undefined;
+    const r = await this.db.send(new GetCommand({ TableName: this.table, Key, ConsistentRead: true }));
+    return r.Item as { messageId: string; bodySha256: string };
+  }
+
+  async releaseIdempotencyKey(sender: string, keyHash: string): Promise<void> {
+    await this.db.send(
+      new BatchWriteCommand({
+        RequestItems: { [this.table]: [{ DeleteRequest: { Key: { pk: `IDEM#${sender}#${keyHash}`, sk: 'IDEM' } } }] },
+      }),
+    );
+  }
+}
+
+function strip(item: Record<string, unknown>): Record<string, unknown> {
+  const { pk: _pk, sk: _sk, expiresAt: _e, ...rest } = item;
+  return rest;
+}
+
+function toMessage(item: Record<string, unknown>): StoredMessage {
+  const { pk: _pk, sk: _sk, ...rest } = item;
+  return rest as unknown as StoredMessage;
+}

@@ -1,0 +1,121 @@
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import http from 'node:http';
+import https from 'node:https';
+import { isIP, type LookupFunction } from 'node:net';
+import { isAllowedAddress } from '../core/outbound-url.js';
+
+export interface OutboundRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: Uint8Array;
+  timeoutMs: number;
+}
+
+export interface OutboundResponse {
+  statusCode?: number;
+  headers: Record<string, string>;
+  body: string;
+  truncated: boolean;
+  durationMs: number;
+  error?: string;
+}
+
+export const CONNECT_TIMEOUT_MS = 3000;
+export const RESPONSE_CAP_BYTES = 64 * 1024;
+
+/**
+ * POSTs to a partner. The address is checked when it is resolved, right before connecting, so a DNS
+ * answer that changed since registration (rebinding) cannot reach a private address. Redirects are
+ * never followed; the response is read up to a cap; connect and total time are bounded.
+ */
+export function postOutbound(req: OutboundRequest, allowLoopback: boolean): Promise<OutboundResponse> {
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  const guardedLookup: LookupFunction = (hostname, options, callback) => {
+    dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
+      if (err) return callback(err, '', 4);
+      const list = addresses as unknown as LookupAddress[];
+      const allowed = list.filter((a) => isAllowedAddress(a.address, allowLoopback));
+      if (allowed.length === 0) {
+        return callback(Object.assign(new Error(`${hostname} resolves to a non-public address`), { code: 'EBLOCKED' }), '', 4);
+      }
+      if (options.all) return callback(null, allowed as unknown as string, 4);
+      const first = allowed[0] as LookupAddress;
+      callback(null, first.address, first.family);
+    });
+  };
+
+  return new Promise((resolve) => {
+    let settled = false;
+    const finish = (r: Omit<OutboundResponse, 'durationMs'>) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(totalTimer);
+      resolve({ ...r, durationMs: elapsed() });
+    };
+    const fail = (error: string) => finish({ headers: {}, body: '', truncated: false, error });
+
+    let url: URL;
+    try {
+      url = new URL(req.url);
+    } catch {
+      return fail('invalid URL');
+    }
+    // Node connects to an IP literal without a lookup, so literals are checked here.
+    const literal = url.hostname.replace(/^\[|\]$/g, '');
+    if (isIP(literal) && !isAllowedAddress(literal, allowLoopback)) return fail(`${literal} is not a public address`);
+    const client = url.protocol === 'https:' ? https : http;
+    const request = client.request(
+      url,
+      {
+        method: 'POST',
+        headers: { ...req.headers, 'content-length': String(req.body.byteLength) },
+        lookup: guardedLookup,
+        agent: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        let truncated = false;
+        res.on('data', (chunk: Buffer) => {
+          if (size >= RESPONSE_CAP_BYTES) {
+            truncated = true;
+            res.destroy();
+            return;
+          }
+          const room = RESPONSE_CAP_BYTES - size;
+          chunks.push(chunk.subarray(0, room));
+          size += Math.min(room, chunk.length);
+          if (chunk.length > room) truncated = true;
+        });
+        const done = () =>
+          finish({
+            statusCode: res.statusCode,
+            headers: Object.fromEntries(
+              Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v ?? '')]),
+            ),
+            body: Buffer.concat(chunks).toString('utf8'),
+            truncated,
+          });
+        res.on('end', done);
+        res.on('close', done);
+        res.on('error', done);
+      },
+    );
+    const connectTimer = setTimeout(() => {
+      request.destroy(new Error(`connect timed out after ${CONNECT_TIMEOUT_MS} ms`));
+    }, CONNECT_TIMEOUT_MS);
+    request.on('socket', (socket) => {
+      socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer));
+    });
+    const totalTimer = setTimeout(() => {
+      request.destroy(new Error(`timed out after ${req.timeoutMs} ms`));
+    }, req.timeoutMs);
+    request.on('error', (e: NodeJS.ErrnoException) => {
+      clearTimeout(connectTimer);
+      fail(e.code === 'EBLOCKED' ? e.message : e.message || String(e.code));
+    });
+    request.on('close', () => clearTimeout(connectTimer));
+    request.end(req.body);
+  });
+}

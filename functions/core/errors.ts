@@ -1,0 +1,23 @@
+/**
+ * Typed errors that own their HTTP status. Each face's error boundary maps them to its own body
+ * shape; anything that is not a HubError becomes a generic 500 with no internals.
+ */
+export class HubError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HubError';
+  }
+}
+
+export const badRequest = (code: string, message: string) => new HubError(400, code, message);
+export const unauthorized = (message = 'An API key is required.') => new HubError(401, 'unauthorized', message);
+export const forbidden = (message: string) => new HubError(403, 'forbidden', message);
+export const notFound = (what: string) => new HubError(404, 'not_found', `${what} was not found.`);
+export const conflict = (code: string, message: string) => new HubError(409, code, message);
+export const payloadTooLarge = (limitBytes: number, hint: string) =>
+  new HubError(413, 'payload_too_large', `The body is larger than ${limitBytes} bytes. ${hint}`);
+export const unprocessable = (code: string, message: string) => new HubError(422, code, message);

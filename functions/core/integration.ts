@@ -1,0 +1,154 @@
+import jsonata from 'jsonata';
+import { z } from 'zod/mini';
+import { badRequest } from './errors.js';
+import { checkOutboundUrl } from './outbound-url.js';
+
+/** The default retry schedule: attempts at 0 h, 1 h, 7 h and 19 h, four within 24 hours. */
+export const DEFAULT_RETRY_SCHEDULE: readonly number[] = [3600, 21600, 43200];
+export const MAX_RETRY_STEP_SECONDS = 43_200;
+
+const int32 = z.int().check(z.gte(-2147483648), z.lte(2147483647));
+const text = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
+const partnerCode = z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be a partner code'));
+/** Outbound headers an integration may add; the hub's own headers cannot be overridden. */
+const headerName = z
+  .string()
+  .check(
+    z.regex(/^[A-Za-z0-9-]{1,64}$/, 'must be a header name'),
+    z.refine((n) => !/^(webhook-|host$|content-length$|content-type$|connection$|transfer-encoding$)/i.test(n), {
+      message: 'is set by the hub',
+    }),
+  );
+
+export const DeliverySchema = z.strictObject({
+  mode: z.enum(['push', 'notify', 'pull']),
+  url: z.optional(text(1, 2048)),
+  format: z._default(z.enum(['raw', 'json', 'xml']), 'raw'),
+  template: z.optional(text(1, 65_536)),
+  headers: z.optional(z.record(headerName, text(0, 4096))),
+  timeoutMs: z.optional(z.int().check(z.gte(100), z.lte(30_000))),
+  retrySchedule: z.optional(z.array(z.int().check(z.gte(0), z.lte(MAX_RETRY_STEP_SECONDS))).check(z.maxLength(19))),
+});
+
+const integrationFields = {
+  name: text(1, 128),
+  direction: z.enum(['Outbound', 'Inbound']),
+  entity: text(1, 450),
+  consentType: text(1, 64),
+  active: z._default(z.boolean(), true),
+  notes: z.optional(z.nullable(z.string().check(z.maxLength(4000)))),
+  elementId: z.optional(z.nullable(text(0, 256))),
+  actionId: z.optional(z.nullable(int32)),
+  filter: z.optional(z.nullable(text(1, 8192))),
+  defaultSchedule: z.optional(z.nullable(int32)),
+  system: z.optional(z.nullable(int32)),
+  maxAttempts: z._default(z.int().check(z.gte(1), z.lte(20)), 4),
+  includeUpdate: z._default(z.boolean(), false),
+  continuous: z._default(z.boolean(), false),
+  parallel: z._default(z.boolean(), true),
+  batchSize: z._default(z.int().check(z.gte(1), z.lte(1000)), 10),
+  managed: z._default(z.boolean(), false),
+  clientScheduleEditable: z._default(z.boolean(), false),
+  receiver: z.optional(partnerCode),
+  sender: z.optional(z.nullable(partnerCode)),
+  version: z.optional(z.nullable(text(1, 64))),
+  delivery: z.optional(DeliverySchema),
+};
+
+export const IntegrationInputSchema = z.strictObject(integrationFields);
+export type IntegrationInput = z.output<typeof IntegrationInputSchema>;
+
+/** PATCH accepts any subset of the fields; the merged result must pass every rule again. */
+export const IntegrationPatchSchema = z.strictObject(
+  Object.fromEntries(Object.entries(integrationFields).map(([k, v]) => [k, z.optional(v)])) as {
+    [K in keyof typeof integrationFields]: z.ZodMiniOptional<(typeof integrationFields)[K]>;
+  },
+);
+
+export interface Integration extends IntegrationInput {
+  id: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The integration as it is stored: with its signing secrets, which the API shows only once. */
+export interface StoredIntegration extends Integration {
+  secret: string;
+  previousSecret?: string;
+  previousSecretValidUntil?: string;
+}
+
+export interface RuleContext {
+  /** The local hub may deliver to http://127.0.0.1; a deployed stage never may. */
+  allowLoopback: boolean;
+}
+
+/** The rules that span fields (FinanceKey's flags, the delivery block, the retry schedule). */
+export function checkIntegrationRules(i: IntegrationInput, ctx: RuleContext): void {
+  const outbound = i.direction === 'Outbound';
+  if (i.includeUpdate && !(i.active && outbound)) {
+    throw badRequest('invalid_integration', 'includeUpdate may be set only on an active Outbound integration.');
+  }
+  if (i.continuous && !(i.active && outbound && i.includeUpdate)) {
+    throw badRequest(
+      'invalid_integration',
+      'continuous may be set only on an active Outbound integration that has includeUpdate.',
+    );
+  }
+  if (outbound && !i.receiver) throw badRequest('invalid_integration', 'receiver is required for Outbound.');
+  if (outbound && !i.delivery) throw badRequest('invalid_integration', 'delivery is required for Outbound.');
+  const d = i.delivery;
+  if (!d) return;
+  if (d.mode === 'pull') {
+    if (d.url) throw badRequest('invalid_integration', 'delivery.url is not used by pull; leave it out.');
+  } else {
+    if (!d.url) throw badRequest('invalid_integration', `delivery.url is required for ${d.mode}.`);
+    const problem = checkOutboundUrl(d.url, ctx.allowLoopback);
+    if (problem) throw badRequest('invalid_integration', `delivery.url ${problem}`);
+  }
+  if (d.retrySchedule && d.retrySchedule.length !== i.maxAttempts - 1) {
+    throw badRequest(
+      'invalid_integration',
+      `delivery.retrySchedule must have maxAttempts - 1 = ${i.maxAttempts - 1} entries.`,
+    );
+  }
+  for (const [field, expr] of [
+    ['filter', i.filter],
+    ['delivery.template', d.template],
+  ] as const) {
+    if (!expr) continue;
+    try {
+      jsonata(expr);
+    } catch (e) {
+      throw badRequest('invalid_integration', `${field} is not a valid JSONata expression: ${(e as Error).message}`);
+    }
+  }
+}
+
+/** Seconds to wait before each attempt after the first. */
+export function retryScheduleOf(i: Pick<IntegrationInput, 'maxAttempts' | 'delivery'>): readonly number[] {
+  if (i.delivery?.retrySchedule) return i.delivery.retrySchedule;
+  if (i.maxAttempts === 4) return DEFAULT_RETRY_SCHEDULE;
+  // Other attempt counts spread the default 24 hours evenly, each step within SQS's 12-hour limit.
+  const steps = i.maxAttempts - 1;
+  return Array.from({ length: steps }, () => Math.min(MAX_RETRY_STEP_SECONDS, Math.floor(68_400 / steps)));
+}
+
+export interface RoutableMessage {
+  sender: string;
+  receiver: string;
+  doctype: string;
+  version: string;
+}
+
+/** Does this integration carry the message (before its filter, which needs the document)? */
+export function matchesRoute(i: IntegrationInput, m: RoutableMessage): boolean {
+  return (
+    i.active &&
+    i.direction === 'Outbound' &&
+    i.receiver === m.receiver &&
+    (i.entity === '*' || i.entity === m.doctype) &&
+    (!i.sender || i.sender === m.sender) &&
+    (!i.version || i.version === m.version)
+  );
+}

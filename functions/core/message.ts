@@ -1,0 +1,48 @@
+/** A stored message: immutable once accepted. */
+export interface Message {
+  id: string;
+  sender: string;
+  receiver: string;
+  doctype: string;
+  version: string;
+  size: number;
+  sha256: string;
+  contentType: string;
+  receivedAt: string;
+}
+
+export type DeliveryStatus = 'queued' | 'retrying' | 'delivered' | 'failed';
+export type DeliveryMode = 'push' | 'notify' | 'pull';
+
+export interface Attempt {
+  n: number;
+  at: string;
+  statusCode?: number;
+  durationMs: number;
+  error?: string;
+}
+
+/** One delivery per (message, integration). */
+export interface Delivery {
+  messageId: string;
+  integrationId: string;
+  mode: DeliveryMode;
+  status: DeliveryStatus;
+  /** Attempts started; an attempt is claimed before it is made, so a crash never repeats a number. */
+  attemptCount: number;
+  /** `webhook-id`: the same for every attempt, so receivers can de-duplicate. */
+  webhookId: string;
+  nextAttemptAt?: string;
+  lastError?: string;
+  response?: { statusCode: number; contentType?: string; body: string; truncated: boolean; parsed?: unknown };
+}
+
+export type MessageStatus = 'accepted' | 'pending' | 'delivered' | 'failed';
+
+/** The message's status follows from its deliveries, so it is derived, never stored. */
+export function messageStatus(deliveries: readonly Delivery[]): MessageStatus {
+  if (deliveries.some((d) => d.status === 'failed')) return 'failed';
+  if (deliveries.length > 0 && deliveries.every((d) => d.status === 'delivered')) return 'delivered';
+  if (deliveries.some((d) => d.attemptCount > 0)) return 'pending';
+  return 'accepted';
+}

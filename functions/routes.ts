@@ -1,0 +1,275 @@
+import { z } from 'zod/mini';
+import { DELIVERY_WORKER_TIMEOUT_SECONDS } from '../lib/resources.js';
+import { IntegrationInputSchema, IntegrationPatchSchema } from './core/integration.js';
+import { CreateKeySchema, CreatePartnerSchema } from './core/partners.js';
+
+/**
+ * THE route table. The CDK stack builds one Lambda function and one API Gateway route per entry, the
+ * local hub serves the same handlers, and GET /openapi.json is generated from it.
+ */
+
+/** The resources a function touches and how: CDK turns each into an env var and the matching IAM grant. */
+export type ResourceUse =
+  | 'registry:read'
+  | 'registry:write'
+  | 'messages:read'
+  | 'messages:write'
+  | 'payloads:read'
+  | 'payloads:write'
+  | 'deliveryQueue:send'
+  | 'deliveryQueue:consume'
+  | 'deliveryDeadLetter:consume'
+  | 'adminKey:read';
+
+export type AuthKind = 'none' | 'admin' | 'apiKey';
+
+export interface HandlerRef {
+  /** Path under functions/, e.g. `http/messages.ts`. */
+  file: string;
+  /** The exported handler. */
+  export: string;
+}
+
+export interface RouteDefinition {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** API Gateway path syntax: `/admin/partners/{code}`. */
+  path: string;
+  handler: HandlerRef;
+  auth: AuthKind;
+  summary: string;
+  uses: readonly ResourceUse[];
+  query?: z.ZodMiniObject;
+  body?: z.ZodMiniType;
+  /** Raw bodies (documents) are described by content type instead of a schema. */
+  rawBody?: string;
+  responses: Record<number, string>;
+  /** Memory in MB; 256 unless a handler needs more. */
+  memoryMb?: number;
+}
+
+export interface WorkerDefinition {
+  id: string;
+  handler: HandlerRef;
+  uses: readonly ResourceUse[];
+  source: 'deliveryQueue' | 'deliveryDeadLetter';
+  batchSize: number;
+  timeoutSeconds: number;
+  memoryMb?: number;
+}
+
+const admin = 'admin' as const;
+const h = (file: string, name: string): HandlerRef => ({ file, export: name });
+
+export const MessageQuerySchema = z.object({
+  sender: z.optional(z.string()),
+  receiver: z.optional(z.string()),
+  apikey: z.optional(z.string()),
+  doctype: z.optional(z.string()),
+  version: z.optional(z.string()),
+});
+
+export const RotateSecretSchema = z.strictObject({
+  overlapSeconds: z.optional(z.int().check(z.gte(0), z.lte(30 * 86400))),
+});
+
+export const routes: readonly RouteDefinition[] = [
+  {
+    method: 'GET',
+    path: '/health',
+    handler: h('http/system.ts', 'health'),
+    auth: 'none',
+    summary: 'Liveness and version',
+    uses: [],
+    responses: { 200: '{"status":"ok","version"}' },
+  },
+  {
+    method: 'GET',
+    path: '/openapi.json',
+    handler: h('http/system.ts', 'openapi'),
+    auth: 'none',
+    summary: 'This document',
+    uses: [],
+    responses: { 200: 'OpenAPI 3.1' },
+  },
+  {
+    method: 'POST',
+    path: '/admin/partners',
+    handler: h('http/admin/partners.ts', 'createPartner'),
+    auth: admin,
+    summary: 'Register a partner',
+    uses: ['adminKey:read', 'registry:write'],
+    body: CreatePartnerSchema,
+    responses: { 201: 'the partner', 400: 'invalid body', 401: 'admin key missing or wrong', 409: 'code exists' },
+  },
+  {
+    method: 'GET',
+    path: '/admin/partners',
+    handler: h('http/admin/partners.ts', 'listPartners'),
+    auth: admin,
+    summary: 'List partners',
+    uses: ['adminKey:read', 'registry:read'],
+    responses: { 200: '{"partners":[…]}', 401: 'admin key missing or wrong' },
+  },
+  {
+    method: 'GET',
+    path: '/admin/partners/{code}',
+    handler: h('http/admin/partners.ts', 'getPartner'),
+    auth: admin,
+    summary: 'A partner with its keys (never the keys themselves)',
+    uses: ['adminKey:read', 'registry:read'],
+    responses: { 200: 'the partner and its keys', 401: 'admin key missing or wrong', 404: 'unknown partner' },
+  },
+  {
+    method: 'POST',
+    path: '/admin/partners/{code}/keys',
+    handler: h('http/admin/partners.ts', 'createKey'),
+    auth: admin,
+    summary: 'Issue an API key (shown once)',
+    uses: ['adminKey:read', 'registry:write'],
+    body: CreateKeySchema,
+    responses: { 201: '{"id","key","scopes","mobileUser"?,"createdAt"}', 400: 'invalid body', 404: 'unknown partner' },
+  },
+  {
+    method: 'DELETE',
+    path: '/admin/partners/{code}/keys/{id}',
+    handler: h('http/admin/partners.ts', 'revokeKey'),
+    auth: admin,
+    summary: 'Revoke an API key at once',
+    uses: ['adminKey:read', 'registry:write'],
+    responses: { 204: 'revoked', 404: 'unknown partner or key' },
+  },
+  {
+    method: 'POST',
+    path: '/admin/integrations',
+    handler: h('http/admin/integrations.ts', 'createIntegration'),
+    auth: admin,
+    summary: 'Register an integration (the signing secret is shown once)',
+    uses: ['adminKey:read', 'registry:write'],
+    body: IntegrationInputSchema,
+    responses: { 201: 'the integration and its secret', 400: 'a rule is violated (the message names the field)', 409: 'duplicate name' },
+  },
+  {
+    method: 'GET',
+    path: '/admin/integrations',
+    handler: h('http/admin/integrations.ts', 'listIntegrations'),
+    auth: admin,
+    summary: 'List integrations',
+    uses: ['adminKey:read', 'registry:read'],
+    responses: { 200: '{"integrations":[…]}' },
+  },
+  {
+    method: 'GET',
+    path: '/admin/integrations/{id}',
+    handler: h('http/admin/integrations.ts', 'getIntegration'),
+    auth: admin,
+    summary: 'An integration',
+    uses: ['adminKey:read', 'registry:read'],
+    responses: { 200: 'the integration', 404: 'unknown integration' },
+  },
+  {
+    method: 'PATCH',
+    path: '/admin/integrations/{id}',
+    handler: h('http/admin/integrations.ts', 'patchIntegration'),
+    auth: admin,
+    summary: 'Change an integration; the result must pass every rule',
+    uses: ['adminKey:read', 'registry:write'],
+    body: IntegrationPatchSchema,
+    responses: { 200: 'the integration', 400: 'a rule is violated', 404: 'unknown integration', 409: 'duplicate name' },
+  },
+  {
+    method: 'DELETE',
+    path: '/admin/integrations/{id}',
+    handler: h('http/admin/integrations.ts', 'deleteIntegration'),
+    auth: admin,
+    summary: 'Delete an integration',
+    uses: ['adminKey:read', 'registry:write'],
+    responses: { 204: 'deleted', 404: 'unknown integration' },
+  },
+  {
+    method: 'POST',
+    path: '/admin/integrations/{id}/rotate-secret',
+    handler: h('http/admin/integrations.ts', 'rotateSecret'),
+    auth: admin,
+    summary: 'Rotate the signing secret; both secrets sign until the old one expires',
+    uses: ['adminKey:read', 'registry:write'],
+    body: RotateSecretSchema,
+    responses: { 200: '{"secret","previousValidUntil"}', 404: 'unknown integration' },
+  },
+  {
+    method: 'GET',
+    path: '/admin/messages/{id}',
+    handler: h('http/admin/messages.ts', 'getMessageAsAdmin'),
+    auth: admin,
+    summary: 'A message with every delivery and attempt',
+    uses: ['adminKey:read', 'messages:read'],
+    responses: { 200: 'the message', 404: 'unknown message' },
+  },
+  {
+    method: 'POST',
+    path: '/admin/messages/{id}/retry',
+    handler: h('http/admin/messages.ts', 'retryMessage'),
+    auth: admin,
+    summary: 'Start failed deliveries again from attempt 1',
+    uses: ['adminKey:read', 'messages:write', 'deliveryQueue:send'],
+    responses: { 202: '{"retried":[integration ids]}', 404: 'unknown message' },
+  },
+  {
+    method: 'POST',
+    path: '/v1/messages',
+    handler: h('http/messages.ts', 'postMessage'),
+    auth: 'apiKey',
+    summary: 'Send a document (seed 000): stored, routed and delivered',
+    uses: ['registry:read', 'messages:write', 'payloads:write', 'deliveryQueue:send'],
+    query: MessageQuerySchema,
+    rawBody: '*/*',
+    responses: {
+      202: '{"id","status":"accepted","sender","receiver","doctype","version","size","sha256","receivedAt"}',
+      200: 'the same Idempotency-Key again: the first message',
+      400: 'missing parameter or empty body',
+      401: 'no key',
+      403: 'key revoked, unknown, or not the sender’s',
+      404: 'unknown receiver',
+      409: 'Idempotency-Key reused with a different body',
+      413: 'over the size limit',
+      422: 'no active Outbound integration routes this message',
+    },
+    memoryMb: 512,
+  },
+  {
+    method: 'GET',
+    path: '/v1/messages/{id}',
+    handler: h('http/messages.ts', 'getMessage'),
+    auth: 'apiKey',
+    summary: 'A message’s status, deliveries and attempts (sender or receiver only)',
+    uses: ['registry:read', 'messages:read'],
+    responses: { 200: 'the message', 401: 'no key', 403: 'bad key', 404: 'unknown, or another partner’s' },
+  },
+  {
+    method: 'GET',
+    path: '/v1/messages/{id}/payload',
+    handler: h('http/messages.ts', 'getPayload'),
+    auth: 'apiKey',
+    summary: 'The document, with its original content type (sender or receiver only)',
+    uses: ['registry:read', 'messages:read', 'payloads:read'],
+    responses: { 200: 'the document', 404: 'unknown, or another partner’s' },
+  },
+];
+
+export const workers: readonly WorkerDefinition[] = [
+  {
+    id: 'Deliver',
+    handler: h('workers/deliver.ts', 'handler'),
+    uses: ['registry:read', 'messages:write', 'payloads:read', 'deliveryQueue:consume'],
+    source: 'deliveryQueue',
+    batchSize: 10,
+    timeoutSeconds: DELIVERY_WORKER_TIMEOUT_SECONDS,
+  },
+  {
+    id: 'DeadLetter',
+    handler: h('workers/dead-letter.ts', 'handler'),
+    uses: ['messages:write', 'deliveryDeadLetter:consume'],
+    source: 'deliveryDeadLetter',
+    batchSize: 10,
+    timeoutSeconds: 30,
+  },
+];

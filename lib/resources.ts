@@ -1,0 +1,91 @@
+/**
+ * The hub's AWS resources, declared once. The CDK stack and the local hub both read these
+ * definitions, so a table, queue or bucket is never described twice. Physical names are never
+ * fixed here: CDK generates them per stage, the local hub derives them from the logical id.
+ */
+
+export interface TableDefinition {
+  /** CDK logical id, and the name the local hub gives the emulated table. */
+  readonly id: string;
+  /** The environment variable through which functions learn the table's name. */
+  readonly envVar: string;
+  readonly partitionKey: string;
+  readonly sortKey: string;
+  readonly timeToLiveAttribute: string;
+  readonly globalIndexes: readonly { name: string; partitionKey: string; sortKey: string }[];
+}
+
+export interface QueueDefinition {
+  readonly id: string;
+  readonly envVar: string;
+  /** Seconds; at least 6× the timeout of the worker that consumes it. */
+  readonly visibilityTimeoutSeconds: number;
+  readonly retentionSeconds: number;
+  /** Receives before SQS moves a message to the dead-letter queue: the backstop for crashes and poison messages. */
+  readonly maxReceiveCount: number;
+  readonly deadLetter: { readonly id: string; readonly envVar: string; readonly retentionSeconds: number };
+}
+
+export interface BucketDefinition {
+  readonly id: string;
+  readonly envVar: string;
+  /** Objects under these prefixes expire after the given days. */
+  readonly expiry: readonly { prefix: string; days: number }[];
+  /** Uploads under this prefix are announced on the upload queue (S3 ObjectCreated notification). */
+  readonly uploadPrefix: string;
+}
+
+const DAY = 86_400;
+
+export const registryTable: TableDefinition = {
+  id: 'RegistryTable',
+  envVar: 'REGISTRY_TABLE',
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  timeToLiveAttribute: 'expiresAt',
+  // byKind lists partners and integrations; byReceiver finds the integrations that route to a partner.
+  globalIndexes: [
+    { name: 'byKind', partitionKey: 'kind', sortKey: 'kindSort' },
+    { name: 'byReceiver', partitionKey: 'receiver', sortKey: 'pk' },
+  ],
+};
+
+export const messagesTable: TableDefinition = {
+  id: 'MessagesTable',
+  envVar: 'MESSAGES_TABLE',
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  timeToLiveAttribute: 'expiresAt',
+  globalIndexes: [],
+};
+
+export const tables = [registryTable, messagesTable] as const;
+
+/** Worker timeout in seconds; the delivery queue's visibility is six times this. */
+export const DELIVERY_WORKER_TIMEOUT_SECONDS = 40;
+
+export const deliveryQueue: QueueDefinition = {
+  id: 'DeliveryQueue',
+  envVar: 'DELIVERY_QUEUE_URL',
+  visibilityTimeoutSeconds: DELIVERY_WORKER_TIMEOUT_SECONDS * 6,
+  retentionSeconds: 4 * DAY,
+  // Retries are scheduled by the worker with ChangeMessageVisibility (up to 20 attempts), so the
+  // redrive count sits above the highest maxAttempts: it catches crashes, not ordinary failures.
+  maxReceiveCount: 25,
+  deadLetter: { id: 'DeliveryDeadLetterQueue', envVar: 'DELIVERY_DLQ_URL', retentionSeconds: 14 * DAY },
+};
+
+export const queues = [deliveryQueue] as const;
+
+export const payloadBucket: BucketDefinition = {
+  id: 'PayloadBucket',
+  envVar: 'PAYLOAD_BUCKET',
+  expiry: [
+    { prefix: 'payloads/', days: 90 },
+    { prefix: 'uploads/', days: 90 },
+  ],
+  uploadPrefix: 'uploads/',
+};
+
+/** How long message records are kept (the TTL on DynamoDB items matches the bucket's expiry). */
+export const MESSAGE_RETENTION_DAYS = 90;
