@@ -1,9 +1,9 @@
-import { messagesTable, payloadBucket, deliveryQueue, registryTable } from '../lib/resources.js';
+import { z } from 'zod/mini';
+import { deliveryQueue, messagesTable, payloadBucket, registryTable } from '../lib/resources.js';
 import { DeliveryQueue } from './adapters/delivery-queue.js';
 import { MessageRepository } from './adapters/messages.js';
 import { PayloadStore } from './adapters/payloads.js';
 import { RegistryRepository } from './adapters/registry.js';
-import { z } from 'zod/mini';
 import { flag, loadConfig, required } from './config.js';
 
 /**
@@ -16,11 +16,22 @@ let payloads: PayloadStore | undefined;
 let queue: DeliveryQueue | undefined;
 
 export const deps = {
-  registry: () => (registry ??= new RegistryRepository(loadConfig({ [registryTable.envVar]: required() })[registryTable.envVar] as string)),
-  messages: () => (messages ??= new MessageRepository(loadConfig({ [messagesTable.envVar]: required() })[messagesTable.envVar] as string)),
-  payloads: () => (payloads ??= new PayloadStore(loadConfig({ [payloadBucket.envVar]: required() })[payloadBucket.envVar] as string)),
+  registry: () =>
+    (registry ??= new RegistryRepository(
+      loadConfig({ [registryTable.envVar]: required() })[registryTable.envVar] as string,
+    )),
+  messages: () =>
+    (messages ??= new MessageRepository(
+      loadConfig({ [messagesTable.envVar]: required() })[messagesTable.envVar] as string,
+    )),
+  payloads: () =>
+    (payloads ??= new PayloadStore(
+      loadConfig({ [payloadBucket.envVar]: required() })[payloadBucket.envVar] as string,
+    )),
   deliveryQueue: () =>
-    (queue ??= new DeliveryQueue(loadConfig({ [deliveryQueue.envVar]: required() })[deliveryQueue.envVar] as string)),
+    (queue ??= new DeliveryQueue(
+      loadConfig({ [deliveryQueue.envVar]: required() })[deliveryQueue.envVar] as string,
+    )),
 };
 
 let loadedSettings: { ALLOW_LOOPBACK_OUTBOUND: boolean; PUBLIC_BASE_URL?: string | undefined } | undefined;

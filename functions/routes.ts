@@ -99,7 +99,12 @@ export const routes: readonly RouteDefinition[] = [
     summary: 'Register a partner',
     uses: ['adminKey:read', 'registry:write'],
     body: CreatePartnerSchema,
-    responses: { 201: 'the partner', 400: 'invalid body', 401: 'admin key missing or wrong', 409: 'code exists' },
+    responses: {
+      201: 'the partner',
+      400: 'invalid body',
+      401: 'admin key missing or wrong',
+      409: 'code exists',
+    },
   },
   {
     method: 'GET',
@@ -127,7 +132,11 @@ export const routes: readonly RouteDefinition[] = [
     summary: 'Issue an API key (shown once)',
     uses: ['adminKey:read', 'registry:write'],
     body: CreateKeySchema,
-    responses: { 201: '{"id","key","scopes","mobileUser"?,"createdAt"}', 400: 'invalid body', 404: 'unknown partner' },
+    responses: {
+      201: '{"id","key","scopes","mobileUser"?,"createdAt"}',
+      400: 'invalid body',
+      404: 'unknown partner',
+    },
   },
   {
     method: 'DELETE',
@@ -146,7 +155,11 @@ export const routes: readonly RouteDefinition[] = [
     summary: 'Register an integration (the signing secret is shown once)',
     uses: ['adminKey:read', 'registry:write'],
     body: IntegrationInputSchema,
-    responses: { 201: 'the integration and its secret', 400: 'a rule is violated (the message names the field)', 409: 'duplicate name' },
+    responses: {
+      201: 'the integration and its secret',
+      400: 'a rule is violated (the message names the field)',
+      409: 'duplicate name',
+    },
   },
   {
     method: 'GET',
@@ -174,7 +187,12 @@ export const routes: readonly RouteDefinition[] = [
     summary: 'Change an integration; the result must pass every rule',
     uses: ['adminKey:read', 'registry:write'],
     body: IntegrationPatchSchema,
-    responses: { 200: 'the integration', 400: 'a rule is violated', 404: 'unknown integration', 409: 'duplicate name' },
+    responses: {
+      200: 'the integration',
+      400: 'a rule is violated',
+      404: 'unknown integration',
+      409: 'duplicate name',
+    },
   },
   {
     method: 'DELETE',

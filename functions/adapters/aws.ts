@@ -40,6 +40,8 @@ export function s3PresignClient(): S3Client {
 
 export function sqsClient(): SQSClient {
   // With AWS_ENDPOINT_URL_SQS alone the SDK would follow the QueueUrl's host; pin the endpoint.
-  sqs ??= new SQSClient(process.env.AWS_ENDPOINT_URL_SQS ? { endpoint: process.env.AWS_ENDPOINT_URL_SQS } : {});
+  sqs ??= new SQSClient(
+    process.env.AWS_ENDPOINT_URL_SQS ? { endpoint: process.env.AWS_ENDPOINT_URL_SQS } : {},
+  );
   return sqs;
 }

@@ -1,4 +1,10 @@
-import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { Attempt, Delivery, Message } from '../core/message.js';
 import { dynamoClient } from './aws.js';
 import { conditional } from './registry.js';
@@ -48,12 +54,16 @@ export class MessageRepository {
     const pk = `MSG#${message.id}`;
     const keys = [{ pk, sk: 'MSG' }, ...deliveries.map((d) => ({ pk, sk: `DLV#${d.integrationId}` }))];
     await this.db.send(
-      new BatchWriteCommand({ RequestItems: { [this.table]: keys.map((Key) => ({ DeleteRequest: { Key } })) } }),
+      new BatchWriteCommand({
+        RequestItems: { [this.table]: keys.map((Key) => ({ DeleteRequest: { Key } })) },
+      }),
     );
   }
 
   async get(id: string): Promise<StoredMessage | undefined> {
-    const r = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: `MSG#${id}`, sk: 'MSG' } }));
+    const r = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { pk: `MSG#${id}`, sk: 'MSG' } }),
+    );
     return r.Item ? toMessage(r.Item) : undefined;
   }
 
@@ -76,7 +86,9 @@ export class MessageRepository {
     if (!head) return undefined;
     return {
       message: toMessage(head),
-      deliveries: items.filter((i) => String(i.sk).startsWith('DLV#')).map((i) => strip(i) as unknown as Delivery),
+      deliveries: items
+        .filter((i) => String(i.sk).startsWith('DLV#'))
+        .map((i) => strip(i) as unknown as Delivery),
       attempts: items
         .filter((i) => String(i.sk).startsWith('ATT#'))
         .map((i) => strip(i) as unknown as Attempt & { integrationId: string }),
@@ -107,7 +119,12 @@ export class MessageRepository {
           UpdateExpression: 'SET attemptCount = :n',
           ConditionExpression: 'attemptCount = :prev AND #s IN (:queued, :retrying)',
           ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':n': n, ':prev': n - 1, ':queued': 'queued', ':retrying': 'retrying' },
+          ExpressionAttributeValues: {
+            ':n': n,
+            ':prev': n - 1,
+            ':queued': 'queued',
+            ':retrying': 'retrying',
+          },
         }),
       ),
     );
@@ -125,10 +142,33 @@ export class MessageRepository {
     await this.db.send(
       new PutCommand({
         TableName: this.table,
-        Item: { pk, sk: `ATT#${integrationId}#${String(attempt.n).padStart(2, '0')}`, integrationId, expiresAt, ...attempt },
+        Item: {
+          pk,
+          sk: `ATT#${integrationId}#${String(attempt.round ?? 0).padStart(3, '0')}#${String(attempt.n).padStart(2, '0')}`,
+          integrationId,
+          expiresAt,
+          ...attempt,
+        },
       }),
     );
     await this.updateDelivery(messageId, integrationId, next);
+  }
+
+  /** Starts a failed delivery again from attempt 1, in a new round. False unless it was failed. */
+  async restartDelivery(messageId: string, integrationId: string): Promise<boolean> {
+    return conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `MSG#${messageId}`, sk: `DLV#${integrationId}` },
+          UpdateExpression:
+            'SET #s = :queued, attemptCount = :zero, #r = if_not_exists(#r, :zero) + :one REMOVE nextAttemptAt, lastError',
+          ConditionExpression: '#s = :failed',
+          ExpressionAttributeNames: { '#s': 'status', '#r': 'round' },
+          ExpressionAttributeValues: { ':queued': 'queued', ':failed': 'failed', ':zero': 0, ':one': 1 },
+        }),
+      ),
+    );
   }
 
   async updateDelivery(
@@ -148,7 +188,10 @@ export class MessageRepository {
         values[`:${k}`] = v;
       }
     }
-    const expr = [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : '']
+    const expr = [
+      sets.length ? `SET ${sets.join(', ')}` : '',
+      removes.length ? `REMOVE ${removes.join(', ')}` : '',
+    ]
       .filter(Boolean)
       .join(' ');
     await this.db.send(
@@ -190,7 +233,9 @@ export class MessageRepository {
   async releaseIdempotencyKey(sender: string, keyHash: string): Promise<void> {
     await this.db.send(
       new BatchWriteCommand({
-        RequestItems: { [this.table]: [{ DeleteRequest: { Key: { pk: `IDEM#${sender}#${keyHash}`, sk: 'IDEM' } } }] },
+        RequestItems: {
+          [this.table]: [{ DeleteRequest: { Key: { pk: `IDEM#${sender}#${keyHash}`, sk: 'IDEM' } } }],
+        },
       }),
     );
   }

@@ -37,7 +37,11 @@ export function postOutbound(req: OutboundRequest, allowLoopback: boolean): Prom
       const list = addresses as unknown as LookupAddress[];
       const allowed = list.filter((a) => isAllowedAddress(a.address, allowLoopback));
       if (allowed.length === 0) {
-        return callback(Object.assign(new Error(`${hostname} resolves to a non-public address`), { code: 'EBLOCKED' }), '', 4);
+        return callback(
+          Object.assign(new Error(`${hostname} resolves to a non-public address`), { code: 'EBLOCKED' }),
+          '',
+          4,
+        );
       }
       if (options.all) return callback(null, allowed as unknown as string, 4);
       const first = allowed[0] as LookupAddress;
@@ -63,7 +67,8 @@ export function postOutbound(req: OutboundRequest, allowLoopback: boolean): Prom
     }
     // Node connects to an IP literal without a lookup, so literals are checked here.
     const literal = url.hostname.replace(/^\[|\]$/g, '');
-    if (isIP(literal) && !isAllowedAddress(literal, allowLoopback)) return fail(`${literal} is not a public address`);
+    if (isIP(literal) && !isAllowedAddress(literal, allowLoopback))
+      return fail(`${literal} is not a public address`);
     const client = url.protocol === 'https:' ? https : http;
     const request = client.request(
       url,
@@ -92,7 +97,10 @@ export function postOutbound(req: OutboundRequest, allowLoopback: boolean): Prom
           finish({
             statusCode: res.statusCode,
             headers: Object.fromEntries(
-              Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v ?? '')]),
+              Object.entries(res.headers).map(([k, v]) => [
+                k,
+                Array.isArray(v) ? v.join(', ') : String(v ?? ''),
+              ]),
             ),
             body: Buffer.concat(chunks).toString('utf8'),
             truncated,

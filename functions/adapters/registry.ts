@@ -75,7 +75,9 @@ export class RegistryRepository {
       new GetCommand({ TableName: this.table, Key: { pk: `PARTNER#${partnerCode}`, sk: `KEY#${keyId}` } }),
     );
     if (!r.Item || r.Item.revokedAt) return false;
-    await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: `APIKEY#${r.Item.keyHash}`, sk: 'APIKEY' } }));
+    await this.db.send(
+      new DeleteCommand({ TableName: this.table, Key: { pk: `APIKEY#${r.Item.keyHash}`, sk: 'APIKEY' } }),
+    );
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
@@ -92,7 +94,7 @@ export class RegistryRepository {
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :k)',
       ExpressionAttributeValues: { ':pk': `PARTNER#${partnerCode}`, ':k': 'KEY#' },
     });
-    return items.map(({ pk: _pk, sk: _sk, keyHash: _h, ...key }) => key as PartnerKey);
+    return items.map(({ pk: _pk, sk: _sk, keyHash: _h, ...key }) => key as unknown as PartnerKey);
   }
 
   /** Reserves the name, then writes the integration; false when the name is taken. */
@@ -197,7 +199,10 @@ export async function conditional(write: () => Promise<unknown>): Promise<boolea
     await write();
     return true;
   } catch (e) {
-    if (e instanceof ConditionalCheckFailedException || (e as Error).name === 'ConditionalCheckFailedException') {
+    if (
+      e instanceof ConditionalCheckFailedException ||
+      (e as Error).name === 'ConditionalCheckFailedException'
+    ) {
       return false;
     }
     throw e;

@@ -14,7 +14,8 @@ export class HubError extends Error {
 }
 
 export const badRequest = (code: string, message: string) => new HubError(400, code, message);
-export const unauthorized = (message = 'An API key is required.') => new HubError(401, 'unauthorized', message);
+export const unauthorized = (message = 'An API key is required.') =>
+  new HubError(401, 'unauthorized', message);
 export const forbidden = (message: string) => new HubError(403, 'forbidden', message);
 export const notFound = (what: string) => new HubError(404, 'not_found', `${what} was not found.`);
 export const conflict = (code: string, message: string) => new HubError(409, code, message);

@@ -11,14 +11,15 @@ const int32 = z.int().check(z.gte(-2147483648), z.lte(2147483647));
 const text = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
 const partnerCode = z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be a partner code'));
 /** Outbound headers an integration may add; the hub's own headers cannot be overridden. */
-const headerName = z
-  .string()
-  .check(
-    z.regex(/^[A-Za-z0-9-]{1,64}$/, 'must be a header name'),
-    z.refine((n) => !/^(webhook-|host$|content-length$|content-type$|connection$|transfer-encoding$)/i.test(n), {
+const headerName = z.string().check(
+  z.regex(/^[A-Za-z0-9-]{1,64}$/, 'must be a header name'),
+  z.refine(
+    (n) => !/^(webhook-|host$|content-length$|content-type$|connection$|transfer-encoding$)/i.test(n),
+    {
       message: 'is set by the hub',
-    }),
-  );
+    },
+  ),
+);
 
 export const DeliverySchema = z.strictObject({
   mode: z.enum(['push', 'notify', 'pull']),
@@ -27,7 +28,9 @@ export const DeliverySchema = z.strictObject({
   template: z.optional(text(1, 65_536)),
   headers: z.optional(z.record(headerName, text(0, 4096))),
   timeoutMs: z.optional(z.int().check(z.gte(100), z.lte(30_000))),
-  retrySchedule: z.optional(z.array(z.int().check(z.gte(0), z.lte(MAX_RETRY_STEP_SECONDS))).check(z.maxLength(19))),
+  retrySchedule: z.optional(
+    z.array(z.int().check(z.gte(0), z.lte(MAX_RETRY_STEP_SECONDS))).check(z.maxLength(19)),
+  ),
 });
 
 const integrationFields = {
@@ -87,7 +90,10 @@ export interface RuleContext {
 export function checkIntegrationRules(i: IntegrationInput, ctx: RuleContext): void {
   const outbound = i.direction === 'Outbound';
   if (i.includeUpdate && !(i.active && outbound)) {
-    throw badRequest('invalid_integration', 'includeUpdate may be set only on an active Outbound integration.');
+    throw badRequest(
+      'invalid_integration',
+      'includeUpdate may be set only on an active Outbound integration.',
+    );
   }
   if (i.continuous && !(i.active && outbound && i.includeUpdate)) {
     throw badRequest(
@@ -120,7 +126,10 @@ export function checkIntegrationRules(i: IntegrationInput, ctx: RuleContext): vo
     try {
       jsonata(expr);
     } catch (e) {
-      throw badRequest('invalid_integration', `${field} is not a valid JSONata expression: ${(e as Error).message}`);
+      throw badRequest(
+        'invalid_integration',
+        `${field} is not a valid JSONata expression: ${(e as Error).message}`,
+      );
     }
   }
 }

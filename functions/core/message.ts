@@ -16,6 +16,7 @@ export type DeliveryMode = 'push' | 'notify' | 'pull';
 
 export interface Attempt {
   n: number;
+  round?: number;
   at: string;
   statusCode?: number;
   durationMs: number;
@@ -30,6 +31,8 @@ export interface Delivery {
   status: DeliveryStatus;
   /** Attempts started; an attempt is claimed before it is made, so a crash never repeats a number. */
   attemptCount: number;
+  /** Bumped when an operator retries a failed delivery; attempts of each round are kept. */
+  round?: number;
   /** `webhook-id`: the same for every attempt, so receivers can de-duplicate. */
   webhookId: string;
   nextAttemptAt?: string;

@@ -3,7 +3,9 @@ import { z } from 'zod/mini';
 export const SCOPES = ['messages', 'erp', 'device'] as const;
 export type Scope = (typeof SCOPES)[number];
 
-export const PartnerCodeSchema = z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be a partner code'));
+export const PartnerCodeSchema = z
+  .string()
+  .check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be a partner code'));
 
 export const CreatePartnerSchema = z.strictObject({
   code: PartnerCodeSchema,

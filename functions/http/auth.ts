@@ -3,7 +3,7 @@ import { forbidden, unauthorized } from '../core/errors.js';
 import type { ApiKeyRecord, Scope } from '../core/partners.js';
 import { secretsEqual, sha256Hex } from '../core/secrets.js';
 import { deps } from '../deps.js';
-import type { HubRequest } from './middleware.js';
+import { type HubRequest, type HubResponse, httpHandler } from './middleware.js';
 
 let adminKeyHash: { value: string; loadedAt: number } | undefined;
 let secrets: SecretsManagerClient | undefined;
@@ -47,3 +47,10 @@ export async function authenticateKey(key: string | undefined, scope: Scope): Pr
   if (!record.scopes.includes(scope)) throw forbidden(`The API key does not have the ${scope} scope.`);
   return record;
 }
+
+/** A route of the operator API: the admin key is checked before the handler runs. */
+export const adminHandler = (fn: (req: HubRequest) => Promise<HubResponse>) =>
+  httpHandler(async (req) => {
+    await requireAdmin(req);
+    return fn(req);
+  });

@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import type { z } from 'zod/mini';
 import { badRequest } from '../core/errors.js';
 
 /** Parses a JSON body through a strict schema: unknown properties and prototype keys are a 400. */
@@ -24,7 +24,10 @@ export function parseValue<S extends z.ZodMiniType>(schema: S, value: unknown): 
   const issue = r.error.issues[0];
   const path = issue?.path.join('.') || '(body)';
   if (issue?.code === 'unrecognized_keys') {
-    throw badRequest('unknown_property', `Unknown property ${issue.keys.map((k) => `"${k}"`).join(', ')} at ${path}.`);
+    throw badRequest(
+      'unknown_property',
+      `Unknown property ${issue.keys.map((k) => `"${k}"`).join(', ')} at ${path}.`,
+    );
   }
   throw badRequest('invalid_field', `${path}: ${issue?.message ?? 'is invalid'}.`);
 }

@@ -1,0 +1,97 @@
+import { z } from 'zod/mini';
+import pkg from '../package.json' with { type: 'json' };
+import { type RouteDefinition, routes } from './routes.js';
+
+const ERROR_SCHEMA = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: { code: { type: 'string' }, message: { type: 'string' } },
+    },
+  },
+};
+
+/** Builds the OpenAPI 3.1 document from the route table and the schemas that validate requests. */
+export function buildOpenApi(): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    paths[route.path] ??= {};
+    (paths[route.path] as Record<string, unknown>)[route.method.toLowerCase()] = operation(route);
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Crossdock',
+      version: pkg.version,
+      description: [
+        'A B2B integration hub: partners post documents, the hub stores, routes and delivers them.',
+        'Choices the contract leaves open:',
+        '- Documents up to 4 KB are kept inline in DynamoDB, larger ones in S3; POST /v1/messages accepts up to 4 MiB (use uploads above).',
+        '- Outbound integrations default to parallel delivery (batchSize in flight); set parallel=false for strict order.',
+        '- Integration headers may not override the hub’s own (webhook-*, content-type, host, content-length).',
+        '- API keys look like `cdk_…`; the admin API and partner keys are checked by SHA-256 digest in constant time.',
+      ].join('\n'),
+    },
+    components: {
+      securitySchemes: {
+        admin: { type: 'http', scheme: 'bearer', description: 'The admin key' },
+        apiKey: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'x-api-key',
+          description: 'Also accepted as the `apikey` query parameter',
+        },
+      },
+      schemas: { Error: ERROR_SCHEMA },
+    },
+    paths,
+  };
+}
+
+function operation(route: RouteDefinition): Record<string, unknown> {
+  const parameters = [
+    ...[...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+      name: m[1],
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    })),
+    ...Object.keys(route.query?.def.shape ?? {}).map((name) => ({
+      name,
+      in: 'query',
+      required: false,
+      schema: { type: 'string' },
+    })),
+  ];
+  const op: Record<string, unknown> = {
+    summary: route.summary,
+    operationId: route.handler.export,
+    parameters,
+    responses: Object.fromEntries(
+      Object.entries(route.responses).map(([status, description]) => [
+        status,
+        Number(status) >= 400
+          ? {
+              description,
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+            }
+          : { description },
+      ]),
+    ),
+  };
+  if (route.auth !== 'none') op.security = [{ [route.auth]: [] }];
+  if (route.body) {
+    op.requestBody = {
+      required: true,
+      content: {
+        'application/json': { schema: z.toJSONSchema(route.body, { io: 'input', unrepresentable: 'any' }) },
+      },
+    };
+  } else if (route.rawBody) {
+    op.requestBody = { required: true, content: { [route.rawBody]: { schema: {} } } };
+  }
+  return op;
+}

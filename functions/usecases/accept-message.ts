@@ -1,0 +1,194 @@
+import jsonata from 'jsonata';
+import { MESSAGE_RETENTION_DAYS } from '../../lib/resources.js';
+import type { DeliveryQueue } from '../adapters/delivery-queue.js';
+import type { MessageRepository, StoredMessage } from '../adapters/messages.js';
+import type { PayloadStore } from '../adapters/payloads.js';
+import type { RegistryRepository } from '../adapters/registry.js';
+import { type Clock, newId } from '../core/clock.js';
+import { parseDocument } from '../core/document.js';
+import { badRequest, conflict, forbidden, HubError, notFound, unprocessable } from '../core/errors.js';
+import { matchesRoute, type StoredIntegration } from '../core/integration.js';
+import type { Delivery, Message } from '../core/message.js';
+import type { ApiKeyRecord } from '../core/partners.js';
+import { sha256Hex } from '../core/secrets.js';
+
+/** Documents up to this size live in the DynamoDB item; an S3 PUT would cost more than the extra write units. */
+export const INLINE_PAYLOAD_MAX_BYTES = 4096;
+/** The largest document POST /v1/messages takes (API Gateway and Lambda limits, base64 included). */
+export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+
+export interface AcceptPorts {
+  registry: RegistryRepository;
+  messages: MessageRepository;
+  payloads: PayloadStore;
+  queue: DeliveryQueue;
+  clock: Clock;
+}
+
+export interface IncomingMessage {
+  sender?: string | undefined;
+  receiver?: string | undefined;
+  doctype?: string | undefined;
+  version?: string | undefined;
+  body: Buffer;
+  contentType: string;
+  idempotencyKey?: string | undefined;
+}
+
+export interface AcceptedMessage {
+  id: string;
+  status: 'accepted';
+  sender: string;
+  receiver: string;
+  doctype: string;
+  version: string;
+  size: number;
+  sha256: string;
+  receivedAt: string;
+}
+
+/**
+ * Accepts a document from an authenticated partner: checks it, routes it, stores it and enqueues
+ * one delivery job per routed push/notify integration. A refused message leaves nothing behind.
+ */
+export async function acceptMessage(
+  ports: AcceptPorts,
+  key: ApiKeyRecord,
+  input: IncomingMessage,
+): Promise<{ replay: boolean; message: AcceptedMessage }> {
+  for (const name of ['sender', 'receiver'] as const) {
+    if (!input[name]) throw badRequest('missing_parameter', `The ${name} parameter is required.`);
+  }
+  const sender = input.sender as string;
+  const receiver = input.receiver as string;
+  if (input.body.length === 0)
+    throw badRequest('empty_body', 'The body is empty; it should be the document.');
+  if (
+    input.idempotencyKey !== undefined &&
+    (input.idempotencyKey.length === 0 || input.idempotencyKey.length > 255)
+  ) {
+    throw badRequest('invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 characters.');
+  }
+  if (key.partnerCode !== sender) throw forbidden(`This API key does not belong to sender ${sender}.`);
+  if (!(await ports.registry.getPartner(receiver))) throw notFound(`Receiver ${receiver}`);
+
+  const now = ports.clock.now();
+  const doctype = input.doctype ?? '';
+  const version = input.version ?? '';
+  const sha256 = sha256Hex(input.body);
+  const id = newId('msg', now);
+  const routed = await route(ports.registry, { sender, receiver, doctype, version }, input);
+  if (routed.length === 0) {
+    throw unprocessable(
+      'no_route',
+      `No active Outbound integration routes ${sender} → ${receiver} for doctype "${doctype}" version "${version}".`,
+    );
+  }
+
+  const idemHash = input.idempotencyKey ? sha256Hex(input.idempotencyKey) : undefined;
+  const expiresAt = Math.floor(now / 1000) + MESSAGE_RETENTION_DAYS * 86_400;
+  if (idemHash) {
+    const first = await ports.messages.claimIdempotencyKey(
+      sender,
+      idemHash,
+      { messageId: id, bodySha256: sha256 },
+      expiresAt,
+    );
+    if (first) {
+      if (first.bodySha256 !== sha256) {
+        throw conflict('idempotency_key_reused', 'This Idempotency-Key was used with a different body.');
+      }
+      const earlier = await ports.messages.get(first.messageId);
+      if (!earlier)
+        throw conflict('idempotency_key_in_use', 'A request with this Idempotency-Key is in progress.');
+      return { replay: true, message: acceptedView(earlier) };
+    }
+  }
+
+  const message: StoredMessage = {
+    id,
+    sender,
+    receiver,
+    doctype,
+    version,
+    size: input.body.length,
+    sha256,
+    contentType: input.contentType,
+    receivedAt: new Date(now).toISOString(),
+    expiresAt,
+  };
+  const deliveries: Delivery[] = routed.map((i) => ({
+    messageId: id,
+    integrationId: i.id,
+    mode: i.delivery?.mode ?? 'push',
+    status: 'queued',
+    attemptCount: 0,
+    webhookId: `${id}.${i.id}`,
+  }));
+  try {
+    if (input.body.length <= INLINE_PAYLOAD_MAX_BYTES) message.inlinePayload = new Uint8Array(input.body);
+    else {
+      message.payloadKey = payloadKey(id, now);
+      await ports.payloads.put(message.payloadKey, input.body, input.contentType);
+    }
+    await ports.messages.create(message, deliveries);
+    try {
+      await ports.queue.enqueue(
+        deliveries
+          .filter((d) => d.mode !== 'pull')
+          .map((d) => ({ messageId: id, integrationId: d.integrationId })),
+      );
+    } catch (e) {
+      await ports.messages.remove(message, deliveries);
+      throw e;
+    }
+  } catch (e) {
+    if (idemHash) await ports.messages.releaseIdempotencyKey(sender, idemHash);
+    if (e instanceof HubError) throw e;
+    throw new HubError(
+      503,
+      'unavailable',
+      'The message could not be stored; nothing was accepted. Retry later.',
+    );
+  }
+  return { replay: false, message: acceptedView(message) };
+}
+
+/** The active Outbound integrations that carry this message, filters included. */
+async function route(
+  registry: RegistryRepository,
+  m: { sender: string; receiver: string; doctype: string; version: string },
+  input: IncomingMessage,
+): Promise<StoredIntegration[]> {
+  const candidates = (await registry.integrationsForReceiver(m.receiver)).filter((i) => matchesRoute(i, m));
+  const routed: StoredIntegration[] = [];
+  let document: unknown;
+  for (const i of candidates) {
+    if (!i.filter) {
+      routed.push(i);
+      continue;
+    }
+    document ??= parseDocument(input.body, input.contentType);
+    if ((await jsonata(i.filter).evaluate(document)) === true) routed.push(i);
+  }
+  return routed;
+}
+
+export function acceptedView(m: Message): AcceptedMessage {
+  return {
+    id: m.id,
+    status: 'accepted',
+    sender: m.sender,
+    receiver: m.receiver,
+    doctype: m.doctype,
+    version: m.version,
+    size: m.size,
+    sha256: m.sha256,
+    receivedAt: m.receivedAt,
+  };
+}
+
+function payloadKey(id: string, now: number): string {
+  const d = new Date(now).toISOString();
+  return `payloads/${d.slice(0, 4)}/${d.slice(5, 7)}/${d.slice(8, 10)}/${id}`;
+}

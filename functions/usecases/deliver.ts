@@ -1,0 +1,212 @@
+import pkg from '../../package.json' with { type: 'json' };
+import type { MessageRepository, StoredMessage } from '../adapters/messages.js';
+import type { OutboundRequest, OutboundResponse } from '../adapters/outbound-http.js';
+import type { PayloadStore } from '../adapters/payloads.js';
+import type { RegistryRepository } from '../adapters/registry.js';
+import type { Clock, Random } from '../core/clock.js';
+import { classifyAttempt, nextRetryDelaySeconds, parseRetryAfter } from '../core/delivery-policy.js';
+import { parseDocument } from '../core/document.js';
+import { retryScheduleOf, type StoredIntegration } from '../core/integration.js';
+import type { Attempt, Delivery } from '../core/message.js';
+import { type Rendered, renderDocument } from '../core/render.js';
+import { webhookHeaders } from '../core/signing.js';
+
+export interface DeliverPorts {
+  registry: RegistryRepository;
+  messages: MessageRepository;
+  payloads: PayloadStore;
+  send: (req: OutboundRequest) => Promise<OutboundResponse>;
+  clock: Clock;
+  random: Random;
+  /** Base URL of the hub's API, for the links in notify webhooks. */
+  publicBaseUrl: string;
+}
+
+/** What the queue consumer should do with the job's queue message. */
+export type JobResult = { kind: 'done' } | { kind: 'later'; delaySeconds: number } | { kind: 'redeliver' };
+
+const DEFAULT_TIMEOUT_MS = 15_000;
+
+/**
+ * Makes the next attempt of one delivery. Idempotent: a finished delivery is acknowledged, an attempt
+ * that is not yet due is postponed, and each attempt number is claimed in DynamoDB before the partner
+ * is called, so duplicates of the queue message never make an extra attempt.
+ */
+export async function deliverOnce(
+  ports: DeliverPorts,
+  job: { messageId: string; integrationId: string },
+): Promise<JobResult> {
+  const delivery = await ports.messages.getDelivery(job.messageId, job.integrationId);
+  if (
+    !delivery ||
+    delivery.status === 'delivered' ||
+    delivery.status === 'failed' ||
+    delivery.mode === 'pull'
+  ) {
+    return { kind: 'done' };
+  }
+  const now = ports.clock.now();
+  if (delivery.nextAttemptAt) {
+    const wait = Math.ceil((Date.parse(delivery.nextAttemptAt) - now) / 1000);
+    if (wait > 1) return { kind: 'later', delaySeconds: wait };
+  }
+  const integration = await ports.registry.getIntegration(job.integrationId);
+  const message = await ports.messages.get(job.messageId);
+  const expiresAt = Math.floor(now / 1000) + 90 * 86_400;
+  const n = delivery.attemptCount + 1;
+  const round = delivery.round ?? 0;
+  const close = (error: string) =>
+    ports.messages.updateDelivery(job.messageId, job.integrationId, {
+      status: 'failed',
+      lastError: error,
+      nextAttemptAt: undefined,
+    });
+  if (!integration || !message) {
+    await close(!integration ? 'The integration was deleted.' : 'The message has expired.');
+    return { kind: 'done' };
+  }
+  if (n > integration.maxAttempts) {
+    await close('Every attempt was used; the last one did not report back (the worker stopped).');
+    return { kind: 'done' };
+  }
+  if (!(await ports.messages.claimAttempt(job.messageId, job.integrationId, n))) {
+    // Another worker holds this attempt; let the queue bring the job back and look again.
+    return { kind: 'redeliver' };
+  }
+
+  const at = new Date(now);
+  let rendered: Rendered;
+  try {
+    rendered = await renderFor(ports, integration, message);
+  } catch (e) {
+    const error = `The document could not be rendered: ${(e as Error).message}`;
+    await record(
+      ports,
+      job,
+      { n, round, at: at.toISOString(), durationMs: 0, error },
+      { status: 'failed', lastError: error },
+      expiresAt,
+    );
+    return { kind: 'done' };
+  }
+  const res = await ports.send({
+    url: targetUrl(integration, message),
+    headers: {
+      'content-type': rendered.contentType,
+      'user-agent': `Crossdock/${pkg.version}`,
+      ...integration.delivery?.headers,
+      ...webhookHeaders(delivery.webhookId, at, rendered.body, integration),
+    },
+    body: rendered.body,
+    timeoutMs: integration.delivery?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+  });
+  const outcome = classifyAttempt(res.statusCode);
+  const attempt: Attempt = {
+    n,
+    round,
+    at: at.toISOString(),
+    durationMs: res.durationMs,
+    ...(res.statusCode !== undefined ? { statusCode: res.statusCode } : {}),
+    ...(res.error
+      ? { error: res.error }
+      : outcome !== 'delivered'
+        ? { error: `HTTP ${res.statusCode}` }
+        : {}),
+  };
+  const response = res.statusCode !== undefined ? keptResponse(res) : undefined;
+  if (outcome === 'delivered') {
+    await record(ports, job, attempt, { status: 'delivered', response, lastError: undefined }, expiresAt);
+    return { kind: 'done' };
+  }
+  const delay =
+    outcome === 'retry'
+      ? nextRetryDelaySeconds(
+          retryScheduleOf(integration),
+          n,
+          ports.random,
+          parseRetryAfter(res.headers['retry-after'], now),
+        )
+      : undefined;
+  if (delay === undefined) {
+    const why = outcome === 'fail' ? 'not retryable' : `attempt ${n} of ${integration.maxAttempts}, the last`;
+    const lastError = `${attempt.error} (${why})`;
+    await record(ports, job, attempt, { status: 'failed', response, lastError }, expiresAt);
+    return { kind: 'done' };
+  }
+  const nextAttemptAt = new Date(now + delay * 1000).toISOString();
+  await record(
+    ports,
+    job,
+    attempt,
+    { status: 'retrying', nextAttemptAt, response, lastError: attempt.error },
+    expiresAt,
+  );
+  return { kind: 'later', delaySeconds: delay };
+}
+
+function record(
+  ports: DeliverPorts,
+  job: { messageId: string; integrationId: string },
+  attempt: Attempt,
+  next: Pick<Delivery, 'status' | 'nextAttemptAt' | 'lastError' | 'response'>,
+  expiresAt: number,
+) {
+  return ports.messages.recordAttempt(
+    job.messageId,
+    job.integrationId,
+    attempt,
+    { nextAttemptAt: undefined, ...next },
+    expiresAt,
+  );
+}
+
+async function renderFor(ports: DeliverPorts, i: StoredIntegration, m: StoredMessage): Promise<Rendered> {
+  if (i.delivery?.mode === 'notify') {
+    const base = ports.publicBaseUrl.replace(/\/$/, '');
+    const body = {
+      type: 'message.ready',
+      messageId: m.id,
+      sender: m.sender,
+      receiver: m.receiver,
+      doctype: m.doctype,
+      version: m.version,
+      links: { payload: `${base}/v1/messages/${m.id}/payload`, status: `${base}/v1/messages/${m.id}` },
+    };
+    return { body: Buffer.from(JSON.stringify(body)), contentType: 'application/json' };
+  }
+  const payload = m.inlinePayload ?? (await ports.payloads.get(m.payloadKey ?? ''));
+  return renderDocument(payload, m.contentType, i.delivery?.format ?? 'raw', i.delivery?.template);
+}
+
+/** Push and notify POST to the URL with the routing parameters of seed 000. */
+function targetUrl(i: StoredIntegration, m: StoredMessage): string {
+  const url = new URL(i.delivery?.url ?? '');
+  for (const [k, v] of Object.entries({
+    sender: m.sender,
+    receiver: m.receiver,
+    doctype: m.doctype,
+    version: m.version,
+  })) {
+    url.searchParams.set(k, v);
+  }
+  return url.toString();
+}
+
+function keptResponse(res: OutboundResponse): NonNullable<Delivery['response']> {
+  const contentType = res.headers['content-type'];
+  let parsed: unknown;
+  if (!res.truncated && res.body && /json|xml/i.test(contentType ?? '')) {
+    try {
+      parsed = parseDocument(Buffer.from(res.body), contentType);
+    } catch {
+      parsed = undefined;
+    }
+  }
+  return {
+    statusCode: res.statusCode ?? 0,
+    ...(contentType ? { contentType } : {}),
+    body: res.body,
+    truncated: res.truncated,
+    ...(parsed !== undefined ? { parsed } : {}),
+  };
+}

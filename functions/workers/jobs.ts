@@ -1,0 +1,14 @@
+import { z } from 'zod/mini';
+import type { DeliveryJob } from '../adapters/delivery-queue.js';
+
+const JobSchema = z.object({ messageId: z.string(), integrationId: z.string() });
+
+/** Reads a delivery job from a queue message body; undefined when it is not one. */
+export function parseJob(body: string): DeliveryJob | undefined {
+  try {
+    const r = JobSchema.safeParse(JSON.parse(body));
+    return r.success ? r.data : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,155 @@
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+} from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import dynalite from 'dynalite';
+import { startFauxqs } from 'fauxqs';
+import { payloadBucket, queues, type TableDefinition, tables } from '../resources.js';
+
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local-secret' };
+export const LOCAL_REGION = 'us-east-1';
+
+export interface EmbeddedAws {
+  dynamoEndpoint: string;
+  /** SQS, SNS and S3 (fauxqs serves all three on one port). */
+  fauxqsEndpoint: string;
+  /** Environment for the handlers: resource names and URLs, endpoints, credentials. */
+  env: Record<string, string>;
+  queueUrls: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts DynamoDB (dynalite) and SQS/SNS/S3 (fauxqs) in this process and creates the tables, queues
+ * and bucket from the same definitions the CDK stack uses. With a data directory, both keep their
+ * state there across restarts; without one, everything lives in memory.
+ */
+export async function startEmbeddedAws(dataDir?: string): Promise<EmbeddedAws> {
+  if (dataDir) mkdirSync(join(dataDir, 'dynamodb'), { recursive: true });
+  const dynamoServer = dynalite({
+    ...(dataDir ? { path: join(dataDir, 'dynamodb') } : {}),
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+  });
+  await new Promise<void>((resolve) => dynamoServer.listen(0, '127.0.0.1', resolve));
+  const dynamoEndpoint = `http://127.0.0.1:${(dynamoServer.address() as AddressInfo).port}`;
+  const fauxqs = await startFauxqs({
+    port: 0,
+    host: '127.0.0.1',
+    logger: false,
+    ...(dataDir ? { dataDir: join(dataDir, 'fauxqs') } : {}),
+  });
+  const fauxqsEndpoint = fauxqs.address.replace('localhost', '127.0.0.1');
+  const common = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+
+  const dynamo = new DynamoDBClient({ ...common, endpoint: dynamoEndpoint });
+  for (const table of tables) await ensureTable(dynamo, table);
+
+  const sqs = new SQSClient({ ...common, endpoint: fauxqsEndpoint });
+  const queueUrls: Record<string, string> = {};
+  for (const q of queues) {
+    const dlq = await sqs.send(
+      new CreateQueueCommand({
+        QueueName: q.deadLetter.id,
+        Attributes: { MessageRetentionPeriod: String(q.deadLetter.retentionSeconds) },
+      }),
+    );
+    const dlqArn = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }),
+    );
+    const main = await sqs.send(
+      new CreateQueueCommand({
+        QueueName: q.id,
+        Attributes: {
+          VisibilityTimeout: String(q.visibilityTimeoutSeconds),
+          MessageRetentionPeriod: String(q.retentionSeconds),
+          RedrivePolicy: JSON.stringify({
+            deadLetterTargetArn: dlqArn.Attributes?.QueueArn,
+            maxReceiveCount: q.maxReceiveCount,
+          }),
+        },
+      }),
+    );
+    queueUrls[q.envVar] = main.QueueUrl as string;
+    queueUrls[q.deadLetter.envVar] = dlq.QueueUrl as string;
+  }
+
+  const s3 = new S3Client({ ...common, endpoint: fauxqsEndpoint, forcePathStyle: true });
+  const bucket = payloadBucket.id.toLowerCase();
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  } catch (e) {
+    if (!/BucketAlready/.test((e as Error).name)) throw e;
+  }
+  dynamo.destroy();
+  sqs.destroy();
+  s3.destroy();
+
+  const env: Record<string, string> = {
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
+    AWS_ENDPOINT_URL_SQS: fauxqsEndpoint,
+    AWS_ENDPOINT_URL_SNS: fauxqsEndpoint,
+    AWS_ENDPOINT_URL_S3: fauxqsEndpoint,
+    S3_FORCE_PATH_STYLE: 'true',
+    [payloadBucket.envVar]: bucket,
+    ...Object.fromEntries(tables.map((t) => [t.envVar, t.id])),
+    ...queueUrls,
+  };
+  return {
+    dynamoEndpoint,
+    fauxqsEndpoint,
+    env,
+    queueUrls,
+    async stop() {
+      await fauxqs.stop();
+      await new Promise<void>((resolve) => dynamoServer.close(() => resolve()));
+    },
+  };
+}
+
+async function ensureTable(dynamo: DynamoDBClient, t: TableDefinition): Promise<void> {
+  const attributes = new Set([
+    t.partitionKey,
+    t.sortKey,
+    ...t.globalIndexes.flatMap((g) => [g.partitionKey, g.sortKey]),
+  ]);
+  try {
+    await dynamo.send(
+      new CreateTableCommand({
+        TableName: t.id,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [...attributes].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+        KeySchema: [
+          { AttributeName: t.partitionKey, KeyType: 'HASH' },
+          { AttributeName: t.sortKey, KeyType: 'RANGE' },
+        ],
+        ...(t.globalIndexes.length
+          ? {
+              GlobalSecondaryIndexes: t.globalIndexes.map((g) => ({
+                IndexName: g.name,
+                KeySchema: [
+                  { AttributeName: g.partitionKey, KeyType: 'HASH' },
+                  { AttributeName: g.sortKey, KeyType: 'RANGE' },
+                ],
+                Projection: { ProjectionType: 'ALL' },
+              })),
+            }
+          : {}),
+      }),
+    );
+  } catch (e) {
+    if (!(e instanceof ResourceInUseException)) throw e;
+  }
+  await dynamo.send(new DescribeTableCommand({ TableName: t.id }));
+}

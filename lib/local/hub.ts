@@ -1,0 +1,203 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { sha256Hex } from '../../functions/core/secrets.js';
+import { type HandlerRef, routes, workers } from '../../functions/routes.js';
+import { deliveryQueue } from '../resources.js';
+import { compileRoutes, lambdaContext, matchRoute, toApiGatewayEvent } from './api-gateway.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, startEmbeddedAws } from './emulators.js';
+import { type SqsHandler, startQueuePoller } from './queue-poller.js';
+
+export interface HubOptions {
+  port?: number;
+  /** Where state is kept across restarts; ignored with inMemory. */
+  dataDir?: string;
+  inMemory?: boolean;
+  adminKey?: string;
+  /** Concurrent pollers of the delivery queue (a Lambda event source mapping scales out like this). */
+  deliveryConcurrency?: number;
+  /** Called for each request once it is answered (for the start-up log). */
+  onRequest?: (line: { method: string; path: string; status: number; ms: number }) => void;
+  /** A local endpoint that plays a partner for the demo: POST /_local/demo-receiver. */
+  demoReceiver?: (headers: Record<string, string>, body: Buffer, url: URL) => void;
+}
+
+export interface RunningHub {
+  url: string;
+  adminKey: string;
+  adminKeySource: 'option' | 'environment' | 'data folder' | 'generated';
+  dataDir?: string;
+  stop(): Promise<void>;
+}
+
+/** API Gateway HTTP APIs take at most 10 MB; the local hub refuses the same. */
+const GATEWAY_MAX_BODY = 10 * 1024 * 1024;
+
+/**
+ * The local hub: embedded AWS, the very Lambda handlers behind an HTTP server that speaks API
+ * Gateway's event format, and queue pollers that behave like event source mappings.
+ */
+export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
+  const dataDir = options.inMemory ? undefined : (options.dataDir ?? '.crossdock');
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const { adminKey, source } = resolveAdminKey(options.adminKey, dataDir);
+  const aws = await startEmbeddedAws(dataDir);
+
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(options.port ?? 3000, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  Object.assign(process.env, aws.env, {
+    STAGE: 'local',
+    ADMIN_KEY_SHA256: sha256Hex(adminKey),
+    ALLOW_LOOPBACK_OUTBOUND: 'true',
+    PUBLIC_BASE_URL: url,
+    POWERTOOLS_SERVICE_NAME: 'crossdock',
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+  });
+
+  const compiled = compileRoutes(routes);
+  server.on('request', (req, res) => {
+    const started = performance.now();
+    serve(req, res, url, compiled, options).finally(() => {
+      options.onRequest?.({
+        method: req.method ?? '',
+        path: (req.url ?? '').split('?')[0] ?? '',
+        status: res.statusCode,
+        ms: Math.round(performance.now() - started),
+      });
+    });
+  });
+
+  const sqs = new SQSClient({
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+    endpoint: aws.fauxqsEndpoint,
+  });
+  const pollers = await Promise.all(
+    workers.map(async (w) => {
+      const queueUrl =
+        w.source === 'deliveryQueue'
+          ? aws.queueUrls[deliveryQueue.envVar]
+          : aws.queueUrls[deliveryQueue.deadLetter.envVar];
+      return startQueuePoller({
+        sqs,
+        queueUrl: queueUrl as string,
+        queueArn: `arn:aws:sqs:${LOCAL_REGION}:000000000000:${w.source}`,
+        handler: (await loadHandler(w.handler)) as unknown as SqsHandler,
+        functionName: w.id,
+        batchSize: w.batchSize,
+        concurrency: w.source === 'deliveryQueue' ? (options.deliveryConcurrency ?? 4) : 1,
+        onError: (e) => console.error(`[${w.id}] ${(e as Error).message}`),
+      });
+    }),
+  );
+
+  return {
+    url,
+    adminKey,
+    adminKeySource: source,
+    ...(dataDir ? { dataDir } : {}),
+    async stop() {
+      await Promise.all(pollers.map((p) => p.stop()));
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      sqs.destroy();
+      await aws.stop();
+    },
+  };
+}
+
+type HttpFunction = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
+const loaded = new Map<string, unknown>();
+
+async function loadHandler(ref: HandlerRef): Promise<unknown> {
+  const id = `${ref.file}#${ref.export}`;
+  if (!loaded.has(id)) {
+    const mod = (await import(new URL(`../../functions/${ref.file}`, import.meta.url).href)) as Record<
+      string,
+      unknown
+    >;
+    if (typeof mod[ref.export] !== 'function')
+      throw new Error(`functions/${ref.file} does not export ${ref.export}`);
+    loaded.set(id, mod[ref.export]);
+  }
+  return loaded.get(id);
+}
+
+async function serve(
+  req: IncomingMessage,
+  res: ServerResponse,
+  base: string,
+  compiled: ReturnType<typeof compileRoutes>,
+  options: HubOptions,
+): Promise<void> {
+  try {
+    const url = new URL(req.url ?? '/', base);
+    const body = await readBody(req, GATEWAY_MAX_BODY);
+    if (body === 'too-large') return send(res, 413, { message: 'Request Entity Too Large' });
+    if (url.pathname === '/_local/demo-receiver' && req.method === 'POST' && options.demoReceiver) {
+      options.demoReceiver(req.headers as Record<string, string>, body, url);
+      return send(res, 200, { received: true });
+    }
+    const match = matchRoute(compiled, req.method ?? 'GET', url.pathname);
+    if (match === undefined)
+      return send(res, 404, { error: { code: 'not_found', message: 'No such route.' } });
+    if (match === 'method-not-allowed') {
+      return send(res, 405, {
+        error: { code: 'method_not_allowed', message: 'This route does not take that method.' },
+      });
+    }
+    const fn = (await loadHandler(match.route.handler)) as HttpFunction;
+    const event = toApiGatewayEvent(req, url, body, match.route, match.params);
+    const result = await fn(event, lambdaContext(match.route.handler.export));
+    res.statusCode = result.statusCode ?? 200;
+    for (const [k, v] of Object.entries(result.headers ?? {})) res.setHeader(k, String(v));
+    res.end(result.body ? Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8') : undefined);
+  } catch (e) {
+    console.error(`local hub: ${(e as Error).stack ?? e}`);
+    send(res, 500, {
+      error: { code: 'internal_error', message: 'Something went wrong on our side; retry later.' },
+    });
+  }
+}
+
+function send(res: ServerResponse, status: number, json: unknown) {
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json');
+  res.end(JSON.stringify(json));
+}
+
+function readBody(req: IncomingMessage, max: number): Promise<Buffer | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size <= max) chunks.push(c);
+    });
+    req.on('end', () => resolve(size > max ? 'too-large' : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function resolveAdminKey(
+  given: string | undefined,
+  dataDir: string | undefined,
+): { adminKey: string; source: RunningHub['adminKeySource'] } {
+  if (given) return { adminKey: given, source: 'option' };
+  if (process.env.CROSSDOCK_ADMIN_KEY)
+    return { adminKey: process.env.CROSSDOCK_ADMIN_KEY, source: 'environment' };
+  const file = dataDir ? join(dataDir, 'admin-key') : undefined;
+  if (file && existsSync(file)) return { adminKey: readFileSync(file, 'utf8').trim(), source: 'data folder' };
+  const adminKey = `cda_${randomBytes(24).toString('base64url')}`;
+  if (file) writeFileSync(file, `${adminKey}\n`, { mode: 0o600 });
+  return { adminKey, source: 'generated' };
+}
