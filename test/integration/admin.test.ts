@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { outboundIntegration, startTestHub, type TestHub } from '../support/hub.js';
+
+describe('operator API: partners, keys, integrations', () => {
+  let hub: TestHub;
+  beforeAll(async () => {
+    hub = await startTestHub();
+    for (const code of ['erp1', 'wms1']) await hub.admin('POST', '/admin/partners', { code, name: `Partner ${code}` });
+  });
+  afterAll(() => hub?.stop());
+
+  it('refuses a missing or wrong admin key with 401', async () => {
+    const none = await hub.partner('GET', '/admin/partners', undefined);
+    expect(none.status).toBe(401);
+    expect(none.json.error.code).toBe('unauthorized');
+    const wrong = await hub.partner('GET', '/admin/partners', undefined, { headers: { authorization: 'Bearer nope' } });
+    expect(wrong.status).toBe(401);
+  });
+
+  it('registers, lists and reads partners; a taken code is 409, a bad code or unknown property 400', async () => {
+    const created = await hub.admin('POST', '/admin/partners', { code: 'acme.eu-1', name: 'Acme EU' });
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({ code: 'acme.eu-1', name: 'Acme EU' });
+    expect((await hub.admin('POST', '/admin/partners', { code: 'acme.eu-1', name: 'again' })).status).toBe(409);
+    const bad = await hub.admin('POST', '/admin/partners', { code: '-starts-with-dash', name: 'x' });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.message).toMatch(/^code:/);
+    const unknown = await hub.admin('POST', '/admin/partners', { code: 'zz', name: 'x', colour: 'red' });
+    expect(unknown.status).toBe(400);
+    expect(unknown.json.error).toMatchObject({ code: 'unknown_property' });
+    expect(unknown.json.error.message).toContain('colour');
+    const proto = await hub.partner('POST', '/admin/partners', undefined, {
+      headers: { authorization: `Bearer ${hub.adminKey}` },
+      body: '{"code":"pp","name":"x","__proto__":{"admin":true}}',
+    });
+    expect(proto.status).toBe(400);
+    const list = await hub.admin('GET', '/admin/partners');
+    expect(list.json.partners.map((p: { code: string }) => p.code).sort()).toEqual(['acme.eu-1', 'erp1', 'wms1']);
+    expect((await hub.admin('GET', '/admin/partners/zz')).status).toBe(404);
+  });
+
+  it('issues scoped keys shown once and lists them without the secret', async () => {
+    const key = await hub.admin('POST', '/admin/partners/erp1/keys', { scopes: ['erp', 'device'], mobileUser: 'u1', label: 'van 7' });
+    expect(key.status).toBe(201);
+    expect(key.json).toMatchObject({ scopes: ['erp', 'device'], mobileUser: 'u1' });
+    expect(key.json.key).toMatch(/^cdk_/);
+    const partner = await hub.admin('GET', '/admin/partners/erp1');
+    expect(partner.json.keys).toHaveLength(1);
+    expect(JSON.stringify(partner.json)).not.toContain(key.json.key);
+    expect(partner.json.keys[0]).not.toHaveProperty('keyHash');
+    expect((await hub.admin('POST', '/admin/partners/erp1/keys', { scopes: ['everything'] })).status).toBe(400);
+    expect((await hub.admin('POST', '/admin/partners/ghost/keys', {})).status).toBe(404);
+  });
+
+  describe('integrations', () => {
+    const base = () => outboundIntegration(`int-${Math.random().toString(36).slice(2)}`, 'wms1', 'https://wms.example.com/in');
+
+    it('creates with FinanceKey defaults, shows the secret once, and lists without it', async () => {
+      const created = await hub.admin('POST', '/admin/integrations', { ...base(), name: 'orders to wms' });
+      expect(created.status).toBe(201);
+      expect(created.json).toMatchObject({ active: true, maxAttempts: 4, batchSize: 10, parallel: true, includeUpdate: false });
+      expect(created.json.secret).toMatch(/^whsec_/);
+      const read = await hub.admin('GET', `/admin/integrations/${created.json.id}`);
+      expect(read.json.name).toBe('orders to wms');
+      expect(read.json).not.toHaveProperty('secret');
+      const list = await hub.admin('GET', '/admin/integrations');
+      expect(JSON.stringify(list.json)).not.toContain(created.json.secret);
+      expect((await hub.admin('POST', '/admin/integrations', { ...base(), name: 'orders to wms' })).status).toBe(409);
+    });
+
+    const invalid: [string, Record<string, unknown>, RegExp][] = [
+      ['includeUpdate on an inactive integration', { active: false, includeUpdate: true }, /includeUpdate/],
+      ['continuous without includeUpdate', { continuous: true }, /continuous/],
+      ['includeUpdate on Inbound', { direction: 'Inbound', includeUpdate: true }, /includeUpdate/],
+      ['a name over 128 characters', { name: 'n'.repeat(129) }, /^name:/],
+      ['maxAttempts 0', { maxAttempts: 0 }, /^maxAttempts:/],
+      ['batchSize 1001', { batchSize: 1001 }, /^batchSize:/],
+      ['a consentType over 64', { consentType: 'c'.repeat(65) }, /^consentType:/],
+      ['an unknown receiver', { receiver: 'ghost' }, /receiver/],
+      ['a retry schedule of the wrong length', { maxAttempts: 3, delivery: { retrySchedule: [60] } }, /retrySchedule/],
+      ['a retry step over 12 hours', { delivery: { retrySchedule: [60, 60, 43201] } }, /retrySchedule/],
+      ['plain http to a public host', { delivery: { url: 'http://wms.example.com/in' } }, /https/],
+      ['a private address', { delivery: { url: 'https://10.0.0.8/in' } }, /public/],
+      ['a hex-encoded private address', { delivery: { url: 'https://0x0a000001/in' } }, /public/],
+      ['a decimal-encoded metadata address', { delivery: { url: 'https://2852039166/latest' } }, /public/],
+      ['an invalid JSONata filter', { filter: '$$$(' }, /filter/],
+      ['a header the hub sets', { delivery: { headers: { 'webhook-id': 'x' } } }, /headers/],
+      ['an unknown delivery property', { delivery: { retries: 3 } }, /retries/],
+    ];
+    for (const [name, change, message] of invalid) {
+      it(`refuses ${name} with a 400 that names the field, writing nothing`, async () => {
+        const before = (await hub.admin('GET', '/admin/integrations')).json.integrations.length;
+        const body = base() as Record<string, unknown>;
+        const { delivery, ...rest } = change;
+        const r = await hub.admin('POST', '/admin/integrations', {
+          ...body,
+          ...rest,
+          delivery: { ...(body.delivery as object), ...(delivery as object) },
+        });
+        expect(r.status).toBe(400);
+        expect(r.json.error.message).toMatch(message);
+        expect((await hub.admin('GET', '/admin/integrations')).json.integrations.length).toBe(before);
+      });
+    }
+
+    it('patches with every rule applied to the result, renames, and deletes', async () => {
+      const created = await hub.admin('POST', '/admin/integrations', { ...base(), name: 'to patch' });
+      const id = created.json.id;
+      const patched = await hub.admin('PATCH', `/admin/integrations/${id}`, { includeUpdate: true, notes: 'ok' });
+      expect(patched.status).toBe(200);
+      expect(patched.json).toMatchObject({ includeUpdate: true, notes: 'ok', name: 'to patch', batchSize: 10 });
+      const breaking = await hub.admin('PATCH', `/admin/integrations/${id}`, { active: false });
+      expect(breaking.status).toBe(400);
+      expect((await hub.admin('GET', `/admin/integrations/${id}`)).json.active).toBe(true);
+      const renamed = await hub.admin('PATCH', `/admin/integrations/${id}`, { name: 'patched' });
+      expect(renamed.json.name).toBe('patched');
+      // The old name is free again, the new one is taken.
+      expect((await hub.admin('POST', '/admin/integrations', { ...base(), name: 'to patch' })).status).toBe(201);
+      expect((await hub.admin('POST', '/admin/integrations', { ...base(), name: 'patched' })).status).toBe(409);
+      expect((await hub.admin('DELETE', `/admin/integrations/${id}`)).status).toBe(204);
+      expect((await hub.admin('GET', `/admin/integrations/${id}`)).status).toBe(404);
+      expect((await hub.admin('DELETE', `/admin/integrations/${id}`)).status).toBe(404);
+    });
+  });
+
+  it('serves health and an OpenAPI 3.1 document generated from the request schemas', async () => {
+    const health = await hub.partner('GET', '/health', undefined);
+    expect(health.json).toMatchObject({ status: 'ok' });
+    const doc = await hub.partner('GET', '/openapi.json', undefined);
+    expect(doc.json.openapi).toBe('3.1.0');
+    const create = doc.json.paths['/admin/integrations'].post;
+    const schema = create.requestBody.content['application/json'].schema;
+    expect(schema.required).toEqual(expect.arrayContaining(['name', 'direction', 'entity', 'consentType']));
+    expect(schema.additionalProperties).toBe(false);
+    expect(schema.properties.batchSize).toMatchObject({ maximum: 1000, minimum: 1 });
+    expect(Object.keys(doc.json.paths['/v1/messages/{id}'])).toEqual(['get']);
+  });
+});
