@@ -61,11 +61,17 @@ const integrationFields = {
 export const IntegrationInputSchema = z.strictObject(integrationFields);
 export type IntegrationInput = z.output<typeof IntegrationInputSchema>;
 
-/** PATCH accepts any subset of the fields; the merged result must pass every rule again. */
+/**
+ * PATCH accepts any subset of the fields, without defaults (an absent field keeps its value); the
+ * merged result must then pass every rule again.
+ */
 export const IntegrationPatchSchema = z.strictObject(
-  Object.fromEntries(Object.entries(integrationFields).map(([k, v]) => [k, z.optional(v)])) as {
-    [K in keyof typeof integrationFields]: z.ZodMiniOptional<(typeof integrationFields)[K]>;
-  },
+  Object.fromEntries(
+    Object.entries(integrationFields).map(([k, v]) => {
+      const def = (v as z.ZodMiniType)._zod.def as { type: string; innerType?: z.ZodMiniType };
+      return [k, z.optional(def.type === 'default' && def.innerType ? def.innerType : v)];
+    }),
+  ) as { [K in keyof typeof integrationFields]: z.ZodMiniOptional<z.ZodMiniType> },
 );
 
 export interface Integration extends IntegrationInput {

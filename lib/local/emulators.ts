@@ -43,7 +43,6 @@ export async function startEmbeddedAws(dataDir?: string): Promise<EmbeddedAws> {
   const dynamoEndpoint = `http://127.0.0.1:${(dynamoServer.address() as AddressInfo).port}`;
   const fauxqs = await startFauxqs({
     port: 0,
-    host: '127.0.0.1',
     logger: false,
     ...(dataDir ? { dataDir: join(dataDir, 'fauxqs') } : {}),
   });

@@ -5,7 +5,8 @@ describe('operator API: partners, keys, integrations', () => {
   let hub: TestHub;
   beforeAll(async () => {
     hub = await startTestHub();
-    for (const code of ['erp1', 'wms1']) await hub.admin('POST', '/admin/partners', { code, name: `Partner ${code}` });
+    for (const code of ['erp1', 'wms1'])
+      await hub.admin('POST', '/admin/partners', { code, name: `Partner ${code}` });
   });
   afterAll(() => hub?.stop());
 
@@ -13,7 +14,9 @@ describe('operator API: partners, keys, integrations', () => {
     const none = await hub.partner('GET', '/admin/partners', undefined);
     expect(none.status).toBe(401);
     expect(none.json.error.code).toBe('unauthorized');
-    const wrong = await hub.partner('GET', '/admin/partners', undefined, { headers: { authorization: 'Bearer nope' } });
+    const wrong = await hub.partner('GET', '/admin/partners', undefined, {
+      headers: { authorization: 'Bearer nope' },
+    });
     expect(wrong.status).toBe(401);
   });
 
@@ -21,7 +24,9 @@ describe('operator API: partners, keys, integrations', () => {
     const created = await hub.admin('POST', '/admin/partners', { code: 'acme.eu-1', name: 'Acme EU' });
     expect(created.status).toBe(201);
     expect(created.json).toMatchObject({ code: 'acme.eu-1', name: 'Acme EU' });
-    expect((await hub.admin('POST', '/admin/partners', { code: 'acme.eu-1', name: 'again' })).status).toBe(409);
+    expect((await hub.admin('POST', '/admin/partners', { code: 'acme.eu-1', name: 'again' })).status).toBe(
+      409,
+    );
     const bad = await hub.admin('POST', '/admin/partners', { code: '-starts-with-dash', name: 'x' });
     expect(bad.status).toBe(400);
     expect(bad.json.error.message).toMatch(/^code:/);
@@ -35,12 +40,20 @@ describe('operator API: partners, keys, integrations', () => {
     });
     expect(proto.status).toBe(400);
     const list = await hub.admin('GET', '/admin/partners');
-    expect(list.json.partners.map((p: { code: string }) => p.code).sort()).toEqual(['acme.eu-1', 'erp1', 'wms1']);
+    expect(list.json.partners.map((p: { code: string }) => p.code).sort()).toEqual([
+      'acme.eu-1',
+      'erp1',
+      'wms1',
+    ]);
     expect((await hub.admin('GET', '/admin/partners/zz')).status).toBe(404);
   });
 
   it('issues scoped keys shown once and lists them without the secret', async () => {
-    const key = await hub.admin('POST', '/admin/partners/erp1/keys', { scopes: ['erp', 'device'], mobileUser: 'u1', label: 'van 7' });
+    const key = await hub.admin('POST', '/admin/partners/erp1/keys', {
+      scopes: ['erp', 'device'],
+      mobileUser: 'u1',
+      label: 'van 7',
+    });
     expect(key.status).toBe(201);
     expect(key.json).toMatchObject({ scopes: ['erp', 'device'], mobileUser: 'u1' });
     expect(key.json.key).toMatch(/^cdk_/);
@@ -48,24 +61,35 @@ describe('operator API: partners, keys, integrations', () => {
     expect(partner.json.keys).toHaveLength(1);
     expect(JSON.stringify(partner.json)).not.toContain(key.json.key);
     expect(partner.json.keys[0]).not.toHaveProperty('keyHash');
-    expect((await hub.admin('POST', '/admin/partners/erp1/keys', { scopes: ['everything'] })).status).toBe(400);
+    expect((await hub.admin('POST', '/admin/partners/erp1/keys', { scopes: ['everything'] })).status).toBe(
+      400,
+    );
     expect((await hub.admin('POST', '/admin/partners/ghost/keys', {})).status).toBe(404);
   });
 
   describe('integrations', () => {
-    const base = () => outboundIntegration(`int-${Math.random().toString(36).slice(2)}`, 'wms1', 'https://wms.example.com/in');
+    const base = () =>
+      outboundIntegration(`int-${Math.random().toString(36).slice(2)}`, 'wms1', 'https://wms.example.com/in');
 
     it('creates with FinanceKey defaults, shows the secret once, and lists without it', async () => {
       const created = await hub.admin('POST', '/admin/integrations', { ...base(), name: 'orders to wms' });
       expect(created.status).toBe(201);
-      expect(created.json).toMatchObject({ active: true, maxAttempts: 4, batchSize: 10, parallel: true, includeUpdate: false });
+      expect(created.json).toMatchObject({
+        active: true,
+        maxAttempts: 4,
+        batchSize: 10,
+        parallel: true,
+        includeUpdate: false,
+      });
       expect(created.json.secret).toMatch(/^whsec_/);
       const read = await hub.admin('GET', `/admin/integrations/${created.json.id}`);
       expect(read.json.name).toBe('orders to wms');
       expect(read.json).not.toHaveProperty('secret');
       const list = await hub.admin('GET', '/admin/integrations');
       expect(JSON.stringify(list.json)).not.toContain(created.json.secret);
-      expect((await hub.admin('POST', '/admin/integrations', { ...base(), name: 'orders to wms' })).status).toBe(409);
+      expect(
+        (await hub.admin('POST', '/admin/integrations', { ...base(), name: 'orders to wms' })).status,
+      ).toBe(409);
     });
 
     const invalid: [string, Record<string, unknown>, RegExp][] = [
@@ -77,7 +101,11 @@ describe('operator API: partners, keys, integrations', () => {
       ['batchSize 1001', { batchSize: 1001 }, /^batchSize:/],
       ['a consentType over 64', { consentType: 'c'.repeat(65) }, /^consentType:/],
       ['an unknown receiver', { receiver: 'ghost' }, /receiver/],
-      ['a retry schedule of the wrong length', { maxAttempts: 3, delivery: { retrySchedule: [60] } }, /retrySchedule/],
+      [
+        'a retry schedule of the wrong length',
+        { maxAttempts: 3, delivery: { retrySchedule: [60] } },
+        /retrySchedule/,
+      ],
       ['a retry step over 12 hours', { delivery: { retrySchedule: [60, 60, 43201] } }, /retrySchedule/],
       ['plain http to a public host', { delivery: { url: 'http://wms.example.com/in' } }, /https/],
       ['a private address', { delivery: { url: 'https://10.0.0.8/in' } }, /public/],
@@ -106,17 +134,29 @@ describe('operator API: partners, keys, integrations', () => {
     it('patches with every rule applied to the result, renames, and deletes', async () => {
       const created = await hub.admin('POST', '/admin/integrations', { ...base(), name: 'to patch' });
       const id = created.json.id;
-      const patched = await hub.admin('PATCH', `/admin/integrations/${id}`, { includeUpdate: true, notes: 'ok' });
+      const patched = await hub.admin('PATCH', `/admin/integrations/${id}`, {
+        includeUpdate: true,
+        notes: 'ok',
+      });
       expect(patched.status).toBe(200);
-      expect(patched.json).toMatchObject({ includeUpdate: true, notes: 'ok', name: 'to patch', batchSize: 10 });
+      expect(patched.json).toMatchObject({
+        includeUpdate: true,
+        notes: 'ok',
+        name: 'to patch',
+        batchSize: 10,
+      });
       const breaking = await hub.admin('PATCH', `/admin/integrations/${id}`, { active: false });
       expect(breaking.status).toBe(400);
       expect((await hub.admin('GET', `/admin/integrations/${id}`)).json.active).toBe(true);
       const renamed = await hub.admin('PATCH', `/admin/integrations/${id}`, { name: 'patched' });
       expect(renamed.json.name).toBe('patched');
       // The old name is free again, the new one is taken.
-      expect((await hub.admin('POST', '/admin/integrations', { ...base(), name: 'to patch' })).status).toBe(201);
-      expect((await hub.admin('POST', '/admin/integrations', { ...base(), name: 'patched' })).status).toBe(409);
+      expect((await hub.admin('POST', '/admin/integrations', { ...base(), name: 'to patch' })).status).toBe(
+        201,
+      );
+      expect((await hub.admin('POST', '/admin/integrations', { ...base(), name: 'patched' })).status).toBe(
+        409,
+      );
       expect((await hub.admin('DELETE', `/admin/integrations/${id}`)).status).toBe(204);
       expect((await hub.admin('GET', `/admin/integrations/${id}`)).status).toBe(404);
       expect((await hub.admin('DELETE', `/admin/integrations/${id}`)).status).toBe(404);

@@ -24,7 +24,11 @@ describe('messages: accept, store, route, deliver', () => {
     acmeKey = (await hub.admin('POST', '/admin/partners/acme/keys', {})).json.key;
     shipKey = (await hub.admin('POST', '/admin/partners/ship/keys', { scopes: ['messages'] })).json.key;
     otherKey = (await hub.admin('POST', '/admin/partners/other/keys', {})).json.key;
-    const created = await hub.admin('POST', '/admin/integrations', outboundIntegration('acme orders', 'ship', partner.url));
+    const created = await hub.admin(
+      'POST',
+      '/admin/integrations',
+      outboundIntegration('acme orders', 'ship', partner.url),
+    );
     expect(created.status).toBe(201);
     secret = created.json.secret;
   });
@@ -34,7 +38,12 @@ describe('messages: accept, store, route, deliver', () => {
     await hub?.stop();
   });
 
-  const post = (query: string, body: RequestInit['body'] | undefined, key: string | undefined = acmeKey, headers: Record<string, string> = {}) =>
+  const post = (
+    query: string,
+    body: RequestInit['body'] | undefined,
+    key: string | undefined = acmeKey,
+    headers: Record<string, string> = {},
+  ) =>
     hub.partner('POST', `/v1/messages?${query}`, key, {
       ...(body === undefined ? {} : { body }),
       headers: { 'content-type': 'application/json', ...headers },
@@ -45,13 +54,29 @@ describe('messages: accept, store, route, deliver', () => {
     const accepted = await post('sender=acme&receiver=ship&doctype=order&version=2', doc);
     expect(accepted.status).toBe(202);
     expect(accepted.headers.get('x-request-id')).toBeTruthy();
-    expect(accepted.json).toMatchObject({ status: 'accepted', sender: 'acme', receiver: 'ship', doctype: 'order', version: '2', size: doc.length });
+    expect(accepted.json).toMatchObject({
+      status: 'accepted',
+      sender: 'acme',
+      receiver: 'ship',
+      doctype: 'order',
+      version: '2',
+      size: doc.length,
+    });
     const id = accepted.json.id;
 
-    const seen = await eventually(async () => partner.received.find((r) => r.headers['webhook-id']?.startsWith(id)), 20_000, 'delivery');
+    const seen = await eventually(
+      async () => partner.received.find((r) => r.headers['webhook-id']?.startsWith(id)),
+      20_000,
+      'delivery',
+    );
     expect(seen.body.toString()).toBe(doc);
     expect(seen.headers['content-type']).toBe('application/json');
-    expect(Object.fromEntries(seen.url.searchParams)).toEqual({ sender: 'acme', receiver: 'ship', doctype: 'order', version: '2' });
+    expect(Object.fromEntries(seen.url.searchParams)).toEqual({
+      sender: 'acme',
+      receiver: 'ship',
+      doctype: 'order',
+      version: '2',
+    });
     expect(() => new Webhook(secret).verify(seen.body, seen.headers)).not.toThrow();
 
     const status = await eventually(async () => {
@@ -59,7 +84,11 @@ describe('messages: accept, store, route, deliver', () => {
       return r.json.status === 'delivered' ? r : undefined;
     });
     const [delivery] = status.json.deliveries;
-    expect(delivery).toMatchObject({ mode: 'push', status: 'delivered', response: { statusCode: 200, parsed: { ref: 'WMS-1' } } });
+    expect(delivery).toMatchObject({
+      mode: 'push',
+      status: 'delivered',
+      response: { statusCode: 200, parsed: { ref: 'WMS-1' } },
+    });
     expect(delivery.attempts).toHaveLength(1);
     expect(delivery.attempts[0]).toMatchObject({ n: 1, statusCode: 200 });
 
@@ -76,7 +105,9 @@ describe('messages: accept, store, route, deliver', () => {
       'content-type': 'application/octet-stream',
     });
     expect(accepted.status).toBe(202);
-    const seen = await eventually(async () => partner.received.find((r) => r.headers['webhook-id']?.startsWith(accepted.json.id)));
+    const seen = await eventually(async () =>
+      partner.received.find((r) => r.headers['webhook-id']?.startsWith(accepted.json.id)),
+    );
     expect(Buffer.compare(seen.body, bytes)).toBe(0);
     const payload = await hub.partner('GET', `/v1/messages/${accepted.json.id}/payload`, shipKey);
     expect(Buffer.compare(payload.raw, bytes)).toBe(0);
@@ -86,7 +117,9 @@ describe('messages: accept, store, route, deliver', () => {
   it('takes the key from the apikey query parameter as seed 000 does', async () => {
     const r = await post(`sender=acme&receiver=ship&doctype=order&apikey=${acmeKey}`, '{"a":1}', undefined);
     expect(r.status).toBe(202);
-    await eventually(async () => partner.received.find((x) => x.headers['webhook-id']?.startsWith(r.json.id)));
+    await eventually(async () =>
+      partner.received.find((x) => x.headers['webhook-id']?.startsWith(r.json.id)),
+    );
   });
 
   describe('bad input is refused with a clear 4xx and nothing is written', () => {
@@ -95,11 +128,31 @@ describe('messages: accept, store, route, deliver', () => {
       ['missing receiver', () => post('sender=acme&doctype=order', '{}'), 400, 'missing_parameter'],
       ['empty body', () => post('sender=acme&receiver=ship&doctype=order', ''), 400, 'empty_body'],
       ['no key', () => post('sender=acme&receiver=ship&doctype=order', '{}', ''), 401, 'unauthorized'],
-      ['unknown key', () => post('sender=acme&receiver=ship&doctype=order', '{}', 'cdk_nope'), 403, 'forbidden'],
-      ['a key that is not the sender’s', () => post('sender=acme&receiver=ship&doctype=order', '{}', otherKey), 403, 'forbidden'],
+      [
+        'unknown key',
+        () => post('sender=acme&receiver=ship&doctype=order', '{}', 'cdk_nope'),
+        403,
+        'forbidden',
+      ],
+      [
+        'a key that is not the sender’s',
+        () => post('sender=acme&receiver=ship&doctype=order', '{}', otherKey),
+        403,
+        'forbidden',
+      ],
       ['unknown receiver', () => post('sender=acme&receiver=nobody&doctype=order', '{}'), 404, 'not_found'],
-      ['no route for the doctype', () => post('sender=acme&receiver=ship&doctype=invoice', '{}'), 422, 'no_route'],
-      ['a body over the cap', () => post('sender=acme&receiver=ship&doctype=order', Buffer.alloc(4 * 1024 * 1024 + 10, 97)), 413, 'payload_too_large'],
+      [
+        'no route for the doctype',
+        () => post('sender=acme&receiver=ship&doctype=invoice', '{}'),
+        422,
+        'no_route',
+      ],
+      [
+        'a body over the cap',
+        () => post('sender=acme&receiver=ship&doctype=order', Buffer.alloc(4 * 1024 * 1024 + 10, 97)),
+        413,
+        'payload_too_large',
+      ],
     ];
     for (const [name, send, status, code] of cases) {
       it(`${name} → ${status}`, async () => {
@@ -128,7 +181,9 @@ describe('messages: accept, store, route, deliver', () => {
 
     it('a key without the messages scope → 403', async () => {
       const erpOnly = await hub.admin('POST', '/admin/partners/acme/keys', { scopes: ['erp'] });
-      expect((await post('sender=acme&receiver=ship&doctype=order', '{}', erpOnly.json.key)).status).toBe(403);
+      expect((await post('sender=acme&receiver=ship&doctype=order', '{}', erpOnly.json.key)).status).toBe(
+        403,
+      );
     });
   });
 

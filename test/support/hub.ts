@@ -18,7 +18,12 @@ export interface TestHub extends RunningHub {
 export async function startTestHub(): Promise<TestHub> {
   const hub = await startHub({ port: 0, inMemory: true, adminKey: 'test-admin-key', deliveryConcurrency: 2 });
   const dynamo = new DynamoDBClient({});
-  const request = async (method: string, path: string, headers: Record<string, string>, body?: RequestInit['body']) => {
+  const request = async (
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    body?: RequestInit['body'],
+  ) => {
     const r = await fetch(`${hub.url}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
     const raw = Buffer.from(await r.arrayBuffer());
     let json: unknown;
@@ -58,7 +63,11 @@ export async function startTestHub(): Promise<TestHub> {
 }
 
 /** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
@@ -68,7 +77,12 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
   }
 }
 
-export const outboundIntegration = (name: string, receiver: string, url: string, extra: Record<string, unknown> = {}) => ({
+export const outboundIntegration = (
+  name: string,
+  receiver: string,
+  url: string,
+  extra: Record<string, unknown> = {},
+) => ({
   name,
   direction: 'Outbound',
   entity: 'order',
