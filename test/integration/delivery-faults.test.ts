@@ -98,10 +98,10 @@ describe('delivery faults', () => {
 
   const terminal: [string, (r: ReceivedRequest, res: import('node:http').ServerResponse) => void, number][] =
     [
-      ['a 400', (_r, res) => ((res.statusCode = 400), res.end('bad order')), 400],
+      ['a 400', (_r, res) => res.writeHead(400).end('bad order'), 400],
       [
         'a redirect (never followed)',
-        (_r, res) => (res.writeHead(302, { location: 'http://127.0.0.1:1/elsewhere' }), res.end()),
+        (_r, res) => res.writeHead(302, { location: 'http://127.0.0.1:1/elsewhere' }).end(),
         302,
       ],
     ];
