@@ -51,6 +51,7 @@ export function postOutbound(req: OutboundRequest, allowLoopback: boolean): Prom
 
   return new Promise((resolve) => {
     let settled = false;
+    let totalTimer: NodeJS.Timeout | undefined;
     const finish = (r: Omit<OutboundResponse, 'durationMs'>) => {
       if (settled) return;
       settled = true;
@@ -116,7 +117,7 @@ export function postOutbound(req: OutboundRequest, allowLoopback: boolean): Prom
     request.on('socket', (socket) => {
       socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer));
     });
-    const totalTimer = setTimeout(() => {
+    totalTimer = setTimeout(() => {
       request.destroy(new Error(`timed out after ${req.timeoutMs} ms`));
     }, req.timeoutMs);
     request.on('error', (e: NodeJS.ErrnoException) => {

@@ -163,17 +163,17 @@ describe.each(['test', 'prod'] as const)('CrossdockStack (%s)', (stage) => {
           ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
         },
         VersioningConfiguration: { Status: 'Enabled' },
-        LoggingConfiguration: { DestinationBucketName: Match.anyValue() },
+        LoggingConfiguration: {
+          DestinationBucketName: { Ref: logicalId(s.stack, s.stack.node.findChild('AccessLogBucket')) },
+        },
       });
-      expect(
-        (r?.Properties?.LoggingConfiguration as { DestinationBucketName: unknown }).DestinationBucketName,
-      ).toBeDefined();
     });
 
     it('expires each prefix of the definition, noncurrent versions, and incomplete uploads', () => {
-      const rules = (
-        bucketResource()?.Properties?.LifecycleConfiguration as { Rules: Record<string, unknown>[] }
-      ).Rules;
+      const lifecycle = bucketResource()?.Properties?.LifecycleConfiguration as
+        | { Rules: unknown[] }
+        | undefined;
+      const rules = lifecycle?.Rules ?? [];
       for (const { prefix, days } of payloadBucket.expiry) {
         expect(rules).toContainEqual(
           expect.objectContaining({ Prefix: prefix, ExpirationInDays: days, Status: 'Enabled' }),
@@ -450,7 +450,8 @@ describe.each(['test', 'prod'] as const)('CrossdockStack (%s)', (stage) => {
       for (const route of routes) {
         s.template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
           RouteKey: routeKey(route),
-          AuthorizationType: Match.absent(),
+          // Auth is the handler's (see the route table's auth kind), so API Gateway lets every request in.
+          AuthorizationType: 'NONE',
         });
       }
       s.template.resourceCountIs('AWS::ApiGatewayV2::Integration', routes.length);

@@ -1,0 +1,88 @@
+import { Webhook } from 'standardwebhooks';
+import { describe, expect, it } from 'vitest';
+import { parseDocument } from '../../functions/core/document.js';
+import { type Delivery, messageStatus } from '../../functions/core/message.js';
+import { renderDocument } from '../../functions/core/render.js';
+import { newSigningSecret } from '../../functions/core/secrets.js';
+import { webhookHeaders } from '../../functions/core/signing.js';
+
+const xml = (s: string) => Buffer.from(s);
+
+describe('documents', () => {
+  it('parses XML with values kept as strings and entities decoded', () => {
+    expect(parseDocument(xml('<o><no>00123</no><name>A &amp; B</name></o>'), 'application/xml')).toEqual({
+      o: { no: '00123', name: 'A & B' },
+    });
+  });
+
+  it('refuses DOCTYPE (so no entity can be declared or expanded) and deep nesting', () => {
+    const laughs = '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><l>&b;</l>';
+    expect(() => parseDocument(xml(laughs), 'text/xml')).toThrow(/DOCTYPE/);
+    const xxe = '<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>';
+    expect(() => parseDocument(xml(xxe), undefined)).toThrow(/DOCTYPE/);
+    const deep = `${'<a>'.repeat(10_000)}${'</a>'.repeat(10_000)}`;
+    expect(() => parseDocument(xml(deep), 'application/xml')).toThrow(/deeper/);
+  });
+
+  it('drops __proto__ keys from JSON documents', () => {
+    const doc = parseDocument(
+      Buffer.from('{"__proto__":{"polluted":1},"a":1}'),
+      'application/json',
+    ) as Record<string, unknown>;
+    expect(doc).toEqual({ a: 1 });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('renders raw byte for byte, converts JSON ↔ XML, and applies templates', async () => {
+    const bytes = Buffer.from([0, 1, 2, 255]);
+    expect(
+      Buffer.compare(
+        Buffer.from((await renderDocument(bytes, 'application/octet-stream', 'raw')).body),
+        bytes,
+      ),
+    ).toBe(0);
+    const toXml = await renderDocument(Buffer.from('{"Order":{"No":"1"}}'), 'application/json', 'xml');
+    expect(Buffer.from(toXml.body).toString()).toBe('<Order><No>1</No></Order>');
+    const toJson = await renderDocument(xml('<Order><No>01</No></Order>'), 'application/xml', 'json');
+    expect(JSON.parse(Buffer.from(toJson.body).toString())).toEqual({ Order: { No: '01' } });
+    const templated = await renderDocument(
+      Buffer.from('{"a":{"b":5}}'),
+      'application/json',
+      'json',
+      '{"value": a.b * 2}',
+    );
+    expect(JSON.parse(Buffer.from(templated.body).toString())).toEqual({ value: 10 });
+  });
+
+  it('signs per Standard Webhooks so a receiver’s library verifies it', () => {
+    const secret = newSigningSecret();
+    const body = Buffer.from('{"x":1}');
+    const headers = webhookHeaders('msg_1.int_1', new Date(), body, { secret });
+    expect(() => new Webhook(secret).verify(body, headers)).not.toThrow();
+    expect(() => new Webhook(newSigningSecret()).verify(body, headers)).toThrow();
+  });
+
+  it('stops signing with a rotated-out secret once its overlap ends', () => {
+    const now = new Date('2026-11-23T10:00:00Z');
+    const body = Buffer.from('x');
+    const overlap = { secret: newSigningSecret(), previousSecret: newSigningSecret() };
+    const during = webhookHeaders('id', now, body, {
+      ...overlap,
+      previousSecretValidUntil: '2026-11-23T11:00:00Z',
+    });
+    const after = webhookHeaders('id', now, body, {
+      ...overlap,
+      previousSecretValidUntil: '2026-11-23T09:00:00Z',
+    });
+    expect(during['webhook-signature']?.split(' ')).toHaveLength(2);
+    expect(after['webhook-signature']?.split(' ')).toHaveLength(1);
+  });
+
+  it('derives the message status from its deliveries', () => {
+    const d = (status: Delivery['status'], attemptCount = 1) => ({ status, attemptCount }) as Delivery;
+    expect(messageStatus([d('queued', 0)])).toBe('accepted');
+    expect(messageStatus([d('retrying'), d('queued', 0)])).toBe('pending');
+    expect(messageStatus([d('delivered'), d('delivered')])).toBe('delivered');
+    expect(messageStatus([d('delivered'), d('failed')])).toBe('failed');
+  });
+});
