@@ -33,6 +33,8 @@ export interface BucketDefinition {
   readonly expiry: readonly { prefix: string; days: number }[];
   /** Uploads under this prefix are announced on the upload queue (S3 ObjectCreated notification). */
   readonly uploadPrefix: string;
+  /** S3 ObjectCreated notifications: objects created under `prefix` are announced on `queue`. */
+  readonly notifications: readonly { prefix: string; queue: QueueDefinition }[];
 }
 
 const DAY = 86_400;
@@ -85,6 +87,8 @@ export const payloadBucket: BucketDefinition = {
     { prefix: 'uploads/', days: 90 },
   ],
   uploadPrefix: 'uploads/',
+  // The upload queue arrives with presigned uploads; the local hub's bridge already serves this list.
+  notifications: [],
 };
 
 /** How long message records are kept (the TTL on DynamoDB items matches the bucket's expiry). */

@@ -3,14 +3,15 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { sha256Hex } from '../../functions/core/secrets.js';
 import { type HandlerRef, routes, workers } from '../../functions/routes.js';
-import { deliveryQueue } from '../resources.js';
+import { deliveryQueue, payloadBucket } from '../resources.js';
 import { compileRoutes, lambdaContext, matchRoute, toApiGatewayEvent } from './api-gateway.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startEmbeddedAws } from './emulators.js';
 import { type SqsHandler, startQueuePoller } from './queue-poller.js';
+import { type ObjectCreated, startS3Gateway } from './s3-gateway.js';
 
 export interface HubOptions {
   port?: number;
@@ -47,6 +48,16 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   const { adminKey, source } = resolveAdminKey(options.adminKey, dataDir);
   const aws = await startEmbeddedAws(dataDir);
 
+  const sqs = new SQSClient({
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+    endpoint: aws.fauxqsEndpoint,
+  });
+  const s3Gateway = await startS3Gateway({
+    upstream: aws.fauxqsEndpoint,
+    onObjectCreated: (e) => announceObjectCreated(sqs, aws.queueUrls, e),
+  });
+
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(options.port ?? 3000, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -56,6 +67,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
     ADMIN_KEY_SHA256: sha256Hex(adminKey),
     ALLOW_LOOPBACK_OUTBOUND: 'true',
     PUBLIC_BASE_URL: url,
+    S3_PRESIGN_ENDPOINT: s3Gateway.url,
     POWERTOOLS_SERVICE_NAME: 'crossdock',
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
   });
@@ -73,11 +85,6 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
     });
   });
 
-  const sqs = new SQSClient({
-    region: LOCAL_REGION,
-    credentials: LOCAL_CREDENTIALS,
-    endpoint: aws.fauxqsEndpoint,
-  });
   const pollers = await Promise.all(
     workers.map(async (w) => {
       const queueUrl =
@@ -107,9 +114,33 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       sqs.destroy();
+      await s3Gateway.stop();
       await aws.stop();
     },
   };
+}
+
+/** The S3 → queue bridge: what S3 event notifications would send, since the emulator sends none. */
+async function announceObjectCreated(sqs: SQSClient, queueUrls: Record<string, string>, e: ObjectCreated) {
+  for (const n of payloadBucket.notifications.filter((n) => e.key.startsWith(n.prefix))) {
+    const record = {
+      eventVersion: '2.1',
+      eventSource: 'aws:s3',
+      awsRegion: LOCAL_REGION,
+      eventTime: new Date().toISOString(),
+      eventName: 'ObjectCreated:Put',
+      s3: {
+        bucket: { name: e.bucket },
+        object: { key: encodeURIComponent(e.key), size: e.size, eTag: e.eTag },
+      },
+    };
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queueUrls[n.queue.envVar],
+        MessageBody: JSON.stringify({ Records: [record] }),
+      }),
+    );
+  }
 }
 
 type HttpFunction = (

@@ -231,6 +231,13 @@ describe.each(['test', 'prod'] as const)('CrossdockStack (%s)', (stage) => {
       expect(visibility).toBe(6 * timeout);
     });
 
+    it('hides a dead letter for six times the timeout of every worker that reads it', () => {
+      const visibility = dlq()?.Properties?.VisibilityTimeout as number;
+      for (const worker of workers.filter((w) => w.source === 'deliveryDeadLetter')) {
+        expect(visibility).toBeGreaterThanOrEqual(6 * worker.timeoutSeconds);
+      }
+    });
+
     it('redrives to its dead-letter queue, which keeps messages longer', () => {
       expect(queue()?.Properties?.RedrivePolicy).toEqual({
         deadLetterTargetArn: {
