@@ -2,63 +2,17 @@ import { z } from 'zod/mini';
 import { DELIVERY_WORKER_TIMEOUT_SECONDS } from '../lib/resources.js';
 import { IntegrationInputSchema, IntegrationPatchSchema } from './core/integration.js';
 import { CreateKeySchema, CreatePartnerSchema } from './core/partners.js';
+import { h, type RouteDefinition, type WorkerDefinition } from './route-types.js';
+import { threeplRoutes } from './routes/threepl.js';
+
+export type { AuthKind, HandlerRef, ResourceUse, RouteDefinition, WorkerDefinition } from './route-types.js';
 
 /**
  * THE route table. The CDK stack builds one Lambda function and one API Gateway route per entry, the
  * local hub serves the same handlers, and GET /openapi.json is generated from it.
  */
 
-/** The resources a function touches and how: CDK turns each into an env var and the matching IAM grant. */
-export type ResourceUse =
-  | 'registry:read'
-  | 'registry:write'
-  | 'messages:read'
-  | 'messages:write'
-  | 'payloads:read'
-  | 'payloads:write'
-  | 'deliveryQueue:send'
-  | 'deliveryQueue:consume'
-  | 'deliveryDeadLetter:consume'
-  | 'adminKey:read';
-
-export type AuthKind = 'none' | 'admin' | 'apiKey';
-
-export interface HandlerRef {
-  /** Path under functions/, e.g. `http/messages.ts`. */
-  file: string;
-  /** The exported handler. */
-  export: string;
-}
-
-export interface RouteDefinition {
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-  /** API Gateway path syntax: `/admin/partners/{code}`. */
-  path: string;
-  handler: HandlerRef;
-  auth: AuthKind;
-  summary: string;
-  uses: readonly ResourceUse[];
-  query?: z.ZodMiniObject;
-  body?: z.ZodMiniType;
-  /** Raw bodies (documents) are described by content type instead of a schema. */
-  rawBody?: string;
-  responses: Record<number, string>;
-  /** Memory in MB; 256 unless a handler needs more. */
-  memoryMb?: number;
-}
-
-export interface WorkerDefinition {
-  id: string;
-  handler: HandlerRef;
-  uses: readonly ResourceUse[];
-  source: 'deliveryQueue' | 'deliveryDeadLetter';
-  batchSize: number;
-  timeoutSeconds: number;
-  memoryMb?: number;
-}
-
 const admin = 'admin' as const;
-const h = (file: string, name: string): HandlerRef => ({ file, export: name });
 
 export const MessageQuerySchema = z.object({
   sender: z.optional(z.string()),
@@ -271,6 +225,7 @@ export const routes: readonly RouteDefinition[] = [
     uses: ['registry:read', 'messages:read', 'payloads:read'],
     responses: { 200: 'the document', 404: 'unknown, or another partner’s' },
   },
+  ...threeplRoutes,
 ];
 
 export const workers: readonly WorkerDefinition[] = [

@@ -105,43 +105,13 @@ export async function acceptMessage(
     }
   }
 
-  const message: StoredMessage = {
-    id,
-    sender,
-    receiver,
-    doctype,
-    version,
-    size: input.body.length,
-    sha256,
-    contentType: input.contentType,
-    receivedAt: new Date(now).toISOString(),
-    expiresAt,
-  };
-  const deliveries: Delivery[] = routed.map((i) => ({
-    messageId: id,
-    integrationId: i.id,
-    mode: i.delivery?.mode ?? 'push',
-    status: 'queued',
-    attemptCount: 0,
-    webhookId: `${id}.${i.id}`,
-  }));
+  let message: StoredMessage;
   try {
-    if (input.body.length <= INLINE_PAYLOAD_MAX_BYTES) message.inlinePayload = new Uint8Array(input.body);
-    else {
-      message.payloadKey = payloadKey(id, now);
-      await ports.payloads.put(message.payloadKey, input.body, input.contentType);
-    }
-    await ports.messages.create(message, deliveries);
-    try {
-      await ports.queue.enqueue(
-        deliveries
-          .filter((d) => d.mode !== 'pull')
-          .map((d) => ({ messageId: id, integrationId: d.integrationId })),
-      );
-    } catch (e) {
-      await ports.messages.remove(message, deliveries);
-      throw e;
-    }
+    message = await storeMessage(
+      ports,
+      { id, sender, receiver, doctype, version, body: input.body, contentType: input.contentType, sha256 },
+      routed,
+    );
   } catch (e) {
     if (idemHash) await ports.messages.releaseIdempotencyKey(sender, idemHash);
     if (e instanceof HubError) throw e;
@@ -152,6 +122,69 @@ export async function acceptMessage(
     );
   }
   return { replay: false, message: acceptedView(message) };
+}
+
+export interface NewMessage {
+  id: string;
+  sender: string;
+  receiver: string;
+  doctype: string;
+  version: string;
+  body: Uint8Array;
+  contentType: string;
+  /** When the caller has already hashed the body. */
+  sha256?: string;
+}
+
+/**
+ * Stores a routed message (inline when small, else in S3) with one delivery per integration, and
+ * enqueues the push/notify deliveries. If the enqueue fails, the rows are removed again and the error
+ * is thrown, so a caller that reports the failure leaves nothing behind. Any face that hands documents
+ * to the delivery engine (messages, 3PL lines, uploads) goes through here.
+ */
+export async function storeMessage(
+  ports: Pick<AcceptPorts, 'messages' | 'payloads' | 'queue' | 'clock'>,
+  m: NewMessage,
+  routed: readonly StoredIntegration[],
+): Promise<StoredMessage> {
+  const now = ports.clock.now();
+  const message: StoredMessage = {
+    id: m.id,
+    sender: m.sender,
+    receiver: m.receiver,
+    doctype: m.doctype,
+    version: m.version,
+    size: m.body.length,
+    sha256: m.sha256 ?? sha256Hex(m.body),
+    contentType: m.contentType,
+    receivedAt: new Date(now).toISOString(),
+    expiresAt: Math.floor(now / 1000) + MESSAGE_RETENTION_DAYS * 86_400,
+  };
+  const deliveries: Delivery[] = routed.map((i) => ({
+    messageId: m.id,
+    integrationId: i.id,
+    mode: i.delivery?.mode ?? 'push',
+    status: 'queued',
+    attemptCount: 0,
+    webhookId: `${m.id}.${i.id}`,
+  }));
+  if (m.body.length <= INLINE_PAYLOAD_MAX_BYTES) message.inlinePayload = new Uint8Array(m.body);
+  else {
+    message.payloadKey = payloadKey(m.id, now);
+    await ports.payloads.put(message.payloadKey, m.body, m.contentType);
+  }
+  await ports.messages.create(message, deliveries);
+  try {
+    await ports.queue.enqueue(
+      deliveries
+        .filter((d) => d.mode !== 'pull')
+        .map((d) => ({ messageId: m.id, integrationId: d.integrationId })),
+    );
+  } catch (e) {
+    await ports.messages.remove(message, deliveries);
+    throw e;
+  }
+  return message;
 }
 
 /** The active Outbound integrations that carry this message, filters included. */
