@@ -1,0 +1,235 @@
+import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { BucketGrants, type IBucket } from 'aws-cdk-lib/aws-s3';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { HandlerRef, ResourceUse } from '../../functions/routes.js';
+import { entryPath, lockFilePath, nodejsBundling, repoRoot } from '../bundling.js';
+import {
+  type BucketDefinition,
+  deliveryQueue,
+  messagesTable,
+  payloadBucket,
+  registryTable,
+  type TableDefinition,
+} from '../resources.js';
+import type { StageName } from '../stage.js';
+
+/** The environment variable through which admin routes find the admin key's secret. */
+export const ADMIN_KEY_SECRET_ENV = 'ADMIN_KEY_SECRET_ARN';
+
+export const SERVICE_NAME = 'crossdock';
+
+export const DEFAULT_MEMORY_MB = 256;
+
+/**
+ * Item-level DynamoDB access (on the table and its indexes). Narrower than CDK's readData/readWriteData:
+ * no Scan (house rule 6: Get, Query and conditional writes only), no stream reads, no DescribeTable.
+ */
+export const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
+export const TABLE_WRITE_ACTIONS = [
+  ...TABLE_READ_ACTIONS,
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:ConditionCheckItem',
+];
+
+/** The stack's resources a function can be bound to; each corresponds to a definition in lib/resources.ts. */
+export interface HubResources {
+  readonly registryTable: Table;
+  readonly messagesTable: Table;
+  readonly payloadBucket: IBucket;
+  readonly deliveryQueue: Queue;
+  readonly deliveryDeadLetter: Queue;
+  readonly adminKey: ISecret;
+}
+
+export interface HubFunctionProps {
+  readonly stage: StageName;
+  readonly handler: HandlerRef;
+  readonly resources: HubResources;
+  /** Resource uses from functions/routes.ts; each becomes an env var plus the matching IAM grant. */
+  readonly uses?: readonly ResourceUse[];
+  readonly timeoutSeconds: number;
+  /** @default 256 */
+  readonly memoryMb?: number;
+  /** Active X-Ray tracing. @default false */
+  readonly tracing?: boolean;
+  readonly description?: string;
+}
+
+/**
+ * A Crossdock Lambda function: nodejs24.x on arm64, bundled by lib/bundling.ts, with its own log group
+ * and its own role. The role starts with nothing but write access to that log group (no managed
+ * policy); every other permission arrives through `bind`, which sets the environment variable a
+ * handler reads and grants the least privilege for that use in one step, so the two never drift apart.
+ */
+export class HubFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+  private readonly resources: HubResources;
+  private readonly bound = new Set<ResourceUse>();
+
+  constructor(scope: Construct, id: string, props: HubFunctionProps) {
+    super(scope, id);
+    this.resources = props.resources;
+    const prod = props.stage === 'prod';
+
+    this.logGroup = new LogGroup(this, 'Logs', {
+      retention: RetentionDays.ONE_MONTH,
+      // Logs of a prod function outlive the function (incident review); test logs go with their stack.
+      removalPolicy: prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Crossdock ${props.stage} ${props.handler.file}#${props.handler.export}`,
+    });
+    // Instead of AWSLambdaBasicExecutionRole (logs:* on every log group): this function's group only.
+    this.logGroup.grants.write(this.role);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: entryPath(props.handler),
+      handler: props.handler.export,
+      projectRoot: repoRoot,
+      depsLockFilePath: lockFilePath,
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memoryMb ?? DEFAULT_MEMORY_MB,
+      timeout: Duration.seconds(props.timeoutSeconds),
+      bundling: nodejsBundling,
+      role: this.role,
+      logGroup: this.logGroup,
+      tracing: props.tracing ? Tracing.ACTIVE : Tracing.DISABLED,
+      ...(props.description ? { description: props.description.slice(0, 256) } : {}),
+      environment: {
+        STAGE: props.stage,
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        // The bundles carry source maps (lib/bundling.ts); this makes stack traces point at the TypeScript.
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+    });
+
+    if (props.tracing) {
+      Validations.of(this).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions.',
+      });
+    }
+
+    for (const use of props.uses ?? []) this.bind(use);
+  }
+
+  addEnvironment(name: string, value: string): this {
+    this.function.addEnvironment(name, value);
+    return this;
+  }
+
+  /**
+   * Gives the function one resource use: the env var named in lib/resources.ts and the narrowest grant
+   * that serves it. `*:consume` sets only the env var (the handler needs the queue URL to postpone a
+   * message); the receive/delete permissions come with the SQS event source that delivers the batches.
+   */
+  bind(use: ResourceUse): this {
+    if (this.bound.has(use)) return this;
+    this.bound.add(use);
+    const r = this.resources;
+    switch (use) {
+      case 'registry:read':
+        return this.bindTable(registryTable, r.registryTable, 'read');
+      case 'registry:write':
+        return this.bindTable(registryTable, r.registryTable, 'readWrite');
+      case 'messages:read':
+        return this.bindTable(messagesTable, r.messagesTable, 'read');
+      case 'messages:write':
+        return this.bindTable(messagesTable, r.messagesTable, 'readWrite');
+      case 'payloads:read':
+        return this.bindBucket(payloadBucket, r.payloadBucket, 'read');
+      case 'payloads:write':
+        return this.bindBucket(payloadBucket, r.payloadBucket, 'put');
+      case 'deliveryQueue:send':
+        r.deliveryQueue.grants.sendMessages(this.role);
+        return this.addEnvironment(deliveryQueue.envVar, r.deliveryQueue.queueUrl);
+      case 'deliveryQueue:consume':
+        return this.addEnvironment(deliveryQueue.envVar, r.deliveryQueue.queueUrl);
+      case 'deliveryDeadLetter:consume':
+        return this.addEnvironment(deliveryQueue.deadLetter.envVar, r.deliveryDeadLetter.queueUrl);
+      case 'adminKey:read':
+        r.adminKey.grantRead(this.role);
+        return this.addEnvironment(ADMIN_KEY_SECRET_ENV, r.adminKey.secretArn);
+      default: {
+        const unknown: never = use;
+        throw new Error(`No binding for resource use ${JSON.stringify(unknown)}.`);
+      }
+    }
+  }
+
+  private bindTable(def: TableDefinition, table: Table, access: 'read' | 'readWrite'): this {
+    table.grants.actions(this.role, ...(access === 'read' ? TABLE_READ_ACTIONS : TABLE_WRITE_ACTIONS));
+    if (def.globalIndexes.length > 0) {
+      Validations.of(this).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${nagArn(table)}/index/*]`,
+        reason: `Queries on ${def.id}'s global secondary indexes (${def.globalIndexes.map((i) => i.name).join(', ')}); the grant is limited to this table's indexes.`,
+      });
+    }
+    return this.addEnvironment(def.envVar, table.tableName);
+  }
+
+  /**
+   * Object access is limited to the prefixes the bucket definition expires (lib/resources.ts), so a
+   * function can neither read nor leave objects outside the lifecycle rules.
+   */
+  private bindBucket(def: BucketDefinition, bucket: IBucket, access: 'read' | 'put'): this {
+    const grants = BucketGrants.fromBucket(bucket);
+    const ref = nagArn(bucket);
+    for (const { prefix } of def.expiry) {
+      const pattern = `${prefix}*`;
+      if (access === 'read') grants.read(this.role, pattern);
+      else grants.put(this.role, pattern);
+      Validations.of(this).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${ref}/${pattern}]`,
+        reason: `Objects are keyed by id under ${prefix} in ${def.id}; the grant is limited to that prefix.`,
+      });
+    }
+    const actions =
+      access === 'read'
+        ? ['s3:GetObject*', 's3:GetBucket*', 's3:List*']
+        : // grantPut's only wildcard: aborting this function's own multipart uploads.
+          ['s3:Abort*'];
+    for (const action of actions) {
+      Validations.of(this).acknowledge({
+        id: `AwsSolutions-IAM5[Action::${action}]`,
+        reason: `CDK's ${access} grant action group on ${def.id}, scoped to this bucket and the prefixes above.`,
+      });
+    }
+    return this.addEnvironment(def.envVar, bucket.bucketName);
+  }
+}
+
+/** How cdk-nag's IAM5 names a resource ARN in a finding: `<LogicalId.Arn>`. */
+function nagArn(resource: Construct): string {
+  const stack = Stack.of(resource);
+  const cfn = resource.node.defaultChild as CfnElement;
+  return `<${stack.resolve(stack.getLogicalId(cfn))}.Arn>`;
+}
+
+/**
+ * The construct id of a handler's function: the file path under functions/ without `http/` and the
+ * extension, and the export, in PascalCase: `http/admin/partners.ts#createPartner` → `AdminPartnersCreatePartner`.
+ */
+export function functionId(handler: HandlerRef): string {
+  const path = handler.file.replace(/^http\//, '').replace(/\.[cm]?[jt]s$/, '');
+  return [...path.split(/[/._-]+/), handler.export].map(pascal).join('');
+}
+
+const pascal = (word: string): string => (word ? word[0]?.toUpperCase() + word.slice(1) : '');
