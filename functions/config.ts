@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 
 /**
  * Reads the environment once, at cold start, through a schema: a function missing a variable stops

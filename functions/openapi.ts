@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import pkg from '../package.json' with { type: 'json' };
 import { type RouteDefinition, routes } from './routes.js';
 

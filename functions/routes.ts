@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import { DELIVERY_WORKER_TIMEOUT_SECONDS } from '../lib/resources.js';
 import { IntegrationInputSchema, IntegrationPatchSchema } from './core/integration.js';
 import { CreateKeySchema, CreatePartnerSchema } from './core/partners.js';
@@ -210,7 +210,7 @@ export const routes: readonly RouteDefinition[] = [
   {
     method: 'GET',
     path: '/v1/messages/{id}',
-    handler: h('http/messages.ts', 'getMessage'),
+    handler: h('http/message-reads.ts', 'getMessage'),
     auth: 'apiKey',
     summary: 'A message’s status, deliveries and attempts (sender or receiver only)',
     uses: ['registry:read', 'messages:read'],
@@ -219,7 +219,7 @@ export const routes: readonly RouteDefinition[] = [
   {
     method: 'GET',
     path: '/v1/messages/{id}/payload',
-    handler: h('http/messages.ts', 'getPayload'),
+    handler: h('http/message-reads.ts', 'getPayload'),
     auth: 'apiKey',
     summary: 'The document, with its original content type (sender or receiver only)',
     uses: ['registry:read', 'messages:read', 'payloads:read'],

@@ -1,5 +1,5 @@
 import jsonata from 'jsonata';
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import { badRequest } from './errors.js';
 import { checkOutboundUrl } from './outbound-url.js';
 
@@ -147,23 +147,4 @@ export function retryScheduleOf(i: Pick<IntegrationInput, 'maxAttempts' | 'deliv
   // Other attempt counts spread the default 24 hours evenly, each step within SQS's 12-hour limit.
   const steps = i.maxAttempts - 1;
   return Array.from({ length: steps }, () => Math.min(MAX_RETRY_STEP_SECONDS, Math.floor(68_400 / steps)));
-}
-
-export interface RoutableMessage {
-  sender: string;
-  receiver: string;
-  doctype: string;
-  version: string;
-}
-
-/** Does this integration carry the message (before its filter, which needs the document)? */
-export function matchesRoute(i: IntegrationInput, m: RoutableMessage): boolean {
-  return (
-    i.active &&
-    i.direction === 'Outbound' &&
-    i.receiver === m.receiver &&
-    (i.entity === '*' || i.entity === m.doctype) &&
-    (!i.sender || i.sender === m.sender) &&
-    (!i.version || i.version === m.version)
-  );
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 
 export const SCOPES = ['messages', 'erp', 'device'] as const;
 export type Scope = (typeof SCOPES)[number];

@@ -2,7 +2,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { forbidden, unauthorized } from '../core/errors.js';
 import type { ApiKeyRecord, Scope } from '../core/partners.js';
 import { secretsEqual, sha256Hex } from '../core/secrets.js';
-import { deps } from '../deps.js';
+import { registry } from '../deps.js';
 import { type HubRequest, type HubResponse, httpHandler } from './middleware.js';
 
 let adminKeyHash: { value: string; loadedAt: number } | undefined;
@@ -42,7 +42,7 @@ export function apiKeyOf(req: HubRequest, fields: Record<string, string> = req.q
  */
 export async function authenticateKey(key: string | undefined, scope: Scope): Promise<ApiKeyRecord> {
   if (!key) throw unauthorized();
-  const record = await deps.registry().findKeyByHash(sha256Hex(key));
+  const record = await registry().findKeyByHash(sha256Hex(key));
   if (!record) throw forbidden('The API key is unknown or revoked.');
   if (!record.scopes.includes(scope)) throw forbidden(`The API key does not have the ${scope} scope.`);
   return record;

@@ -7,9 +7,10 @@ import type { RegistryRepository } from '../adapters/registry.js';
 import { type Clock, newId } from '../core/clock.js';
 import { parseDocument } from '../core/document.js';
 import { badRequest, conflict, forbidden, HubError, notFound, unprocessable } from '../core/errors.js';
-import { matchesRoute, type StoredIntegration } from '../core/integration.js';
+import type { StoredIntegration } from '../core/integration.js';
 import type { Delivery, Message } from '../core/message.js';
 import type { ApiKeyRecord } from '../core/partners.js';
+import { matchesRoute } from '../core/routing.js';
 import { sha256Hex } from '../core/secrets.js';
 
 /** Documents up to this size live in the DynamoDB item; an S3 PUT would cost more than the extra write units. */

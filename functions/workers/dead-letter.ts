@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { deps } from '../deps.js';
+import { messages } from '../deps.js';
 import { parseJob } from './jobs.js';
 
 const logger = new Logger({ serviceName: 'crossdock' });
@@ -18,10 +18,10 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
       continue;
     }
     try {
-      const delivery = await deps.messages().getDelivery(job.messageId, job.integrationId);
+      const delivery = await messages().getDelivery(job.messageId, job.integrationId);
       if (delivery && delivery.status !== 'delivered' && delivery.status !== 'failed') {
         const receives = record.attributes.ApproximateReceiveCount;
-        await deps.messages().updateDelivery(job.messageId, job.integrationId, {
+        await messages().updateDelivery(job.messageId, job.integrationId, {
           status: 'failed',
           nextAttemptAt: undefined,
           lastError: `The delivery job was dead-lettered after ${receives} receives (a worker kept failing on it).`,

@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { postOutbound } from '../adapters/outbound-http.js';
 import { systemClock } from '../core/clock.js';
-import { deps, settings } from '../deps.js';
+import { deliveryQueue, messages, payloads, registry, settings } from '../deps.js';
 import { deliverOnce } from '../usecases/deliver.js';
 import { parseJob } from './jobs.js';
 
@@ -16,9 +16,9 @@ const logger = new Logger({ serviceName: 'crossdock' });
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
   const { ALLOW_LOOPBACK_OUTBOUND, PUBLIC_BASE_URL } = settings();
   const ports = {
-    registry: deps.registry(),
-    messages: deps.messages(),
-    payloads: deps.payloads(),
+    registry: registry(),
+    messages: messages(),
+    payloads: payloads(),
     send: (req: Parameters<typeof postOutbound>[0]) => postOutbound(req, ALLOW_LOOPBACK_OUTBOUND),
     clock: systemClock,
     random: Math.random,
@@ -36,7 +36,7 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
         const result = await deliverOnce(ports, job);
         if (result.kind === 'done') return;
         if (result.kind === 'later')
-          await deps.deliveryQueue().postpone(record.receiptHandle, result.delaySeconds);
+          await deliveryQueue().postpone(record.receiptHandle, result.delaySeconds);
         failures.push({ itemIdentifier: record.messageId });
       } catch (e) {
         logger.error('delivery job failed', { messageId: record.messageId, error: e as Error });

@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import type { DeliveryJob } from '../adapters/delivery-queue.js';
 
 const JobSchema = z.object({ messageId: z.string(), integrationId: z.string() });

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import {
   checkIntegrationRules,
   IntegrationInputSchema,
   IntegrationPatchSchema,
-  matchesRoute,
 } from '../../functions/core/integration.js';
+import { matchesRoute } from '../../functions/core/routing.js';
 
 const valid = {
   name: 'orders',

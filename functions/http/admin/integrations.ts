@@ -8,7 +8,7 @@ import {
   type StoredIntegration,
 } from '../../core/integration.js';
 import { newSigningSecret } from '../../core/secrets.js';
-import { deps, settings } from '../../deps.js';
+import { registry, settings } from '../../deps.js';
 import { RotateSecretSchema } from '../../routes.js';
 import { adminHandler } from '../auth.js';
 import { parseJsonBody, parseValue } from '../validation.js';
@@ -20,7 +20,7 @@ function shown(i: StoredIntegration): Integration & { previousSecretValidUntil?:
 }
 
 async function loadIntegration(id: string): Promise<StoredIntegration> {
-  const i = await deps.registry().getIntegration(id);
+  const i = await registry().getIntegration(id);
   if (!i) throw notFound(`Integration ${id}`);
   return i;
 }
@@ -30,7 +30,7 @@ async function checkPartners(i: { receiver?: string | undefined; sender?: string
     ['receiver', i.receiver],
     ['sender', i.sender],
   ] as const) {
-    if (code && !(await deps.registry().getPartner(code))) {
+    if (code && !(await registry().getPartner(code))) {
       throw badRequest('invalid_integration', `${field}: partner ${code} is not registered.`);
     }
   }
@@ -48,7 +48,7 @@ export const createIntegration = adminHandler(async (req) => {
     updatedAt: now,
     secret: newSigningSecret(),
   };
-  if (!(await deps.registry().createIntegration(integration))) {
+  if (!(await registry().createIntegration(integration))) {
     throw conflict('integration_exists', `An integration named ${input.name} already exists.`);
   }
   return { status: 201, json: { ...shown(integration), secret: integration.secret } };
@@ -56,7 +56,7 @@ export const createIntegration = adminHandler(async (req) => {
 
 export const listIntegrations = adminHandler(async () => ({
   status: 200,
-  json: { integrations: (await deps.registry().listIntegrations()).map(shown) },
+  json: { integrations: (await registry().listIntegrations()).map(shown) },
 }));
 
 export const getIntegration = adminHandler(async (req) => ({
@@ -87,14 +87,14 @@ export const patchIntegration = adminHandler(async (req) => {
     secret,
     ...(previousSecret ? { previousSecret, previousSecretValidUntil } : {}),
   };
-  if (!(await deps.registry().replaceIntegration(previous, next))) {
+  if (!(await registry().replaceIntegration(previous, next))) {
     throw conflict('integration_exists', `An integration named ${merged.name} already exists.`);
   }
   return { status: 200, json: shown(next) };
 });
 
 export const deleteIntegration = adminHandler(async (req) => {
-  await deps.registry().deleteIntegration(await loadIntegration(req.pathParameters.id ?? ''));
+  await registry().deleteIntegration(await loadIntegration(req.pathParameters.id ?? ''));
   return { status: 204 };
 });
 
@@ -112,7 +112,7 @@ export const rotateSecret = adminHandler(async (req) => {
     previousSecretValidUntil: previousValidUntil,
     updatedAt: new Date().toISOString(),
   };
-  await deps.registry().replaceIntegration(previous, next);
+  await registry().replaceIntegration(previous, next);
   return { status: 200, json: { secret: next.secret, previousValidUntil } };
 });
 

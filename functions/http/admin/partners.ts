@@ -2,14 +2,14 @@ import { newId } from '../../core/clock.js';
 import { conflict, notFound } from '../../core/errors.js';
 import { CreateKeySchema, CreatePartnerSchema, type PartnerKey, SCOPES } from '../../core/partners.js';
 import { newApiKey, sha256Hex } from '../../core/secrets.js';
-import { deps } from '../../deps.js';
+import { registry } from '../../deps.js';
 import { adminHandler } from '../auth.js';
 import { parseJsonBody } from '../validation.js';
 
 export const createPartner = adminHandler(async (req) => {
   const input = parseJsonBody(CreatePartnerSchema, req.body);
   const partner = { ...input, createdAt: new Date().toISOString() };
-  if (!(await deps.registry().createPartner(partner))) {
+  if (!(await registry().createPartner(partner))) {
     throw conflict('partner_exists', `A partner with code ${input.code} already exists.`);
   }
   return { status: 201, json: partner };
@@ -17,20 +17,20 @@ export const createPartner = adminHandler(async (req) => {
 
 export const listPartners = adminHandler(async () => ({
   status: 200,
-  json: { partners: await deps.registry().listPartners() },
+  json: { partners: await registry().listPartners() },
 }));
 
 export const getPartner = adminHandler(async (req) => {
   const code = req.pathParameters.code ?? '';
-  const partner = await deps.registry().getPartner(code);
+  const partner = await registry().getPartner(code);
   if (!partner) throw notFound(`Partner ${code}`);
-  return { status: 200, json: { ...partner, keys: await deps.registry().listKeys(code) } };
+  return { status: 200, json: { ...partner, keys: await registry().listKeys(code) } };
 });
 
 export const createKey = adminHandler(async (req) => {
   const code = req.pathParameters.code ?? '';
   const input = parseJsonBody(CreateKeySchema, req.body.length ? req.body : Buffer.from('{}'));
-  if (!(await deps.registry().getPartner(code))) throw notFound(`Partner ${code}`);
+  if (!(await registry().getPartner(code))) throw notFound(`Partner ${code}`);
   const secret = newApiKey();
   const key: PartnerKey = {
     id: newId('key'),
@@ -40,14 +40,14 @@ export const createKey = adminHandler(async (req) => {
     ...(input.label ? { label: input.label } : {}),
     createdAt: new Date().toISOString(),
   };
-  await deps.registry().addKey(key, sha256Hex(secret));
+  await registry().addKey(key, sha256Hex(secret));
   const { partnerCode: _p, ...shown } = key;
   return { status: 201, json: { ...shown, key: secret } };
 });
 
 export const revokeKey = adminHandler(async (req) => {
   const { code = '', id = '' } = req.pathParameters;
-  if (!(await deps.registry().revokeKey(code, id, new Date().toISOString())))
+  if (!(await registry().revokeKey(code, id, new Date().toISOString())))
     throw notFound(`Key ${id} of ${code}`);
   return { status: 204 };
 });
