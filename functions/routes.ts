@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { DELIVERY_WORKER_TIMEOUT_SECONDS } from '../lib/resources.js';
 import { IntegrationInputSchema, IntegrationPatchSchema } from './core/integration.js';
+import { DoneBodySchema } from './core/lease.js';
 import { CreateKeySchema, CreatePartnerSchema } from './core/partners.js';
 import { h, type RouteDefinition, type WorkerDefinition } from './route-types.js';
 import { threeplRoutes } from './routes/threepl.js';
@@ -224,6 +225,40 @@ export const routes: readonly RouteDefinition[] = [
     summary: 'The document, with its original content type (sender or receiver only)',
     uses: ['registry:read', 'messages:read', 'payloads:read'],
     responses: { 200: 'the document', 404: 'unknown, or another partner’s' },
+  },
+  {
+    method: 'GET',
+    path: '/v1/inbox',
+    handler: h('http/inbox.ts', 'getInbox'),
+    auth: 'apiKey',
+    summary:
+      'Lease the receiver’s waiting pull deliveries (limit ≤ 100, visibilityTimeout 1–43200 s, default 900)',
+    uses: ['registry:read', 'messages:write'],
+    query: z.object({
+      apikey: z.optional(z.string()),
+      limit: z.optional(z.string()),
+      visibilityTimeout: z.optional(z.string()),
+    }),
+    responses: {
+      200: '{"messages":[{"id","receiptHandle","sender","doctype","version","size","receivedAt"}]}',
+      400: 'bad limit or visibilityTimeout',
+      401: 'no key',
+      403: 'bad key',
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/inbox/done',
+    handler: h('http/inbox.ts', 'inboxDone'),
+    auth: 'apiKey',
+    summary:
+      'Complete leased deliveries; stale handles and unknown ids are listed in failed, the rest are done',
+    uses: ['registry:read', 'messages:write'],
+    body: DoneBodySchema,
+    responses: {
+      200: '{"success":true} or {"success":false,"failed":[{"id","error"}]}',
+      400: 'malformed body',
+    },
   },
   ...threeplRoutes,
 ];

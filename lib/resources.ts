@@ -58,7 +58,8 @@ export const messagesTable: TableDefinition = {
   partitionKey: 'pk',
   sortKey: 'sk',
   timeToLiveAttribute: 'expiresAt',
-  globalIndexes: [],
+  // A sparse index of the pull deliveries still waiting in a receiver's inbox, oldest first.
+  globalIndexes: [{ name: 'byInbox', partitionKey: 'inbox', sortKey: 'inboxSort' }],
 };
 
 export const tables = [registryTable, messagesTable] as const;

@@ -5,6 +5,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { newLease, scopeOfHandle } from '../core/lease.js';
 import type { Attempt, Delivery, Message } from '../core/message.js';
 import { dynamoClient } from './aws.js';
 import { conditional } from './registry.js';
@@ -15,6 +16,11 @@ export interface StoredMessage extends Message {
   /** Otherwise its S3 key. */
   payloadKey?: string;
   expiresAt: number;
+}
+
+export interface InboxEntry {
+  messageId: string;
+  receiptHandle: string;
 }
 
 export interface MessageRecord {
@@ -37,7 +43,18 @@ export class MessageRepository {
     let requests: Record<string, unknown>[] = [
       { PutRequest: { Item: { pk, sk: 'MSG', ...message } } },
       ...deliveries.map((d) => ({
-        PutRequest: { Item: { pk, sk: `DLV#${d.integrationId}`, expiresAt: message.expiresAt, ...d } },
+        PutRequest: {
+          Item: {
+            pk,
+            sk: `DLV#${d.integrationId}`,
+            expiresAt: message.expiresAt,
+            ...d,
+            // Pull deliveries wait in the receiver's inbox (a sparse index) until they are done.
+            ...(d.mode === 'pull'
+              ? { inbox: message.receiver, inboxSort: `${message.receivedAt}#${message.id}` }
+              : {}),
+          },
+        },
       })),
     ];
     for (let round = 0; requests.length > 0; round++) {
@@ -206,6 +223,86 @@ export class MessageRepository {
   }
 
   /**
+   * Leases up to `limit` waiting pull deliveries of a receiver, oldest first. Each lease is a
+   * conditional write, so a delivery another reader holds is skipped, never handed out twice.
+   */
+  async leaseInbox(
+    receiver: string,
+    limit: number,
+    now: number,
+    visibilitySeconds: number,
+  ): Promise<InboxEntry[]> {
+    const leased: InboxEntry[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: 'byInbox',
+          KeyConditionExpression: 'inbox = :r',
+          FilterExpression: 'attribute_not_exists(leaseUntil) OR leaseUntil <= :now',
+          ExpressionAttributeValues: { ':r': receiver, ':now': now },
+          Limit: Math.max(limit * 2, 20),
+          ExclusiveStartKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        if (leased.length >= limit) break;
+        const lease = newLease(String(item.integrationId), now, visibilitySeconds);
+        const took = await conditional(() =>
+          this.db.send(
+            new UpdateCommand({
+              TableName: this.table,
+              Key: { pk: item.pk, sk: item.sk },
+              UpdateExpression: 'SET leaseUntil = :until, receiptHandle = :h',
+              ConditionExpression: 'inbox = :r AND (attribute_not_exists(leaseUntil) OR leaseUntil <= :now)',
+              ExpressionAttributeValues: {
+                ':r': receiver,
+                ':now': now,
+                ':until': lease.leaseUntil,
+                ':h': lease.receiptHandle,
+              },
+            }),
+          ),
+        );
+        if (took) leased.push({ messageId: String(item.messageId), receiptHandle: lease.receiptHandle });
+      }
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey && leased.length < limit);
+    return leased;
+  }
+
+  /** Completes a leased pull delivery; false when the handle is stale or the id unknown. */
+  async completeInbox(
+    receiver: string,
+    messageId: string,
+    receiptHandle: string,
+    now: number,
+  ): Promise<boolean> {
+    const integrationId = scopeOfHandle(receiptHandle);
+    if (!integrationId) return false;
+    return conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `MSG#${messageId}`, sk: `DLV#${integrationId}` },
+          UpdateExpression:
+            'SET #s = :delivered, attemptCount = :one REMOVE inbox, inboxSort, leaseUntil, receiptHandle',
+          ConditionExpression: 'inbox = :r AND receiptHandle = :h AND leaseUntil > :now',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: {
+            ':r': receiver,
+            ':h': receiptHandle,
+            ':now': now,
+            ':delivered': 'delivered',
+            ':one': 1,
+          },
+        }),
+      ),
+    );
+  }
+
+  /**
    * Remembers an Idempotency-Key for a sender. Returns undefined when this call took the key,
    * or what the first call stored.
    */
@@ -242,7 +339,16 @@ export class MessageRepository {
 }
 
 function strip(item: Record<string, unknown>): Record<string, unknown> {
-  const { pk: _pk, sk: _sk, expiresAt: _e, ...rest } = item;
+  const {
+    pk: _pk,
+    sk: _sk,
+    expiresAt: _e,
+    inbox: _i,
+    inboxSort: _s,
+    leaseUntil: _l,
+    receiptHandle: _h,
+    ...rest
+  } = item;
   return rest;
 }
 
