@@ -2,13 +2,17 @@ import * as z from 'zod/mini';
 import {
   deliveryQueue as deliveryQueueDefinition,
   messagesTable,
+  orderedDeliveryQueue,
   payloadBucket,
   registryTable,
 } from '../lib/resources.js';
+import { CommunicationRepository } from './adapters/communications.js';
+import { CredentialRepository, FieldDictionaryRepository } from './adapters/credentials.js';
 import { DeliveryQueue } from './adapters/delivery-queue.js';
 import { MessageRepository } from './adapters/messages.js';
 import { PayloadStore } from './adapters/payloads.js';
 import { RegistryRepository } from './adapters/registry.js';
+import { UploadRepository } from './adapters/uploads.js';
 import { flag, loadConfig, required } from './config.js';
 
 /**
@@ -20,6 +24,9 @@ let registryRepository: RegistryRepository | undefined;
 let messageRepository: MessageRepository | undefined;
 let payloadStore: PayloadStore | undefined;
 let queue: DeliveryQueue | undefined;
+let credentialRepository: CredentialRepository | undefined;
+let fieldDictionaryRepository: FieldDictionaryRepository | undefined;
+let communicationRepository: CommunicationRepository | undefined;
 
 const envOf = (name: string): string => loadConfig({ [name]: required() })[name] as string;
 
@@ -38,9 +45,38 @@ export function payloads(): PayloadStore {
   return payloadStore;
 }
 
+let uploadRepository: UploadRepository | undefined;
+
+export function uploads(): UploadRepository {
+  uploadRepository ??= new UploadRepository(envOf(messagesTable.envVar), envOf(payloadBucket.envVar));
+  return uploadRepository;
+}
+
+/** Both delivery queues; each function is bound only to those it uses, so either URL may be absent. */
 export function deliveryQueue(): DeliveryQueue {
-  queue ??= new DeliveryQueue(envOf(deliveryQueueDefinition.envVar));
+  queue ??= new DeliveryQueue({
+    standard: process.env[deliveryQueueDefinition.envVar],
+    ordered: process.env[orderedDeliveryQueue.envVar],
+  });
   return queue;
+}
+
+/** 3PL credentials, login failures and access tokens (registry table). */
+export function credentials(): CredentialRepository {
+  credentialRepository ??= new CredentialRepository(envOf(registryTable.envVar));
+  return credentialRepository;
+}
+
+/** The operator's additions to the 3PL field dictionary (registry table). */
+export function fieldDictionaries(): FieldDictionaryRepository {
+  fieldDictionaryRepository ??= new FieldDictionaryRepository(envOf(registryTable.envVar));
+  return fieldDictionaryRepository;
+}
+
+/** 3PL replication posts and their apiuuid claims (messages table). */
+export function communications(): CommunicationRepository {
+  communicationRepository ??= new CommunicationRepository(envOf(messagesTable.envVar));
+  return communicationRepository;
 }
 
 let loadedSettings: { ALLOW_LOOPBACK_OUTBOUND: boolean; PUBLIC_BASE_URL?: string | undefined } | undefined;

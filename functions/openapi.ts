@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import pkg from '../package.json' with { type: 'json' };
+import { THREEPL_NOTES } from './routes/threepl.js';
 import { type RouteDefinition, routes } from './routes.js';
 
 const ERROR_SCHEMA = {
@@ -10,6 +11,23 @@ const ERROR_SCHEMA = {
       type: 'object',
       required: ['code', 'message'],
       properties: { code: { type: 'string' }, message: { type: 'string' } },
+    },
+  },
+};
+
+/** The 3PL face's answers, errors included (seed 002). */
+const THREEPL_RESPONSE_SCHEMA = {
+  type: 'object',
+  required: ['ResponseCode', 'ResponseMessage'],
+  properties: {
+    ResponseCode: { type: 'integer', description: 'The HTTP status' },
+    ResponseMessage: { type: 'string' },
+    Errors: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { Line: { type: 'integer' }, Field: { type: 'string' }, Message: { type: 'string' } },
+      },
     },
   },
 };
@@ -33,6 +51,7 @@ export function buildOpenApi(): Record<string, unknown> {
         '- Outbound integrations default to parallel delivery (batchSize in flight); set parallel=false for strict order.',
         '- Integration headers may not override the hub’s own (webhook-*, content-type, host, content-length).',
         '- API keys look like `cdk_…`; the admin API and partner keys are checked by SHA-256 digest in constant time.',
+        ...THREEPL_NOTES,
       ].join('\n'),
     },
     components: {
@@ -44,8 +63,15 @@ export function buildOpenApi(): Record<string, unknown> {
           name: 'x-api-key',
           description: 'Also accepted as the `apikey` query parameter',
         },
+        basic: { type: 'http', scheme: 'basic', description: '3PL credentials set by the operator' },
+        bearerToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'A 3PL access token from GET /v1/generatetoken or POST /oauth2/token (also accepted bare)',
+        },
       },
-      schemas: { Error: ERROR_SCHEMA },
+      schemas: { Error: ERROR_SCHEMA, ThreeplResponse: THREEPL_RESPONSE_SCHEMA },
     },
     paths,
   };
@@ -76,7 +102,7 @@ function operation(route: RouteDefinition): Record<string, unknown> {
         Number(status) >= 400
           ? {
               description,
-              content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+              content: { 'application/json': { schema: { $ref: errorSchemaRef(route) } } },
             }
           : { description },
       ]),
@@ -95,3 +121,9 @@ function operation(route: RouteDefinition): Record<string, unknown> {
   }
   return op;
 }
+
+/** The 3PL routes (Basic and 3PL-token auth) answer errors in the seed's shape, the rest in the hub's. */
+const errorSchemaRef = (route: RouteDefinition) =>
+  route.auth === 'basic' || route.auth === 'bearerToken'
+    ? '#/components/schemas/ThreeplResponse'
+    : '#/components/schemas/Error';

@@ -10,12 +10,19 @@ export type ResourceUse =
   | 'messages:write'
   | 'payloads:read'
   | 'payloads:write'
-  | 'deliveryQueue:send'
-  | 'deliveryQueue:consume'
-  | 'deliveryDeadLetter:consume'
+  /** Presigns PUT URLs under uploads/ (the function itself never writes the object). */
+  | 'payloads:presignUpload'
+  | `${QueueName}:send`
+  | `${QueueSource}:consume`
   | 'adminKey:read';
 
-export type AuthKind = 'none' | 'admin' | 'apiKey';
+/** The queues of lib/resources.ts, by the name routes use for them. */
+export type QueueName = 'deliveryQueue' | 'orderedDeliveryQueue' | 'uploadQueue';
+/** What a worker can consume: a queue, or the dead-letter queue behind it. */
+export type QueueSource = QueueName | 'deliveryDeadLetter' | 'orderedDeliveryDeadLetter' | 'uploadDeadLetter';
+
+/** `basic` and `bearerToken` are the 3PL face's (seed 002): Basic credentials, then its access tokens. */
+export type AuthKind = 'none' | 'admin' | 'apiKey' | 'basic' | 'bearerToken';
 
 export interface HandlerRef {
   /** Path under functions/, e.g. `http/messages.ts`. */
@@ -45,7 +52,9 @@ export interface WorkerDefinition {
   id: string;
   handler: HandlerRef;
   uses: readonly ResourceUse[];
-  source: 'deliveryQueue' | 'deliveryDeadLetter';
+  source: QueueSource;
+  /** Most concurrent invocations of the event source mapping (unset: the account's default scaling). */
+  maxConcurrency?: number;
   batchSize: number;
   timeoutSeconds: number;
   memoryMb?: number;

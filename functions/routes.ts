@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { DELIVERY_WORKER_TIMEOUT_SECONDS } from '../lib/resources.js';
+import { DELIVERY_WORKER_TIMEOUT_SECONDS, UPLOAD_WORKER_TIMEOUT_SECONDS } from '../lib/resources.js';
 import { IntegrationInputSchema, IntegrationPatchSchema } from './core/integration.js';
 import { DoneBodySchema } from './core/lease.js';
 import { CreateKeySchema, CreatePartnerSchema } from './core/partners.js';
@@ -183,7 +183,13 @@ export const routes: readonly RouteDefinition[] = [
     handler: h('http/admin/messages.ts', 'retryMessage'),
     auth: admin,
     summary: 'Start failed deliveries again from attempt 1',
-    uses: ['adminKey:read', 'messages:write', 'deliveryQueue:send'],
+    uses: [
+      'adminKey:read',
+      'registry:read',
+      'messages:write',
+      'deliveryQueue:send',
+      'orderedDeliveryQueue:send',
+    ],
     responses: { 202: '{"retried":[integration ids]}', 404: 'unknown message' },
   },
   {
@@ -192,7 +198,13 @@ export const routes: readonly RouteDefinition[] = [
     handler: h('http/messages.ts', 'postMessage'),
     auth: 'apiKey',
     summary: 'Send a document (seed 000): stored, routed and delivered',
-    uses: ['registry:read', 'messages:write', 'payloads:write', 'deliveryQueue:send'],
+    uses: [
+      'registry:read',
+      'messages:write',
+      'payloads:write',
+      'deliveryQueue:send',
+      'orderedDeliveryQueue:send',
+    ],
     query: MessageQuerySchema,
     rawBody: '*/*',
     responses: {
@@ -225,6 +237,32 @@ export const routes: readonly RouteDefinition[] = [
     summary: 'The document, with its original content type (sender or receiver only)',
     uses: ['registry:read', 'messages:read', 'payloads:read'],
     responses: { 200: 'the document', 404: 'unknown, or another partner’s' },
+  },
+  {
+    method: 'POST',
+    path: '/v1/messages/uploads',
+    handler: h('http/uploads.ts', 'postUpload'),
+    auth: 'apiKey',
+    summary:
+      'Announce a document over the inline limit: a presigned PUT (15 minutes, exactly `size` bytes of `contentType`); the message is accepted when the upload lands',
+    uses: ['registry:read', 'messages:write', 'payloads:presignUpload'],
+    query: z.object({
+      sender: z.optional(z.string()),
+      receiver: z.optional(z.string()),
+      apikey: z.optional(z.string()),
+      doctype: z.optional(z.string()),
+      version: z.optional(z.string()),
+      size: z.optional(z.string()),
+      contentType: z.optional(z.string()),
+    }),
+    responses: {
+      201: '{"id","uploadUrl","expiresAt"}',
+      400: 'missing parameter, bad size (1 byte to 100 MiB) or content type',
+      401: 'no key',
+      403: 'bad key',
+      404: 'unknown receiver',
+      422: 'no active Outbound integration routes this message',
+    },
   },
   {
     method: 'GET',
@@ -271,12 +309,53 @@ export const workers: readonly WorkerDefinition[] = [
     source: 'deliveryQueue',
     batchSize: 10,
     timeoutSeconds: DELIVERY_WORKER_TIMEOUT_SECONDS,
+    maxConcurrency: 20,
+  },
+  {
+    id: 'DeliverOrdered',
+    handler: h('workers/deliver.ts', 'handler'),
+    uses: ['registry:read', 'messages:write', 'payloads:read', 'orderedDeliveryQueue:consume'],
+    source: 'orderedDeliveryQueue',
+    batchSize: 10,
+    timeoutSeconds: DELIVERY_WORKER_TIMEOUT_SECONDS,
+    maxConcurrency: 10,
   },
   {
     id: 'DeadLetter',
     handler: h('workers/dead-letter.ts', 'handler'),
     uses: ['messages:write', 'deliveryDeadLetter:consume'],
     source: 'deliveryDeadLetter',
+    batchSize: 10,
+    timeoutSeconds: 30,
+  },
+  {
+    id: 'OrderedDeadLetter',
+    handler: h('workers/dead-letter.ts', 'handler'),
+    uses: ['messages:write', 'orderedDeliveryDeadLetter:consume'],
+    source: 'orderedDeliveryDeadLetter',
+    batchSize: 10,
+    timeoutSeconds: 30,
+  },
+  {
+    id: 'UploadLanded',
+    handler: h('workers/upload-landed.ts', 'handler'),
+    uses: [
+      'registry:read',
+      'messages:write',
+      'payloads:read',
+      'deliveryQueue:send',
+      'orderedDeliveryQueue:send',
+      'uploadQueue:consume',
+    ],
+    source: 'uploadQueue',
+    batchSize: 10,
+    timeoutSeconds: UPLOAD_WORKER_TIMEOUT_SECONDS,
+  },
+  {
+    id: 'UploadDeadLetter',
+    handler: h('workers/upload-landed.ts', 'deadLetterHandler'),
+    uses: ['messages:write', 'uploadDeadLetter:consume'],
+    source: 'uploadDeadLetter',
     batchSize: 10,
     timeoutSeconds: 30,
   },

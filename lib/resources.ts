@@ -23,6 +23,8 @@ export interface QueueDefinition {
   readonly retentionSeconds: number;
   /** Receives before SQS moves a message to the dead-letter queue: the backstop for crashes and poison messages. */
   readonly maxReceiveCount: number;
+  /** A FIFO queue keeps order per message group (here: per integration) and one group member in flight. */
+  readonly fifo?: boolean;
   readonly deadLetter: { readonly id: string; readonly envVar: string; readonly retentionSeconds: number };
 }
 
@@ -78,7 +80,38 @@ export const deliveryQueue: QueueDefinition = {
   deadLetter: { id: 'DeliveryDeadLetterQueue', envVar: 'DELIVERY_DLQ_URL', retentionSeconds: 14 * DAY },
 };
 
-export const queues = [deliveryQueue] as const;
+/**
+ * Deliveries of integrations with `parallel: false`: a FIFO queue grouped by integration, so one
+ * integration's messages go out one at a time in arrival order while other integrations run freely.
+ */
+export const orderedDeliveryQueue: QueueDefinition = {
+  id: 'OrderedDeliveryQueue',
+  envVar: 'ORDERED_DELIVERY_QUEUE_URL',
+  visibilityTimeoutSeconds: DELIVERY_WORKER_TIMEOUT_SECONDS * 6,
+  retentionSeconds: 4 * DAY,
+  maxReceiveCount: 25,
+  fifo: true,
+  deadLetter: {
+    id: 'OrderedDeliveryDeadLetterQueue',
+    envVar: 'ORDERED_DELIVERY_DLQ_URL',
+    retentionSeconds: 14 * DAY,
+  },
+};
+
+/** Worker timeout of the upload worker (documents that land through presigned URLs). */
+export const UPLOAD_WORKER_TIMEOUT_SECONDS = 30;
+
+/** S3 ObjectCreated notifications for presigned uploads. */
+export const uploadQueue: QueueDefinition = {
+  id: 'UploadQueue',
+  envVar: 'UPLOAD_QUEUE_URL',
+  visibilityTimeoutSeconds: UPLOAD_WORKER_TIMEOUT_SECONDS * 6,
+  retentionSeconds: 4 * DAY,
+  maxReceiveCount: 5,
+  deadLetter: { id: 'UploadDeadLetterQueue', envVar: 'UPLOAD_DLQ_URL', retentionSeconds: 14 * DAY },
+};
+
+export const queues = [deliveryQueue, orderedDeliveryQueue, uploadQueue] as const;
 
 export const payloadBucket: BucketDefinition = {
   id: 'PayloadBucket',
@@ -88,9 +121,21 @@ export const payloadBucket: BucketDefinition = {
     { prefix: 'uploads/', days: 90 },
   ],
   uploadPrefix: 'uploads/',
-  // The upload queue arrives with presigned uploads; the local hub's bridge already serves this list.
-  notifications: [],
+  notifications: [{ prefix: 'uploads/', queue: uploadQueue }],
 };
 
 /** How long message records are kept (the TTL on DynamoDB items matches the bucket's expiry). */
 export const MESSAGE_RETENTION_DAYS = 90;
+
+/**
+ * What workers and routes call each queue (functions/route-types.ts QueueName / QueueSource): the
+ * queue's definition and whether the name means its dead-letter queue.
+ */
+export const queueSources = {
+  deliveryQueue: { queue: deliveryQueue, deadLetter: false },
+  deliveryDeadLetter: { queue: deliveryQueue, deadLetter: true },
+  orderedDeliveryQueue: { queue: orderedDeliveryQueue, deadLetter: false },
+  orderedDeliveryDeadLetter: { queue: orderedDeliveryQueue, deadLetter: true },
+  uploadQueue: { queue: uploadQueue, deadLetter: false },
+  uploadDeadLetter: { queue: uploadQueue, deadLetter: true },
+} as const satisfies Record<string, { queue: QueueDefinition; deadLetter: boolean }>;

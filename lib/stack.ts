@@ -10,13 +10,16 @@ import {
   BlockPublicAccess,
   Bucket,
   BucketEncryption,
+  EventType,
   HttpMethods,
   type LifecycleRule,
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
+import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import type { QueueSource } from '../functions/route-types.js';
 import { type RouteDefinition, routes, type WorkerDefinition, workers } from '../functions/routes.js';
 import {
   functionId,
@@ -24,12 +27,13 @@ import {
   type HubFunctionProps,
   type HubResources,
 } from './constructs/hub-function.js';
+import { checkQueueSources, QUEUE_SOURCES, queueSourceTarget } from './constructs/queue-sources.js';
 import {
   type BucketDefinition,
-  deliveryQueue as deliveryQueueDef,
   messagesTable as messagesTableDef,
   payloadBucket as payloadBucketDef,
   type QueueDefinition,
+  queues,
   registryTable as registryTableDef,
   type TableDefinition,
   tables,
@@ -39,8 +43,8 @@ import type { StageName } from './stage.js';
 /** Timeout of the HTTP functions: under API Gateway's 30 s integration limit, with room for a slow partner lookup. */
 export const API_FUNCTION_TIMEOUT_SECONDS = 15;
 
-/** Concurrency cap per worker's event source, so a backlog cannot flood partners' endpoints or eat the account's concurrency. */
-export const WORKER_MAX_CONCURRENCY: Readonly<Partial<Record<string, number>>> = { Deliver: 20 };
+/** The least visibility timeout of a dead-letter queue that no worker reads (SQS's default). */
+export const MIN_DEAD_LETTER_VISIBILITY_SECONDS = 30;
 
 /** Default-stage throttling for the whole API (requests per second; burst). */
 export const API_THROTTLE = { rateLimit: 100, burstLimit: 200 } as const;
@@ -73,8 +77,10 @@ export class CrossdockStack extends Stack {
 
     const tablesByDef = new Map<TableDefinition, Table>();
     for (const def of tables) tablesByDef.set(def, this.table(def, prod));
-    const payloads = this.payloadBucket(payloadBucketDef);
-    const { queue, deadLetter } = this.queueWithDeadLetter(deliveryQueueDef);
+    checkQueueSources(queues);
+    const queuesByDef = new Map<QueueDefinition, { queue: Queue; deadLetter: Queue }>();
+    for (const def of queues) queuesByDef.set(def, this.queueWithDeadLetter(def));
+    const payloads = this.payloadBucket(payloadBucketDef, queuesByDef);
 
     const adminKey = new Secret(this, 'AdminKey', {
       description: `Crossdock ${props.stage} admin API key: the SecretString is the bearer token itself.`,
@@ -91,8 +97,13 @@ export class CrossdockStack extends Stack {
       registryTable: required(tablesByDef.get(registryTableDef), registryTableDef.id),
       messagesTable: required(tablesByDef.get(messagesTableDef), messagesTableDef.id),
       payloadBucket: payloads,
-      deliveryQueue: queue,
-      deliveryDeadLetter: deadLetter,
+      queues: Object.fromEntries(
+        QUEUE_SOURCES.map((source) => {
+          const { definition, deadLetter } = queueSourceTarget(source);
+          const built = required(queuesByDef.get(definition), definition.id);
+          return [source, deadLetter ? built.deadLetter : built.queue];
+        }),
+      ) as Record<QueueSource, Queue>,
       adminKey,
     };
 
@@ -133,7 +144,10 @@ export class CrossdockStack extends Stack {
     return table;
   }
 
-  private payloadBucket(def: BucketDefinition): Bucket {
+  private payloadBucket(
+    def: BucketDefinition,
+    queuesByDef: ReadonlyMap<QueueDefinition, { queue: Queue }>,
+  ): Bucket {
     const accessLogs = new Bucket(this, 'AccessLogBucket', {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
@@ -162,7 +176,7 @@ export class CrossdockStack extends Stack {
       ),
     ];
 
-    return new Bucket(this, def.id, {
+    const bucket = new Bucket(this, def.id, {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       minimumTLSVersion: 1.2,
@@ -186,6 +200,32 @@ export class CrossdockStack extends Stack {
       ],
       removalPolicy: RemovalPolicy.RETAIN,
     });
+
+    for (const { prefix, queue: queueDef } of def.notifications) {
+      // S3 event notifications cannot target a FIFO queue.
+      if (queueDef.fifo)
+        throw new Error(`${def.id} cannot notify ${queueDef.id}: S3 does not send to FIFO queues.`);
+      const { queue } = required(queuesByDef.get(queueDef), queueDef.id);
+      // Adds a queue policy that lets s3.amazonaws.com send from this bucket only (aws:SourceArn).
+      bucket.addEventNotification(EventType.OBJECT_CREATED, new SqsDestination(queue), { prefix });
+    }
+    if (def.notifications.length > 0) this.acknowledgeNotificationsHandler();
+    return bucket;
+  }
+
+  /**
+   * Bucket notifications are configured by a CDK custom resource whose Lambda (one per stack, run only
+   * at deploy time) has a role CDK builds with AWSLambdaBasicExecutionRole. Its other permission,
+   * s3:PutBucketNotification, CDK already limits to the buckets that have notifications.
+   */
+  private acknowledgeNotificationsHandler(): void {
+    const handler = this.node.children.find((c) => c.node.id.startsWith('BucketNotificationsHandler'));
+    if (!handler) throw new Error('CDK did not create the bucket notifications handler where expected.');
+    Validations.of(handler).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason:
+        "The role of CDK's bucket-notifications custom resource handler (deploy time only, not ours to shape); the managed policy only lets it write its own logs.",
+    });
   }
 
   private queueWithDeadLetter(def: QueueDefinition): { queue: Queue; deadLetter: Queue } {
@@ -198,14 +238,23 @@ export class CrossdockStack extends Stack {
     // failed in the messages table by the DeadLetter worker, so deleting a stage's queues loses no data.
     // The definition gives no visibility for the dead-letter queue: house rule 4 (at least 6× the
     // consumer's timeout) is derived from the workers that read it.
-    const deadLetterVisibility = 6 * Math.max(30, ...consumerTimeouts('deliveryDeadLetter'));
+    const deadLetterSource = deadLetterSourceOf(def);
+    const deadLetterVisibility = Math.max(
+      MIN_DEAD_LETTER_VISIBILITY_SECONDS,
+      6 * Math.max(0, ...consumerTimeouts(deadLetterSource)),
+    );
+    // A FIFO queue's dead-letter queue must be FIFO too. Without a physical name, CloudFormation
+    // generates both names with the `.fifo` suffix.
+    const fifo = def.fifo ? { fifo: true } : {};
     const deadLetter = new Queue(this, def.deadLetter.id, {
+      ...fifo,
       visibilityTimeout: Duration.seconds(deadLetterVisibility),
       retentionPeriod: Duration.seconds(def.deadLetter.retentionSeconds),
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
     });
     const queue = new Queue(this, def.id, {
+      ...fifo,
       visibilityTimeout: Duration.seconds(def.visibilityTimeoutSeconds),
       retentionPeriod: Duration.seconds(def.retentionSeconds),
       deadLetterQueue: { queue: deadLetter, maxReceiveCount: def.maxReceiveCount },
@@ -214,8 +263,9 @@ export class CrossdockStack extends Stack {
     });
     this.visibilitySeconds.set(queue, def.visibilityTimeoutSeconds);
     this.visibilitySeconds.set(deadLetter, deadLetterVisibility);
+    const readers = workers.filter((w) => w.source === deadLetterSource).map((w) => w.id);
     new Alarm(this, `${def.deadLetter.id}Alarm`, {
-      alarmDescription: `Messages are waiting in ${def.deadLetter.id}: deliveries crashed or were poisoned (see the DeadLetter worker's logs).`,
+      alarmDescription: `Messages are waiting in ${def.deadLetter.id}: messages of ${def.id} crashed or were poisoned ${readers.length > 0 ? `(see the logs of ${readers.join(', ')})` : '(no worker reads it: inspect and redrive by hand)'}.`,
       metric: deadLetter.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(1),
         statistic: Stats.MAXIMUM,
@@ -296,8 +346,7 @@ export class CrossdockStack extends Stack {
   }
 
   private worker(worker: WorkerDefinition): void {
-    const queue =
-      worker.source === 'deliveryQueue' ? this.resources.deliveryQueue : this.resources.deliveryDeadLetter;
+    const queue = this.resources.queues[worker.source];
     const visibility = this.visibilitySeconds.get(queue) ?? 0;
     if (visibility < 6 * worker.timeoutSeconds) {
       throw new Error(
@@ -318,12 +367,14 @@ export class CrossdockStack extends Stack {
     });
     // Links in notify webhooks point at the API. Workers are not behind the API, so this adds no cycle.
     fn.addEnvironment('PUBLIC_BASE_URL', this.api.apiEndpoint);
-    const maxConcurrency = WORKER_MAX_CONCURRENCY[worker.id];
+    // The event source grants the consumption (receive, delete, ChangeMessageVisibility) on this queue
+    // only. maxConcurrency caps a backlog's fan-out, so it cannot flood partners' endpoints or eat the
+    // account's concurrency; on a FIFO queue ordering per message group holds whatever the cap.
     fn.function.addEventSource(
       new SqsEventSource(queue, {
         batchSize: worker.batchSize,
         reportBatchItemFailures: true,
-        ...(maxConcurrency ? { maxConcurrency } : {}),
+        ...(worker.maxConcurrency === undefined ? {} : { maxConcurrency: worker.maxConcurrency }),
       }),
     );
   }
@@ -341,10 +392,20 @@ export class CrossdockStack extends Stack {
 }
 
 /** Timeouts of the workers that read a queue. */
-const consumerTimeouts = (source: WorkerDefinition['source']): number[] =>
+const consumerTimeouts = (source: QueueSource): number[] =>
   workers.filter((w) => w.source === source).map((w) => w.timeoutSeconds);
 
+/** The name workers consume a queue's dead-letter queue under. */
+function deadLetterSourceOf(def: QueueDefinition): QueueSource {
+  const source = QUEUE_SOURCES.find((s) => {
+    const target = queueSourceTarget(s);
+    return target.deadLetter && target.definition === def;
+  });
+  if (!source) throw new Error(`${def.deadLetter.id} has no name in lib/constructs/queue-sources.ts.`);
+  return source;
+}
+
 function required<T>(value: T | undefined, what: string): T {
-  if (value === undefined) throw new Error(`${what} is not defined in lib/resources.ts tables.`);
+  if (value === undefined) throw new Error(`${what} is not defined in lib/resources.ts.`);
   return value;
 }

@@ -7,27 +7,59 @@ export interface DeliveryJob {
   integrationId: string;
 }
 
-export class DeliveryQueue {
-  constructor(private readonly url: string) {}
+export interface QueueUrls {
+  /** The standard queue: deliveries of `parallel` integrations. */
+  standard?: string | undefined;
+  /** The FIFO queue, grouped by integration: deliveries of `parallel: false` integrations, in order. */
+  ordered?: string | undefined;
+}
 
-  async enqueue(jobs: DeliveryJob[]): Promise<void> {
-    for (let i = 0; i < jobs.length; i += 10) {
-      const chunk = jobs.slice(i, i + 10);
-      const r = await sqsClient().send(
-        new SendMessageBatchCommand({
-          QueueUrl: this.url,
-          Entries: chunk.map((job, n) => ({ Id: String(n), MessageBody: JSON.stringify(job) })),
-        }),
+export class DeliveryQueue {
+  constructor(private readonly urls: QueueUrls) {}
+
+  private url(ordered: boolean): string {
+    const url = ordered ? this.urls.ordered : this.urls.standard;
+    if (!url)
+      throw new Error(
+        `Configuration is incomplete: the ${ordered ? 'ordered ' : ''}delivery queue URL is not set.`,
       );
-      if (r.Failed?.length) throw new Error(`SQS refused ${r.Failed.length} delivery jobs`);
+    return url;
+  }
+
+  /**
+   * Enqueues jobs; ordered ones go to the FIFO queue with the integration as message group. The
+   * deduplication id includes the round, so an operator's retry is not swallowed as a duplicate.
+   */
+  async enqueue(jobs: (DeliveryJob & { ordered: boolean; round?: number })[]): Promise<void> {
+    for (const ordered of [false, true]) {
+      const selected = jobs.filter((j) => j.ordered === ordered);
+      for (let i = 0; i < selected.length; i += 10) {
+        const chunk = selected.slice(i, i + 10);
+        const r = await sqsClient().send(
+          new SendMessageBatchCommand({
+            QueueUrl: this.url(ordered),
+            Entries: chunk.map((job, n) => ({
+              Id: String(n),
+              MessageBody: JSON.stringify({ messageId: job.messageId, integrationId: job.integrationId }),
+              ...(ordered
+                ? {
+                    MessageGroupId: job.integrationId,
+                    MessageDeduplicationId: `${job.messageId}.${job.integrationId}.${job.round ?? 0}`,
+                  }
+                : {}),
+            })),
+          }),
+        );
+        if (r.Failed?.length) throw new Error(`SQS refused ${r.Failed.length} delivery jobs`);
+      }
     }
   }
 
   /** Hides a received message until its next attempt is due (SQS allows at most 12 hours). */
-  async postpone(receiptHandle: string, seconds: number): Promise<void> {
+  async postpone(receiptHandle: string, seconds: number, ordered: boolean): Promise<void> {
     await sqsClient().send(
       new ChangeMessageVisibilityCommand({
-        QueueUrl: this.url,
+        QueueUrl: this.url(ordered),
         ReceiptHandle: receiptHandle,
         VisibilityTimeout: Math.min(43_200, Math.max(0, Math.round(seconds))),
       }),

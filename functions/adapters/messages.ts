@@ -1,5 +1,6 @@
 import {
   BatchWriteCommand,
+  DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -26,7 +27,6 @@ export interface InboxEntry {
 export interface MessageRecord {
   message: StoredMessage;
   deliveries: Delivery[];
-  attempts: (Attempt & { integrationId: string })[];
 }
 
 /** Messages, their deliveries and attempts share one partition: one Query reads a message's whole story. */
@@ -106,9 +106,6 @@ export class MessageRepository {
       deliveries: items
         .filter((i) => String(i.sk).startsWith('DLV#'))
         .map((i) => strip(i) as unknown as Delivery),
-      attempts: items
-        .filter((i) => String(i.sk).startsWith('ATT#'))
-        .map((i) => strip(i) as unknown as Attempt & { integrationId: string }),
     };
   }
 
@@ -147,28 +144,17 @@ export class MessageRepository {
     );
   }
 
-  /** Records an attempt and the delivery's new state. */
+  /**
+   * Records an attempt and the delivery's new state in one write: attempts live in a list on the
+   * delivery item (at most 20 per round), which saves a write unit per attempt over separate rows.
+   */
   async recordAttempt(
     messageId: string,
     integrationId: string,
     attempt: Attempt,
     next: Pick<Delivery, 'status' | 'nextAttemptAt' | 'lastError' | 'response'>,
-    expiresAt: number,
   ): Promise<void> {
-    const pk = `MSG#${messageId}`;
-    await this.db.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: {
-          pk,
-          sk: `ATT#${integrationId}#${String(attempt.round ?? 0).padStart(3, '0')}#${String(attempt.n).padStart(2, '0')}`,
-          integrationId,
-          expiresAt,
-          ...attempt,
-        },
-      }),
-    );
-    await this.updateDelivery(messageId, integrationId, next);
+    await this.updateDelivery(messageId, integrationId, next, attempt);
   }
 
   /** Starts a failed delivery again from attempt 1, in a new round. False unless it was failed. */
@@ -192,11 +178,17 @@ export class MessageRepository {
     messageId: string,
     integrationId: string,
     next: Partial<Pick<Delivery, 'status' | 'nextAttemptAt' | 'lastError' | 'response' | 'attemptCount'>>,
+    appendAttempt?: Attempt,
   ): Promise<void> {
     const sets: string[] = [];
     const removes: string[] = [];
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = {};
+    if (appendAttempt) {
+      sets.push('attempts = list_append(if_not_exists(attempts, :noAttempts), :attempt)');
+      values[':noAttempts'] = [];
+      values[':attempt'] = [appendAttempt];
+    }
     for (const [k, v] of Object.entries(next)) {
       names[`#${k}`] = k;
       if (v === undefined) removes.push(`#${k}`);
@@ -219,6 +211,56 @@ export class MessageRepository {
         ExpressionAttributeNames: names,
         ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
       }),
+    );
+  }
+
+  /**
+   * Takes one of an integration's `slots` in-flight slots for `holdMs` (a slot whose holder died frees
+   * itself when its time runs out). Probes a few slots from a random start; undefined when all probed
+   * were busy, and the caller tries again a little later.
+   */
+  async acquireSlot(
+    integrationId: string,
+    slots: number,
+    holder: string,
+    now: number,
+    holdMs: number,
+    random: () => number,
+  ) {
+    const start = Math.floor(random() * slots);
+    for (let probe = 0; probe < Math.min(slots, 3); probe++) {
+      const slot = (start + probe) % slots;
+      const took = await conditional(() =>
+        this.db.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: {
+              pk: `SLOTS#${integrationId}`,
+              sk: `SLOT#${slot}`,
+              holder,
+              leaseUntil: now + holdMs,
+              expiresAt: Math.ceil((now + holdMs) / 1000) + 86_400,
+            },
+            ConditionExpression: 'attribute_not_exists(pk) OR leaseUntil <= :now',
+            ExpressionAttributeValues: { ':now': now },
+          }),
+        ),
+      );
+      if (took) return slot;
+    }
+    return undefined;
+  }
+
+  async releaseSlot(integrationId: string, slot: number, holder: string): Promise<void> {
+    await conditional(() =>
+      this.db.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: { pk: `SLOTS#${integrationId}`, sk: `SLOT#${slot}` },
+          ConditionExpression: 'holder = :h',
+          ExpressionAttributeValues: { ':h': holder },
+        }),
+      ),
     );
   }
 

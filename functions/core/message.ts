@@ -33,6 +33,8 @@ export interface Delivery {
   attemptCount: number;
   /** Bumped when an operator retries a failed delivery; attempts of each round are kept. */
   round?: number;
+  /** Every attempt, oldest first. */
+  attempts?: Attempt[];
   /** `webhook-id`: the same for every attempt, so receivers can de-duplicate. */
   webhookId: string;
   nextAttemptAt?: string;

@@ -57,34 +57,22 @@ export async function acceptMessage(
   key: ApiKeyRecord,
   input: IncomingMessage,
 ): Promise<{ replay: boolean; message: AcceptedMessage }> {
-  for (const name of ['sender', 'receiver'] as const) {
-    if (!input[name]) throw badRequest('missing_parameter', `The ${name} parameter is required.`);
-  }
-  const sender = input.sender as string;
-  const receiver = input.receiver as string;
-  if (input.body.length === 0)
+  if (input.body.length === 0 && input.sender && input.receiver) {
     throw badRequest('empty_body', 'The body is empty; it should be the document.');
+  }
   if (
     input.idempotencyKey !== undefined &&
     (input.idempotencyKey.length === 0 || input.idempotencyKey.length > 255)
   ) {
     throw badRequest('invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 characters.');
   }
-  if (key.partnerCode !== sender) throw forbidden(`This API key does not belong to sender ${sender}.`);
-  if (!(await ports.registry.getPartner(receiver))) throw notFound(`Receiver ${receiver}`);
-
+  const envelope = await checkEnvelope(ports.registry, key, input);
+  const { sender } = envelope;
   const now = ports.clock.now();
-  const doctype = input.doctype ?? '';
-  const version = input.version ?? '';
   const sha256 = sha256Hex(input.body);
   const id = newId('msg', now);
-  const routed = await route(ports.registry, { sender, receiver, doctype, version }, input);
-  if (routed.length === 0) {
-    throw unprocessable(
-      'no_route',
-      `No active Outbound integration routes ${sender} → ${receiver} for doctype "${doctype}" version "${version}".`,
-    );
-  }
+  const routed = await routeMessage(ports.registry, envelope, input);
+  if (routed.length === 0) throw noRoute(envelope);
 
   const idemHash = input.idempotencyKey ? sha256Hex(input.idempotencyKey) : undefined;
   const expiresAt = Math.floor(now / 1000) + MESSAGE_RETENTION_DAYS * 86_400;
@@ -110,7 +98,7 @@ export async function acceptMessage(
   try {
     message = await storeMessage(
       ports,
-      { id, sender, receiver, doctype, version, body: input.body, contentType: input.contentType, sha256 },
+      { id, ...envelope, body: input.body, contentType: input.contentType, sha256 },
       routed,
     );
   } catch (e) {
@@ -125,6 +113,32 @@ export async function acceptMessage(
   return { replay: false, message: acceptedView(message) };
 }
 
+export interface Envelope {
+  sender: string;
+  receiver: string;
+  doctype: string;
+  version: string;
+}
+
+/**
+ * The checks every way in shares (posts and uploads): sender and receiver given, the key is the
+ * sender's, the receiver exists.
+ */
+export async function checkEnvelope(
+  registry: RegistryRepository,
+  key: ApiKeyRecord,
+  input: Partial<Record<keyof Envelope, string | undefined>>,
+): Promise<Envelope> {
+  for (const name of ['sender', 'receiver'] as const) {
+    if (!input[name]) throw badRequest('missing_parameter', `The ${name} parameter is required.`);
+  }
+  const sender = input.sender as string;
+  const receiver = input.receiver as string;
+  if (key.partnerCode !== sender) throw forbidden(`This API key does not belong to sender ${sender}.`);
+  if (!(await registry.getPartner(receiver))) throw notFound(`Receiver ${receiver}`);
+  return { sender, receiver, doctype: input.doctype ?? '', version: input.version ?? '' };
+}
+
 export interface NewMessage {
   id: string;
   sender: string;
@@ -135,6 +149,8 @@ export interface NewMessage {
   contentType: string;
   /** When the caller has already hashed the body. */
   sha256?: string;
+  /** The document is already in S3 (a presigned upload); it is not written again. */
+  payloadKey?: string;
 }
 
 /**
@@ -169,7 +185,8 @@ export async function storeMessage(
     attemptCount: 0,
     webhookId: `${m.id}.${i.id}`,
   }));
-  if (m.body.length <= INLINE_PAYLOAD_MAX_BYTES) message.inlinePayload = new Uint8Array(m.body);
+  if (m.payloadKey) message.payloadKey = m.payloadKey;
+  else if (m.body.length <= INLINE_PAYLOAD_MAX_BYTES) message.inlinePayload = new Uint8Array(m.body);
   else {
     message.payloadKey = payloadKey(m.id, now);
     await ports.payloads.put(message.payloadKey, m.body, m.contentType);
@@ -177,9 +194,9 @@ export async function storeMessage(
   await ports.messages.create(message, deliveries);
   try {
     await ports.queue.enqueue(
-      deliveries
-        .filter((d) => d.mode !== 'pull')
-        .map((d) => ({ messageId: m.id, integrationId: d.integrationId })),
+      routed
+        .filter((i) => i.delivery?.mode !== 'pull')
+        .map((i) => ({ messageId: m.id, integrationId: i.id, ordered: i.parallel === false })),
     );
   } catch (e) {
     await ports.messages.remove(message, deliveries);
@@ -188,25 +205,36 @@ export async function storeMessage(
   return message;
 }
 
-/** The active Outbound integrations that carry this message, filters included. */
-async function route(
+/**
+ * The active Outbound integrations that carry this message. Filters need the document; without one
+ * (an upload not yet landed) every candidate counts, and the filters run when the document arrives.
+ */
+export async function routeMessage(
   registry: RegistryRepository,
   m: { sender: string; receiver: string; doctype: string; version: string },
-  input: IncomingMessage,
+  document?: { body: Uint8Array; contentType: string },
 ): Promise<StoredIntegration[]> {
   const candidates = (await registry.integrationsForReceiver(m.receiver)).filter((i) => matchesRoute(i, m));
+  if (!document) return candidates;
   const routed: StoredIntegration[] = [];
-  let document: unknown;
+  let parsed: unknown;
   for (const i of candidates) {
     if (!i.filter) {
       routed.push(i);
       continue;
     }
-    document ??= parseDocument(input.body, input.contentType);
-    if ((await jsonata(i.filter).evaluate(document)) === true) routed.push(i);
+    parsed ??= parseDocument(document.body, document.contentType);
+    if ((await jsonata(i.filter).evaluate(parsed)) === true) routed.push(i);
   }
   return routed;
 }
+
+/** The 422 for a message nothing routes. */
+export const noRoute = (m: { sender: string; receiver: string; doctype: string; version: string }) =>
+  unprocessable(
+    'no_route',
+    `No active Outbound integration routes ${m.sender} → ${m.receiver} for doctype "${m.doctype}" version "${m.version}".`,
+  );
 
 export function acceptedView(m: Message): AcceptedMessage {
   return {

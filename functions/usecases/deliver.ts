@@ -26,6 +26,8 @@ export interface DeliverPorts {
 export type JobResult = { kind: 'done' } | { kind: 'later'; delaySeconds: number } | { kind: 'redeliver' };
 
 const DEFAULT_TIMEOUT_MS = 15_000;
+/** A slot is held a little longer than the call can take, so it outlives a slow attempt. */
+const SLOT_MARGIN_MS = 5_000;
 
 /**
  * Makes the next attempt of one delivery. Idempotent: a finished delivery is acknowledged, an attempt
@@ -52,7 +54,6 @@ export async function deliverOnce(
   }
   const integration = await ports.registry.getIntegration(job.integrationId);
   const message = await ports.messages.get(job.messageId);
-  const expiresAt = Math.floor(now / 1000) + 90 * 86_400;
   const n = delivery.attemptCount + 1;
   const round = delivery.round ?? 0;
   const close = (error: string) =>
@@ -69,11 +70,43 @@ export async function deliverOnce(
     await close('Every attempt was used; the last one did not report back (the worker stopped).');
     return { kind: 'done' };
   }
-  if (!(await ports.messages.claimAttempt(job.messageId, job.integrationId, n))) {
-    // Another worker holds this attempt; let the queue bring the job back and look again.
-    return { kind: 'redeliver' };
+  // `parallel` integrations keep at most batchSize attempts in flight; ordered ones come from a FIFO
+  // group, which already holds one at a time.
+  const timeoutMs = integration.delivery?.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  let slot: number | undefined;
+  if (integration.parallel !== false) {
+    slot = await ports.messages.acquireSlot(
+      integration.id,
+      integration.batchSize,
+      delivery.webhookId,
+      now,
+      timeoutMs + SLOT_MARGIN_MS,
+      ports.random,
+    );
+    if (slot === undefined) return { kind: 'later', delaySeconds: 1 + Math.round(ports.random() * 2) };
   }
+  try {
+    if (!(await ports.messages.claimAttempt(job.messageId, job.integrationId, n))) {
+      // Another worker holds this attempt; let the queue bring the job back and look again.
+      return { kind: 'redeliver' };
+    }
+    return await attemptDelivery(ports, job, integration, message, delivery, n, round, now, timeoutMs);
+  } finally {
+    if (slot !== undefined) await ports.messages.releaseSlot(integration.id, slot, delivery.webhookId);
+  }
+}
 
+async function attemptDelivery(
+  ports: DeliverPorts,
+  job: { messageId: string; integrationId: string },
+  integration: StoredIntegration,
+  message: StoredMessage,
+  delivery: Delivery,
+  n: number,
+  round: number,
+  now: number,
+  timeoutMs: number,
+): Promise<JobResult> {
   const at = new Date(now);
   let rendered: Rendered;
   try {
@@ -85,7 +118,6 @@ export async function deliverOnce(
       job,
       { n, round, at: at.toISOString(), durationMs: 0, error },
       { status: 'failed', lastError: error },
-      expiresAt,
     );
     return { kind: 'done' };
   }
@@ -98,7 +130,7 @@ export async function deliverOnce(
       ...webhookHeaders(delivery.webhookId, at, rendered.body, integration),
     },
     body: rendered.body,
-    timeoutMs: integration.delivery?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    timeoutMs,
   });
   const outcome = classifyAttempt(res.statusCode);
   const attempt: Attempt = {
@@ -115,7 +147,7 @@ export async function deliverOnce(
   };
   const response = res.statusCode !== undefined ? keptResponse(res) : undefined;
   if (outcome === 'delivered') {
-    await record(ports, job, attempt, { status: 'delivered', response, lastError: undefined }, expiresAt);
+    await record(ports, job, attempt, { status: 'delivered', response, lastError: undefined });
     return { kind: 'done' };
   }
   const delay =
@@ -130,17 +162,16 @@ export async function deliverOnce(
   if (delay === undefined) {
     const why = outcome === 'fail' ? 'not retryable' : `attempt ${n} of ${integration.maxAttempts}, the last`;
     const lastError = `${attempt.error} (${why})`;
-    await record(ports, job, attempt, { status: 'failed', response, lastError }, expiresAt);
+    await record(ports, job, attempt, { status: 'failed', response, lastError });
     return { kind: 'done' };
   }
   const nextAttemptAt = new Date(now + delay * 1000).toISOString();
-  await record(
-    ports,
-    job,
-    attempt,
-    { status: 'retrying', nextAttemptAt, response, lastError: attempt.error },
-    expiresAt,
-  );
+  await record(ports, job, attempt, {
+    status: 'retrying',
+    nextAttemptAt,
+    response,
+    lastError: attempt.error,
+  });
   return { kind: 'later', delaySeconds: delay };
 }
 
@@ -149,15 +180,11 @@ function record(
   job: { messageId: string; integrationId: string },
   attempt: Attempt,
   next: Pick<Delivery, 'status' | 'nextAttemptAt' | 'lastError' | 'response'>,
-  expiresAt: number,
 ) {
-  return ports.messages.recordAttempt(
-    job.messageId,
-    job.integrationId,
-    attempt,
-    { nextAttemptAt: undefined, ...next },
-    expiresAt,
-  );
+  return ports.messages.recordAttempt(job.messageId, job.integrationId, attempt, {
+    nextAttemptAt: undefined,
+    ...next,
+  });
 }
 
 async function renderFor(ports: DeliverPorts, i: StoredIntegration, m: StoredMessage): Promise<Rendered> {

@@ -2,7 +2,7 @@ import type { MessageRecord } from '../adapters/messages.js';
 import { messageStatus } from '../core/message.js';
 
 /** The message as GET /v1/messages/{id} and the admin API show it: status derived from its deliveries. */
-export function messageView({ message: m, deliveries, attempts }: MessageRecord) {
+export function messageView({ message: m, deliveries }: MessageRecord) {
   return {
     id: m.id,
     status: messageStatus(deliveries),
@@ -18,10 +18,7 @@ export function messageView({ message: m, deliveries, attempts }: MessageRecord)
       integrationId: d.integrationId,
       mode: d.mode,
       status: d.status,
-      attempts: attempts
-        .filter((a) => a.integrationId === d.integrationId)
-        .sort((a, b) => a.n - b.n)
-        .map(({ integrationId: _i, ...a }) => a),
+      attempts: d.attempts ?? [],
       ...(d.nextAttemptAt ? { nextAttemptAt: d.nextAttemptAt } : {}),
       ...(d.lastError ? { error: d.lastError } : {}),
       ...(d.response ? { response: d.response } : {}),

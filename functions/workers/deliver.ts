@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { postOutbound } from '../adapters/outbound-http.js';
 import { systemClock } from '../core/clock.js';
 import { deliveryQueue, messages, payloads, registry, settings } from '../deps.js';
@@ -25,24 +25,45 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
     publicBaseUrl: PUBLIC_BASE_URL ?? '',
   };
   const failures: SQSBatchResponse['batchItemFailures'] = [];
-  await Promise.all(
-    event.Records.map(async (record) => {
-      try {
-        const job = parseJob(record.body);
-        if (!job) {
-          logger.error('dropping a malformed delivery job', { messageId: record.messageId });
+  /** Runs one job; true when its queue message may be deleted. */
+  const process = async (record: SQSRecord): Promise<boolean> => {
+    const ordered = Boolean(record.attributes.MessageGroupId);
+    try {
+      const job = parseJob(record.body);
+      if (!job) {
+        logger.error('dropping a malformed delivery job', { messageId: record.messageId });
+        return true;
+      }
+      const result = await deliverOnce(ports, job);
+      if (result.kind === 'done') return true;
+      if (result.kind === 'later')
+        await deliveryQueue().postpone(record.receiptHandle, result.delaySeconds, ordered);
+    } catch (e) {
+      logger.error('delivery job failed', { messageId: record.messageId, error: e as Error });
+    }
+    failures.push({ itemIdentifier: record.messageId });
+    return false;
+  };
+  // FIFO records (ordered integrations) run one after another within their group, and once one is not
+  // done the rest of its group is handed back untouched, as Lambda does for FIFO queues. Everything
+  // else runs concurrently, so one slow partner does not hold up the others in the batch.
+  const groups = new Map<string, SQSRecord[]>();
+  const unordered: SQSRecord[] = [];
+  for (const record of event.Records) {
+    const group = record.attributes.MessageGroupId;
+    if (group) groups.set(group, [...(groups.get(group) ?? []), record]);
+    else unordered.push(record);
+  }
+  await Promise.all([
+    ...unordered.map(process),
+    ...[...groups.values()].map(async (records) => {
+      for (const [i, record] of records.entries()) {
+        if (!(await process(record))) {
+          for (const rest of records.slice(i + 1)) failures.push({ itemIdentifier: rest.messageId });
           return;
         }
-        const result = await deliverOnce(ports, job);
-        if (result.kind === 'done') return;
-        if (result.kind === 'later')
-          await deliveryQueue().postpone(record.receiptHandle, result.delaySeconds);
-        failures.push({ itemIdentifier: record.messageId });
-      } catch (e) {
-        logger.error('delivery job failed', { messageId: record.messageId, error: e as Error });
-        failures.push({ itemIdentifier: record.messageId });
       }
     }),
-  );
+  ]);
   return { batchItemFailures: failures };
 }

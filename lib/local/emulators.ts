@@ -54,11 +54,17 @@ export async function startEmbeddedAws(dataDir?: string): Promise<EmbeddedAws> {
 
   const sqs = new SQSClient({ ...common, endpoint: fauxqsEndpoint });
   const queueUrls: Record<string, string> = {};
+  // Crash-recovery tests shorten how long an unfinished job stays hidden after its worker died.
+  const visibilityOverride = process.env.CROSSDOCK_QUEUE_VISIBILITY_SECONDS
+    ? Number(process.env.CROSSDOCK_QUEUE_VISIBILITY_SECONDS)
+    : undefined;
   for (const q of queues) {
+    const suffix = q.fifo ? '.fifo' : '';
+    const fifo = q.fifo ? { FifoQueue: 'true' } : {};
     const dlq = await sqs.send(
       new CreateQueueCommand({
-        QueueName: q.deadLetter.id,
-        Attributes: { MessageRetentionPeriod: String(q.deadLetter.retentionSeconds) },
+        QueueName: `${q.deadLetter.id}${suffix}`,
+        Attributes: { MessageRetentionPeriod: String(q.deadLetter.retentionSeconds), ...fifo },
       }),
     );
     const dlqArn = await sqs.send(
@@ -66,9 +72,10 @@ export async function startEmbeddedAws(dataDir?: string): Promise<EmbeddedAws> {
     );
     const main = await sqs.send(
       new CreateQueueCommand({
-        QueueName: q.id,
+        QueueName: `${q.id}${suffix}`,
         Attributes: {
-          VisibilityTimeout: String(q.visibilityTimeoutSeconds),
+          ...fifo,
+          VisibilityTimeout: String(visibilityOverride ?? q.visibilityTimeoutSeconds),
           MessageRetentionPeriod: String(q.retentionSeconds),
           RedrivePolicy: JSON.stringify({
             deadLetterTargetArn: dlqArn.Attributes?.QueueArn,

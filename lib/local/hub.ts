@@ -7,7 +7,13 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { sha256Hex } from '../../functions/core/secrets.js';
 import { type HandlerRef, routes, workers } from '../../functions/routes.js';
-import { deliveryQueue, payloadBucket } from '../resources.js';
+import {
+  deliveryQueue,
+  orderedDeliveryQueue,
+  payloadBucket,
+  type QueueDefinition,
+  queueSources,
+} from '../resources.js';
 import { compileRoutes, lambdaContext, matchRoute, toApiGatewayEvent } from './api-gateway.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startEmbeddedAws } from './emulators.js';
 import { type SqsHandler, startQueuePoller } from './queue-poller.js';
@@ -87,10 +93,8 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
 
   const pollers = await Promise.all(
     workers.map(async (w) => {
-      const queueUrl =
-        w.source === 'deliveryQueue'
-          ? aws.queueUrls[deliveryQueue.envVar]
-          : aws.queueUrls[deliveryQueue.deadLetter.envVar];
+      const from = queueSources[w.source];
+      const queueUrl = aws.queueUrls[from.deadLetter ? from.queue.deadLetter.envVar : from.queue.envVar];
       return startQueuePoller({
         sqs,
         queueUrl: queueUrl as string,
@@ -98,7 +102,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
         handler: (await loadHandler(w.handler)) as unknown as SqsHandler,
         functionName: w.id,
         batchSize: w.batchSize,
-        concurrency: w.source === 'deliveryQueue' ? (options.deliveryConcurrency ?? 4) : 1,
+        concurrency: from.deadLetter ? 1 : isDelivery(from.queue) ? (options.deliveryConcurrency ?? 4) : 2,
         onError: (e) => console.error(`[${w.id}] ${(e as Error).message}`),
       });
     }),
@@ -119,6 +123,8 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
     },
   };
 }
+
+const isDelivery = (q: QueueDefinition) => q === deliveryQueue || q === orderedDeliveryQueue;
 
 /** The S3 → queue bridge: what S3 event notifications would send, since the emulator sends none. */
 async function announceObjectCreated(sqs: SQSClient, queueUrls: Record<string, string>, e: ObjectCreated) {

@@ -51,6 +51,13 @@ export function startQueuePoller(o: PollerOptions): { stop(): Promise<void> } {
               SenderId: 'local',
               ApproximateFirstReceiveTimestamp:
                 m.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+              ...(m.Attributes?.MessageGroupId
+                ? {
+                    MessageGroupId: m.Attributes.MessageGroupId,
+                    MessageDeduplicationId: m.Attributes.MessageDeduplicationId ?? '',
+                    SequenceNumber: m.Attributes.SequenceNumber ?? '',
+                  }
+                : {}),
             },
             messageAttributes: {},
             md5OfBody: m.MD5OfBody ?? '',

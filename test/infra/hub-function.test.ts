@@ -1,5 +1,5 @@
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { Policy } from 'aws-cdk-lib/aws-iam';
 import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -8,32 +8,57 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { QueueSource } from '../../functions/route-types.js';
 import type { ResourceUse } from '../../functions/routes.js';
 import { entryPath, esbuildOptions, nodejsBundling, repoRoot } from '../../lib/bundling.js';
 import {
   ADMIN_KEY_SECRET_ENV,
   functionId,
   HubFunction,
+  type HubFunctionProps,
   type HubResources,
+  PRESIGN_UPLOAD_ACTIONS,
 } from '../../lib/constructs/hub-function.js';
-import { deliveryQueue, messagesTable, payloadBucket, registryTable } from '../../lib/resources.js';
+import {
+  checkQueueSources,
+  isQueueName,
+  QUEUE_BY_NAME,
+  QUEUE_SOURCES,
+  queueSourceEnvVar,
+  queueSourceTarget,
+} from '../../lib/constructs/queue-sources.js';
+import { messagesTable, payloadBucket, queues, registryTable } from '../../lib/resources.js';
 
-const ALL_USES: ResourceUse[] = [
-  'registry:read',
-  'registry:write',
-  'messages:read',
-  'messages:write',
-  'payloads:read',
-  'payloads:write',
-  'deliveryQueue:send',
-  'deliveryQueue:consume',
-  'deliveryDeadLetter:consume',
-  'adminKey:read',
-];
+/** Every resource use: a Record, so a use added to ResourceUse without a line here fails to compile. */
+const EVERY_USE: Record<ResourceUse, true> = {
+  'registry:read': true,
+  'registry:write': true,
+  'messages:read': true,
+  'messages:write': true,
+  'payloads:read': true,
+  'payloads:write': true,
+  'payloads:presignUpload': true,
+  'deliveryQueue:send': true,
+  'orderedDeliveryQueue:send': true,
+  'uploadQueue:send': true,
+  'deliveryQueue:consume': true,
+  'orderedDeliveryQueue:consume': true,
+  'uploadQueue:consume': true,
+  'deliveryDeadLetter:consume': true,
+  'orderedDeliveryDeadLetter:consume': true,
+  'uploadDeadLetter:consume': true,
+  'adminKey:read': true,
+};
+const ALL_USES = Object.keys(EVERY_USE) as ResourceUse[];
 
-/** A bare stack with one of each resource and one function bound to every use, with tracing on. */
-function build() {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+type FunctionSpec = Partial<Omit<HubFunctionProps, 'stage' | 'resources'>>;
+
+/**
+ * A bare stack with one of each resource (every queue of lib/resources.ts with its dead-letter queue)
+ * and functions bound to given uses: `Everything` to every use, with tracing on.
+ */
+function build(extra: Record<string, FunctionSpec> = {}, bundling = false) {
+  const app = new App(bundling ? {} : { context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, 'HubFunctionTest');
   const table = (id: string, gsi: boolean) => {
     const t = new Table(stack, id, {
@@ -48,37 +73,88 @@ function build() {
       });
     return t;
   };
-  const dlq = new Queue(stack, 'Dlq');
+  const built = new Map(
+    queues.map((def) => {
+      const fifo = def.fifo ? { fifo: true } : {};
+      const deadLetter = new Queue(stack, def.deadLetter.id, fifo);
+      const queue = new Queue(stack, def.id, {
+        ...fifo,
+        deadLetterQueue: { queue: deadLetter, maxReceiveCount: def.maxReceiveCount },
+      });
+      return [def, { queue, deadLetter }] as const;
+    }),
+  );
+  const queueOf = (source: QueueSource): Queue => {
+    const { definition, deadLetter } = queueSourceTarget(source);
+    const q = built.get(definition);
+    if (!q) throw new Error(`${definition.id} is not in queues`);
+    return deadLetter ? q.deadLetter : q.queue;
+  };
   const resources: HubResources = {
     registryTable: table(registryTable.id, true),
     messagesTable: table(messagesTable.id, false),
     payloadBucket: new Bucket(stack, payloadBucket.id),
-    deliveryQueue: new Queue(stack, deliveryQueue.id, {
-      deadLetterQueue: { queue: dlq, maxReceiveCount: 3 },
-    }),
-    deliveryDeadLetter: dlq,
+    queues: Object.fromEntries(QUEUE_SOURCES.map((source) => [source, queueOf(source)])) as Record<
+      QueueSource,
+      Queue
+    >,
     adminKey: new Secret(stack, 'AdminKey'),
   };
-  const fn = new HubFunction(stack, 'Everything', {
-    stage: 'test',
-    handler: { file: 'http/system.ts', export: 'health' },
-    resources,
-    uses: ALL_USES,
-    timeoutSeconds: 10,
-    tracing: true,
-  });
+  const make = (id: string, spec: FunctionSpec) =>
+    new HubFunction(stack, id, {
+      stage: 'test',
+      handler: { file: 'http/system.ts', export: 'health' },
+      resources,
+      timeoutSeconds: 10,
+      ...spec,
+    });
+  // The extras first: a bundling build that must refuse one of them stops before bundling anything.
+  const others = Object.fromEntries(Object.entries(extra).map(([id, spec]) => [id, make(id, spec)]));
+  const fn = make('Everything', { uses: ALL_USES, tracing: true });
   const template = Template.fromStack(stack);
-  return { stack, fn, template, resources };
+  return { stack, fn, others, template, resources };
 }
 
+type Built = ReturnType<typeof build>;
+
+const logicalIdOf = (stack: Stack, c: { node: { defaultChild?: unknown } }) =>
+  stack.resolve(stack.getLogicalId(c.node.defaultChild as CfnElement)) as string;
+
+/** The Allow statements of a function's role policies. */
+function statementsOf(b: Built, fn: HubFunction): { Action: string[]; Resource: unknown[] }[] {
+  const roleId = logicalIdOf(b.stack, fn.role);
+  return Object.values(
+    b.template.toJSON().Resources as Record<
+      string,
+      {
+        Type: string;
+        Properties: {
+          Roles?: { Ref: string }[];
+          PolicyDocument: { Statement: { Effect: string; Action: string | string[]; Resource: unknown }[] };
+        };
+      }
+    >,
+  )
+    .filter((r) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles?.some((x) => x.Ref === roleId))
+    .flatMap((r) => r.Properties.PolicyDocument.Statement)
+    .filter((st) => st.Effect === 'Allow')
+    .map((st) => ({ Action: [st.Action].flat(), Resource: [st.Resource].flat() }));
+}
+
+const environmentOf = (b: Built, fn: HubFunction): Record<string, unknown> =>
+  b.template.toJSON().Resources[logicalIdOf(b.stack, fn.function)].Properties.Environment.Variables;
+
 describe('HubFunction', () => {
-  let b: ReturnType<typeof build>;
+  let b: Built;
   beforeAll(() => {
-    b = build();
+    b = build({
+      PresignOnly: { uses: ['payloads:presignUpload'] },
+      SendsOrdered: { uses: ['orderedDeliveryQueue:send'] },
+      ConsumesUploadDeadLetter: { uses: ['uploadDeadLetter:consume'] },
+    });
   });
 
-  const id = (c: { node: { defaultChild?: unknown } }) =>
-    b.stack.resolve(b.stack.getLogicalId(c.node.defaultChild as CfnElement)) as string;
+  const id = (c: { node: { defaultChild?: unknown } }) => logicalIdOf(b.stack, c);
 
   it('sets the env var of every use, named by lib/resources.ts', () => {
     const props = b.template.toJSON().Resources[id(b.fn.function)].Properties;
@@ -86,13 +162,91 @@ describe('HubFunction', () => {
       [registryTable.envVar]: { Ref: id(b.resources.registryTable) },
       [messagesTable.envVar]: { Ref: id(b.resources.messagesTable) },
       [payloadBucket.envVar]: { Ref: id(b.resources.payloadBucket) },
-      [deliveryQueue.envVar]: { Ref: id(b.resources.deliveryQueue) },
-      [deliveryQueue.deadLetter.envVar]: { Ref: id(b.resources.deliveryDeadLetter) },
       [ADMIN_KEY_SECRET_ENV]: { Ref: id(b.resources.adminKey) },
       STAGE: 'test',
       POWERTOOLS_SERVICE_NAME: 'crossdock',
     });
+    for (const def of queues) {
+      expect(props.Environment.Variables[def.envVar], def.id).toEqual({
+        Ref: id(b.stack.node.findChild(def.id)),
+      });
+      expect(props.Environment.Variables[def.deadLetter.envVar], def.deadLetter.id).toEqual({
+        Ref: id(b.stack.node.findChild(def.deadLetter.id)),
+      });
+    }
     expect(props.TracingConfig).toEqual({ Mode: 'Active' });
+  });
+
+  it('presignUpload: the bucket env var and s3:PutObject under the upload prefix, nothing else', () => {
+    const fn = b.others.PresignOnly as HubFunction;
+    const statements = statementsOf(b, fn).filter((st) => !st.Action.every((a) => a.startsWith('logs:')));
+    expect(statements).toEqual([
+      {
+        Action: PRESIGN_UPLOAD_ACTIONS,
+        Resource: [
+          {
+            'Fn::Join': [
+              '',
+              [{ 'Fn::GetAtt': [id(b.resources.payloadBucket), 'Arn'] }, `/${payloadBucket.uploadPrefix}*`],
+            ],
+          },
+        ],
+      },
+    ]);
+    expect(PRESIGN_UPLOAD_ACTIONS).toEqual(['s3:PutObject']);
+    const env = environmentOf(b, fn);
+    expect(env[payloadBucket.envVar]).toEqual({ Ref: id(b.resources.payloadBucket) });
+    expect(Object.keys(env).sort()).toEqual(
+      [
+        'NODE_OPTIONS',
+        'POWERTOOLS_LOG_LEVEL',
+        'POWERTOOLS_SERVICE_NAME',
+        'STAGE',
+        payloadBucket.envVar,
+      ].sort(),
+    );
+  });
+
+  it('<queue>:send: SendMessage on that queue only, and its URL', () => {
+    const fn = b.others.SendsOrdered as HubFunction;
+    const sqs = statementsOf(b, fn).filter((st) => st.Action.some((a) => a.startsWith('sqs:')));
+    expect(sqs).toHaveLength(1);
+    expect(sqs[0]?.Action).toContain('sqs:SendMessage');
+    expect(sqs[0]?.Action).not.toContain('sqs:ReceiveMessage');
+    expect(sqs[0]?.Resource).toEqual([
+      { 'Fn::GetAtt': [id(b.resources.queues.orderedDeliveryQueue), 'Arn'] },
+    ]);
+    expect(environmentOf(b, fn)[queueSourceEnvVar('orderedDeliveryQueue')]).toEqual({
+      Ref: id(b.resources.queues.orderedDeliveryQueue),
+    });
+  });
+
+  it('<source>:consume: only the URL (the event source grants the consumption)', () => {
+    const fn = b.others.ConsumesUploadDeadLetter as HubFunction;
+    expect(
+      statementsOf(b, fn)
+        .flatMap((st) => st.Action)
+        .filter((a) => !a.startsWith('logs:')),
+    ).toEqual([]);
+    const env = environmentOf(b, fn);
+    expect(env[queueSourceEnvVar('uploadDeadLetter')]).toEqual({
+      Ref: id(b.stack.node.findChild(queueSourceTarget('uploadDeadLetter').definition.deadLetter.id)),
+    });
+  });
+
+  it('grants SendMessage for exactly the queues named in `<queue>:send` uses', () => {
+    const sent = ALL_USES.filter((u) => u.endsWith(':send'))
+      .map((u) => u.slice(0, -':send'.length))
+      .filter(isQueueName);
+    const arns = statementsOf(b, b.fn)
+      .filter((st) => st.Action.includes('sqs:SendMessage'))
+      .flatMap((st) => st.Resource);
+    expect(arns).toHaveLength(sent.length);
+    for (const name of sent) {
+      expect(arns).toContainEqual({
+        'Fn::GetAtt': [id(b.stack.node.findChild(QUEUE_BY_NAME[name].id)), 'Arn'],
+      });
+    }
   });
 
   it('grants bucket access only under the prefixes the bucket definition expires', () => {
@@ -113,11 +267,12 @@ describe('HubFunction', () => {
     expect(objectResources).not.toMatch(/"\/\*"/);
   });
 
-  it('leaves no cdk-nag finding on the function, its role or its log group', () => {
+  it('leaves no cdk-nag finding on any function, its role or its log group', () => {
     const report = new AwsSolutionsChecks().validateScope(b.stack);
+    const names = ['Everything', ...Object.keys(b.others)];
     const own = report.violations
       .flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} ${r.constructPath}`))
-      .filter((f) => f.includes('/Everything/'));
+      .filter((f) => names.some((n) => f.includes(`/${n}/`)));
     expect(own).toEqual([]);
   });
 
@@ -126,6 +281,47 @@ describe('HubFunction', () => {
     const before = JSON.stringify(b.stack.resolve(policy.document));
     b.fn.bind('registry:read').bind('payloads:read');
     expect(JSON.stringify(b.stack.resolve(policy.document))).toBe(before);
+  });
+});
+
+describe('HubFunction with a handler file not written yet', () => {
+  const missing = { file: 'workers/not-written-yet.ts', export: 'handler' };
+
+  it('gets placeholder code and a warning when the synth skips bundling', () => {
+    const b = build({ Missing: { handler: missing } });
+    const fn = b.others.Missing as HubFunction;
+    const props = b.template.toJSON().Resources[logicalIdOf(b.stack, fn.function)].Properties;
+    expect(props.Handler).toBe('index.handler');
+    expect(props.Runtime).toBe('nodejs24.x');
+    Annotations.fromStack(b.stack).hasWarning(
+      `/${b.stack.stackName}/Missing`,
+      Match.stringLikeRegexp('workers/not-written-yet\\.ts does not exist yet'),
+    );
+  });
+
+  it('stops a bundling synth with a clear error', () => {
+    expect(() => build({ Missing: { handler: missing } }, true)).toThrow(/Cannot find entry file/);
+  });
+});
+
+describe('queue sources', () => {
+  it('name every queue of lib/resources.ts and its dead-letter queue exactly once', () => {
+    expect(() => checkQueueSources(queues)).not.toThrow();
+    for (const def of queues) {
+      const sources = QUEUE_SOURCES.filter((s) => queueSourceTarget(s).definition === def);
+      expect(sources.map((s) => queueSourceTarget(s).deadLetter).sort(), def.id).toEqual([false, true]);
+      expect(sources.map(queueSourceEnvVar).sort(), def.id).toEqual(
+        [def.envVar, def.deadLetter.envVar].sort(),
+      );
+    }
+  });
+
+  it('refuse a queues list that disagrees with the mapping', () => {
+    const [first, ...rest] = queues;
+    expect(() => checkQueueSources(rest)).toThrow(new RegExp(`${first.id}, which is not in queues`));
+    expect(() => checkQueueSources([...queues, { ...first, id: 'StrayQueue' }])).toThrow(
+      /StrayQueue has 0 queue names/,
+    );
   });
 });
 

@@ -1,5 +1,5 @@
 import { notFound } from '../../core/errors.js';
-import { deliveryQueue, messages } from '../../deps.js';
+import { deliveryQueue, messages, registry } from '../../deps.js';
 import { messageView } from '../../usecases/message-view.js';
 import { adminHandler } from '../auth.js';
 
@@ -16,9 +16,18 @@ export const retryMessage = adminHandler(async (req) => {
   const record = await messages().getRecord(id);
   if (!record) throw notFound(`Message ${id}`);
   const failed = record.deliveries.filter((d) => d.status === 'failed' && d.mode !== 'pull');
+  const jobs = [];
   for (const d of failed) {
-    await messages().restartDelivery(id, d.integrationId);
+    const integration = await registry().getIntegration(d.integrationId);
+    // A deleted integration has nowhere to deliver to; its failure stands.
+    if (!integration || !(await messages().restartDelivery(id, d.integrationId))) continue;
+    jobs.push({
+      messageId: id,
+      integrationId: d.integrationId,
+      ordered: integration.parallel === false,
+      round: (d.round ?? 0) + 1,
+    });
   }
-  await deliveryQueue().enqueue(failed.map((d) => ({ messageId: id, integrationId: d.integrationId })));
-  return { status: 202, json: { retried: failed.map((d) => d.integrationId) } };
+  await deliveryQueue().enqueue(jobs);
+  return { status: 202, json: { retried: jobs.map((j) => j.integrationId) } };
 });

@@ -1,0 +1,76 @@
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { dynamoClient, s3PresignClient } from './aws.js';
+import { conditional } from './registry.js';
+
+export type UploadStatus = 'awaiting' | 'accepted' | 'failed';
+
+/** A message announced by POST /v1/messages/uploads, waiting for its document to land in S3. */
+export interface Upload {
+  id: string;
+  sender: string;
+  receiver: string;
+  doctype: string;
+  version: string;
+  size: number;
+  contentType: string;
+  createdAt: string;
+  status: UploadStatus;
+  error?: string;
+}
+
+/** Upload records live beside the message they become (same partition), and expire after a day. */
+export class UploadRepository {
+  constructor(
+    private readonly table: string,
+    private readonly bucket: string,
+  ) {}
+
+  async create(u: Upload, expiresAt: number): Promise<void> {
+    await dynamoClient().send(
+      new PutCommand({ TableName: this.table, Item: { pk: `MSG#${u.id}`, sk: 'UPLOAD', ...u, expiresAt } }),
+    );
+  }
+
+  async get(id: string): Promise<Upload | undefined> {
+    const r = await dynamoClient().send(
+      new GetCommand({ TableName: this.table, Key: { pk: `MSG#${id}`, sk: 'UPLOAD' }, ConsistentRead: true }),
+    );
+    if (!r.Item) return undefined;
+    const { pk: _p, sk: _s, expiresAt: _e, ...u } = r.Item;
+    return u as Upload;
+  }
+
+  /** Moves an awaiting upload to its final status; false when it had one already. */
+  async finish(id: string, status: Exclude<UploadStatus, 'awaiting'>, error?: string): Promise<boolean> {
+    return conditional(() =>
+      dynamoClient().send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `MSG#${id}`, sk: 'UPLOAD' },
+          UpdateExpression: error ? 'SET #s = :s, #e = :e' : 'SET #s = :s',
+          ConditionExpression: '#s = :awaiting',
+          ExpressionAttributeNames: { '#s': 'status', ...(error ? { '#e': 'error' } : {}) },
+          ExpressionAttributeValues: {
+            ':s': status,
+            ':awaiting': 'awaiting',
+            ...(error ? { ':e': error } : {}),
+          },
+        }),
+      ),
+    );
+  }
+
+  /**
+   * A presigned PUT for exactly `size` bytes of `contentType` to a key the hub chose: both headers
+   * are signed, so S3 refuses any other size or type.
+   */
+  presignPut(key: string, size: number, contentType: string, expiresInSeconds: number): Promise<string> {
+    return getSignedUrl(
+      s3PresignClient(),
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, ContentLength: size, ContentType: contentType }),
+      { expiresIn: expiresInSeconds, signableHeaders: new Set(['content-length', 'content-type']) },
+    );
+  }
+}

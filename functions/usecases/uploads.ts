@@ -1,0 +1,95 @@
+import type { DeliveryQueue } from '../adapters/delivery-queue.js';
+import type { MessageRepository } from '../adapters/messages.js';
+import type { PayloadStore } from '../adapters/payloads.js';
+import type { RegistryRepository } from '../adapters/registry.js';
+import type { UploadRepository } from '../adapters/uploads.js';
+import { type Clock, newId } from '../core/clock.js';
+import { badRequest } from '../core/errors.js';
+import type { ApiKeyRecord } from '../core/partners.js';
+import { checkEnvelope, noRoute, routeMessage, storeMessage } from './accept-message.js';
+
+/** The largest document one presigned upload takes. */
+export const MAX_UPLOAD_BYTES = 100 * 1024 * 1024;
+export const UPLOAD_URL_SECONDS = 15 * 60;
+export const UPLOAD_KEY_PREFIX = 'uploads/';
+
+export interface UploadPorts {
+  registry: RegistryRepository;
+  uploads: UploadRepository;
+  clock: Clock;
+}
+
+/**
+ * Announces a large document: checks it as a post would (minus the body and filters), records the
+ * upload and hands back a presigned PUT for exactly `size` bytes under a key the hub chose.
+ */
+export async function startUpload(
+  ports: UploadPorts,
+  key: ApiKeyRecord,
+  q: Record<string, string | undefined>,
+): Promise<{ id: string; uploadUrl: string; expiresAt: string }> {
+  const envelope = await checkEnvelope(ports.registry, key, q);
+  const size = Number(q.size);
+  if (!q.size || !Number.isInteger(size) || size < 1 || size > MAX_UPLOAD_BYTES) {
+    throw badRequest(
+      'invalid_parameter',
+      `size must be the document's byte count, 1 to ${MAX_UPLOAD_BYTES}.`,
+    );
+  }
+  const contentType = q.contentType || 'application/octet-stream';
+  if (!/^[\w.+-]+\/[\w.+-]+(;.*)?$/.test(contentType) || contentType.length > 255) {
+    throw badRequest('invalid_parameter', 'contentType must be a media type such as application/xml.');
+  }
+  if ((await routeMessage(ports.registry, envelope)).length === 0) throw noRoute(envelope);
+  const now = ports.clock.now();
+  const id = newId('msg', now);
+  await ports.uploads.create(
+    { id, ...envelope, size, contentType, createdAt: new Date(now).toISOString(), status: 'awaiting' },
+    Math.floor(now / 1000) + 86_400,
+  );
+  const uploadUrl = await ports.uploads.presignPut(
+    `${UPLOAD_KEY_PREFIX}${id}`,
+    size,
+    contentType,
+    UPLOAD_URL_SECONDS,
+  );
+  return { id, uploadUrl, expiresAt: new Date(now + UPLOAD_URL_SECONDS * 1000).toISOString() };
+}
+
+export interface LandedPorts {
+  registry: RegistryRepository;
+  uploads: UploadRepository;
+  messages: MessageRepository;
+  payloads: PayloadStore;
+  queue: DeliveryQueue;
+  clock: Clock;
+}
+
+/**
+ * A document landed under uploads/: the announced message is accepted now, routed with the
+ * integrations (and filters) as they are at this moment. Idempotent: a repeated notification finds
+ * the upload finished and does nothing; the object is never copied, the message points at it.
+ */
+export async function acceptLandedUpload(
+  ports: LandedPorts,
+  key: string,
+  size: number,
+): Promise<'accepted' | 'ignored' | 'failed'> {
+  if (!key.startsWith(UPLOAD_KEY_PREFIX)) return 'ignored';
+  const id = key.slice(UPLOAD_KEY_PREFIX.length);
+  const upload = await ports.uploads.get(id);
+  if (upload?.status !== 'awaiting') return 'ignored';
+  if (size !== upload.size) {
+    await ports.uploads.finish(id, 'failed', `The upload has ${size} bytes; ${upload.size} were announced.`);
+    return 'failed';
+  }
+  const body = await ports.payloads.get(key);
+  const routed = await routeMessage(ports.registry, upload, { body, contentType: upload.contentType });
+  if (routed.length === 0) {
+    await ports.uploads.finish(id, 'failed', noRoute(upload).message);
+    return 'failed';
+  }
+  await storeMessage(ports, { ...upload, body, payloadKey: key }, routed);
+  await ports.uploads.finish(id, 'accepted');
+  return 'accepted';
+}

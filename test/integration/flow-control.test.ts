@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, outboundIntegration, startTestHub, type TestHub } from '../support/hub.js';
+import { startPartner } from '../support/partner-server.js';
+
+/** parallel: false keeps order; parallel: true caps in-flight at batchSize; a stuck partner stalls only itself. */
+describe('flow control per integration', () => {
+  let hub: TestHub;
+  let partner: Awaited<ReturnType<typeof startPartner>>;
+  let key: string;
+  let n = 0;
+
+  beforeAll(async () => {
+    hub = await startTestHub();
+    partner = await startPartner();
+    await hub.admin('POST', '/admin/partners', { code: 'src', name: 'src' });
+    key = (await hub.admin('POST', '/admin/partners/src/keys', {})).json.key;
+  });
+  afterAll(async () => {
+    await partner?.stop();
+    await hub?.stop();
+  });
+
+  async function receiver(path: string, extra: Record<string, unknown>) {
+    const code = `r${++n}`;
+    await hub.admin('POST', '/admin/partners', { code, name: code });
+    const r = await hub.admin(
+      'POST',
+      '/admin/integrations',
+      outboundIntegration(`flow ${code}`, code, partner.url.replace('/inbound', path), extra),
+    );
+    expect(r.status).toBe(201);
+    return code;
+  }
+  const send = async (receiverCode: string, i: number) => {
+    const r = await hub.partner(
+      'POST',
+      `/v1/messages?sender=src&receiver=${receiverCode}&doctype=order`,
+      key,
+      { body: `{"seq":${i}}` },
+    );
+    expect(r.status).toBe(202);
+    return r.json.id as string;
+  };
+  const settledAll = (ids: string[]) =>
+    eventually(
+      async () => {
+        const states = await Promise.all(
+          ids.map(async (id) => (await hub.admin('GET', `/admin/messages/${id}`)).json.status),
+        );
+        return states.every((s) => s === 'delivered' || s === 'failed') ? states : undefined;
+      },
+      60_000,
+      'every message to settle',
+    );
+
+  it('parallel: false delivers one at a time in arrival order, even across a retry', async () => {
+    const path = '/ordered';
+    const code = await receiver(path, {
+      parallel: false,
+      maxAttempts: 3,
+      delivery: { retrySchedule: [1, 1] },
+    });
+    let inFlight = 0;
+    let maxInFlight = 0;
+    let failedOnce = false;
+    const order: number[] = [];
+    partner.respondWith(async (r, res) => {
+      if (r.url.pathname !== path) return res.end('ok');
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise((x) => setTimeout(x, 20));
+      inFlight--;
+      const seq = JSON.parse(r.body.toString()).seq as number;
+      if (seq === 3 && !failedOnce) {
+        failedOnce = true;
+        res.statusCode = 503;
+        return res.end();
+      }
+      order.push(seq);
+      res.end('ok');
+    });
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) ids.push(await send(code, i));
+    expect(await settledAll(ids)).toEqual(ids.map(() => 'delivered'));
+    expect(order).toEqual([...Array(12).keys()]);
+    expect(maxInFlight).toBe(1);
+  });
+
+  it('parallel: true keeps at most batchSize attempts in flight for the integration', async () => {
+    const path = '/capped';
+    const code = await receiver(path, { parallel: true, batchSize: 2 });
+    let inFlight = 0;
+    let maxInFlight = 0;
+    partner.respondWith(async (r, res) => {
+      if (r.url.pathname !== path) return res.end('ok');
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise((x) => setTimeout(x, 150));
+      inFlight--;
+      res.end('ok');
+    });
+    const ids = await Promise.all(Array.from({ length: 12 }, (_, i) => send(code, i)));
+    expect(await settledAll(ids)).toEqual(ids.map(() => 'delivered'));
+    expect(maxInFlight).toBeGreaterThanOrEqual(1);
+    expect(maxInFlight).toBeLessThanOrEqual(2);
+  });
+
+  it('a partner that hangs does not hold up another integration’s deliveries', async () => {
+    const stuck = await receiver('/stuck', { batchSize: 2, maxAttempts: 1, delivery: { timeoutMs: 2500 } });
+    const healthy = await receiver('/healthy', {});
+    const events: string[] = [];
+    partner.respondWith((r, res) => {
+      if (r.url.pathname === '/stuck') {
+        events.push('stuck-started');
+        setTimeout(() => {
+          events.push('stuck-released');
+          res.end('late');
+        }, 4000);
+        return;
+      }
+      if (r.url.pathname === '/healthy') events.push('healthy-delivered');
+      res.end('ok');
+    });
+    const stuckIds = await Promise.all(Array.from({ length: 4 }, (_, i) => send(stuck, i)));
+    await eventually(async () => (events.includes('stuck-started') ? true : undefined));
+    const healthyIds = await Promise.all(Array.from({ length: 4 }, (_, i) => send(healthy, i)));
+    await settledAll(healthyIds);
+    expect(events.filter((e) => e === 'healthy-delivered')).toHaveLength(4);
+    expect(events).not.toContain('stuck-released');
+    const settled = await settledAll(stuckIds);
+    expect(settled.every((s) => s === 'failed')).toBe(true);
+  });
+});

@@ -1,0 +1,153 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MessageRepository } from '../../functions/adapters/messages.js';
+import type { OutboundRequest, OutboundResponse } from '../../functions/adapters/outbound-http.js';
+import { PayloadStore } from '../../functions/adapters/payloads.js';
+import { RegistryRepository } from '../../functions/adapters/registry.js';
+import type { StoredIntegration } from '../../functions/core/integration.js';
+import { storeMessage } from '../../functions/usecases/accept-message.js';
+import { type DeliverPorts, deliverOnce } from '../../functions/usecases/deliver.js';
+import { type EmbeddedAws, startEmbeddedAws } from '../../lib/local/emulators.js';
+import { messagesTable, payloadBucket, registryTable } from '../../lib/resources.js';
+
+/**
+ * The default schedule (0 h, 1 h, 7 h, 19 h) walked with an injected clock against real DynamoDB:
+ * no sleeping, no queue; the worker's decisions are checked one by one.
+ */
+describe('retry schedule with an injected clock', () => {
+  let aws: EmbeddedAws;
+  let now = Date.parse('2026-11-23T02:00:00Z');
+  const calls: OutboundRequest[] = [];
+  let answer: OutboundResponse = { statusCode: 503, headers: {}, body: '', truncated: false, durationMs: 3 };
+  let ports: DeliverPorts;
+
+  beforeAll(async () => {
+    aws = await startEmbeddedAws();
+    Object.assign(process.env, aws.env);
+    ports = {
+      registry: new RegistryRepository(aws.env[registryTable.envVar] as string),
+      messages: new MessageRepository(aws.env[messagesTable.envVar] as string),
+      payloads: new PayloadStore(aws.env[payloadBucket.envVar] as string),
+      send: async (req) => {
+        calls.push(req);
+        return answer;
+      },
+      clock: { now: () => now },
+      random: () => 0.5, // no jitter: the schedule exactly
+      publicBaseUrl: 'http://hub.test',
+    };
+  });
+  afterAll(() => aws?.stop());
+
+  it('makes four attempts at 0 h, 1 h, 7 h and 19 h, waits in between, then fails with the reason', async () => {
+    const integration: StoredIntegration = {
+      id: 'int_sched',
+      name: 'sched',
+      direction: 'Outbound',
+      entity: 'order',
+      consentType: 'None',
+      active: true,
+      maxAttempts: 4,
+      includeUpdate: false,
+      continuous: false,
+      parallel: true,
+      batchSize: 10,
+      managed: false,
+      clientScheduleEditable: false,
+      receiver: 'wms',
+      delivery: { mode: 'push', url: 'https://wms.example.com/in', format: 'raw' },
+      createdAt: '',
+      updatedAt: '',
+      secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    };
+    await ports.registry.createIntegration(integration);
+    const queue = { enqueue: async () => undefined } as unknown as Parameters<
+      typeof storeMessage
+    >[0]['queue'];
+    await storeMessage(
+      { ...ports, queue },
+      {
+        id: 'msg_sched',
+        sender: 'erp',
+        receiver: 'wms',
+        doctype: 'order',
+        version: '',
+        body: Buffer.from('{}'),
+        contentType: 'application/json',
+      },
+      [integration],
+    );
+    const job = { messageId: 'msg_sched', integrationId: 'int_sched' };
+    const start = now;
+    const hours = (h: number) => start + h * 3_600_000;
+
+    expect(await deliverOnce(ports, job)).toEqual({ kind: 'later', delaySeconds: 3600 });
+    // Early wake-ups (a crash, a short visibility) make no attempt: they wait for the rest.
+    now = hours(0.5);
+    expect(await deliverOnce(ports, job)).toEqual({ kind: 'later', delaySeconds: 1800 });
+    expect(calls).toHaveLength(1);
+    now = hours(1);
+    expect(await deliverOnce(ports, job)).toEqual({ kind: 'later', delaySeconds: 21_600 });
+    now = hours(7);
+    expect(await deliverOnce(ports, job)).toEqual({ kind: 'later', delaySeconds: 43_200 });
+    now = hours(19);
+    expect(await deliverOnce(ports, job)).toEqual({ kind: 'done' });
+    expect(calls).toHaveLength(4);
+    // Every attempt signs with the same webhook-id, so the receiver can de-duplicate.
+    expect(new Set(calls.map((c) => c.headers['webhook-id'])).size).toBe(1);
+
+    const record = await ports.messages.getRecord('msg_sched');
+    const delivery = record?.deliveries[0];
+    expect(delivery?.status).toBe('failed');
+    expect(delivery?.attempts?.map((a) => (Date.parse(a.at) - start) / 3_600_000)).toEqual([0, 1, 7, 19]);
+    expect(delivery?.lastError).toMatch(/attempt 4 of 4, the last/);
+    now = hours(30);
+    expect(await deliverOnce(ports, job)).toEqual({ kind: 'done' });
+    expect(calls).toHaveLength(4);
+  });
+
+  it('delivers on the attempt that succeeds and keeps the partner’s response', async () => {
+    const integration = await ports.registry.getIntegration('int_sched');
+    const queue = { enqueue: async () => undefined } as unknown as Parameters<
+      typeof storeMessage
+    >[0]['queue'];
+    await storeMessage(
+      { ...ports, queue },
+      {
+        id: 'msg_later',
+        sender: 'erp',
+        receiver: 'wms',
+        doctype: 'order',
+        version: '',
+        body: Buffer.from('{}'),
+        contentType: 'application/json',
+      },
+      integration ? [integration] : [],
+    );
+    const job = { messageId: 'msg_later', integrationId: 'int_sched' };
+    answer = {
+      statusCode: 429,
+      headers: { 'retry-after': '5400' },
+      body: '',
+      truncated: false,
+      durationMs: 2,
+    };
+    // Retry-After (1.5 h) lengthens the 1 h step, within twice the step.
+    expect(await deliverOnce(ports, job)).toEqual({ kind: 'later', delaySeconds: 5400 });
+    now += 5400 * 1000;
+    answer = {
+      statusCode: 202,
+      headers: { 'content-type': 'application/json' },
+      body: '{"ref":"W-7"}',
+      truncated: false,
+      durationMs: 2,
+    };
+    expect(await deliverOnce(ports, job)).toEqual({ kind: 'done' });
+    const delivery = (await ports.messages.getRecord('msg_later'))?.deliveries[0];
+    expect(delivery).toMatchObject({
+      status: 'delivered',
+      attemptCount: 2,
+      response: { statusCode: 202, parsed: { ref: 'W-7' } },
+    });
+    expect(delivery?.nextAttemptAt).toBeUndefined();
+  });
+});

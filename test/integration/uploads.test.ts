@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, outboundIntegration, startTestHub, type TestHub } from '../support/hub.js';
+import { startPartner } from '../support/partner-server.js';
+
+/** Large documents: a presigned PUT, and the message accepted when the upload lands. */
+describe('uploads (POST /v1/messages/uploads)', () => {
+  let hub: TestHub;
+  let partner: Awaited<ReturnType<typeof startPartner>>;
+  let key: string;
+
+  beforeAll(async () => {
+    hub = await startTestHub();
+    partner = await startPartner();
+    for (const code of ['erp', 'wms']) await hub.admin('POST', '/admin/partners', { code, name: code });
+    key = (await hub.admin('POST', '/admin/partners/erp/keys', {})).json.key;
+    await hub.admin('POST', '/admin/integrations', outboundIntegration('big orders', 'wms', partner.url));
+  });
+  afterAll(async () => {
+    await partner?.stop();
+    await hub?.stop();
+  });
+
+  const announce = (query: string) => hub.partner('POST', `/v1/messages/uploads?${query}`, key);
+
+  it('accepts the message when exactly the announced bytes land, and delivers them', async () => {
+    const doc = Buffer.from(`<orders>${'<order>x</order>'.repeat(20_000)}</orders>`);
+    const created = await announce(
+      `sender=erp&receiver=wms&doctype=order&size=${doc.length}&contentType=application/xml`,
+    );
+    expect(created.status).toBe(201);
+    expect(created.json.uploadUrl).toMatch(/X-Amz-Signature=/);
+    expect(Date.parse(created.json.expiresAt)).toBeGreaterThan(Date.now());
+    const put = await fetch(created.json.uploadUrl, {
+      method: 'PUT',
+      body: doc,
+      headers: { 'content-type': 'application/xml' },
+    });
+    expect(put.status).toBe(200);
+    const seen = await eventually(async () =>
+      partner.received.find((r) => r.headers['webhook-id']?.startsWith(created.json.id)),
+    );
+    expect(Buffer.compare(seen.body, doc)).toBe(0);
+    const m = await hub.partner('GET', `/v1/messages/${created.json.id}`, key);
+    expect(m.json).toMatchObject({ status: 'delivered', size: doc.length, contentType: 'application/xml' });
+    const payload = await hub.partner('GET', `/v1/messages/${created.json.id}/payload`, key);
+    expect(Buffer.compare(payload.raw, doc)).toBe(0);
+  });
+
+  it('refuses an upload of another size or content type at the presigned URL; no message appears', async () => {
+    const created = await announce('sender=erp&receiver=wms&doctype=order&size=10&contentType=text/plain');
+    const bigger = await fetch(created.json.uploadUrl, {
+      method: 'PUT',
+      body: '01234567890',
+      headers: { 'content-type': 'text/plain' },
+    });
+    expect(bigger.status).toBe(403);
+    const otherType = await fetch(created.json.uploadUrl, {
+      method: 'PUT',
+      body: '0123456789',
+      headers: { 'content-type': 'text/html' },
+    });
+    expect(otherType.status).toBe(403);
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await hub.partner('GET', `/v1/messages/${created.json.id}`, key)).status).toBe(404);
+  });
+
+  it('checks the announcement like a post: 400, 401, 403, 404, 422, nothing recorded', async () => {
+    expect((await announce('receiver=wms&doctype=order&size=10')).status).toBe(400);
+    expect((await announce('sender=erp&receiver=wms&doctype=order')).status).toBe(400);
+    expect((await announce('sender=erp&receiver=wms&doctype=order&size=0')).status).toBe(400);
+    expect((await announce(`sender=erp&receiver=wms&doctype=order&size=${200 * 1024 * 1024}`)).status).toBe(
+      400,
+    );
+    expect(
+      (await announce('sender=erp&receiver=wms&doctype=order&size=5&contentType=not a type')).status,
+    ).toBe(400);
+    expect(
+      (await hub.partner('POST', '/v1/messages/uploads?sender=erp&receiver=wms&size=5', undefined)).status,
+    ).toBe(401);
+    expect((await announce('sender=wms&receiver=erp&doctype=order&size=5')).status).toBe(403);
+    expect((await announce('sender=erp&receiver=ghost&doctype=order&size=5')).status).toBe(404);
+    expect((await announce('sender=erp&receiver=wms&doctype=invoice&size=5')).status).toBe(422);
+  });
+});
