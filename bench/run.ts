@@ -5,6 +5,8 @@
 import { cpus } from 'node:os';
 import { benchAccept } from './accept.js';
 import { benchBundles } from './bundles.js';
+import { costPerMillion } from './cost.js';
+import { benchDeliver } from './deliver.js';
 
 const only = process.argv.slice(2);
 const wanted = (name: string) => only.length === 0 || only.includes(name);
@@ -38,4 +40,27 @@ if (wanted('accept')) {
   );
   console.log(`  floor: ${r.floorPerSecond.toFixed(0)} msg/s (the same DynamoDB/SQS calls made directly)`);
   console.log(`  ratio: ${(r.hubPerSecond / r.floorPerSecond).toFixed(2)} (target ≥ 0.7)\n`);
+}
+
+if (wanted('deliver')) {
+  const r = await benchDeliver();
+  console.log(
+    `Delivered messages per second, local hub → loopback partner, ${r.count} messages of ${r.bytes} bytes posted at concurrency ${r.concurrency}`,
+  );
+  console.log(
+    `  hub:   ${r.hubPerSecond.toFixed(0)} msg/s, accept → partner receipt median ${r.medianMs.toFixed(0)} ms, p99 ${r.p99Ms.toFixed(0)} ms`,
+  );
+  console.log(
+    `  floor: ${r.floorPerSecond.toFixed(0)} msg/s (SQS receive/delete, DynamoDB get + update, HTTP POST, made directly)`,
+  );
+  console.log(`  ratio: ${(r.hubPerSecond / r.floorPerSecond).toFixed(2)} (target ≥ 0.6)`);
+  console.log('  AWS calls per delivered message (measured):');
+  for (const [call, n] of Object.entries(r.perMessage).sort())
+    console.log(`    ${call.padEnd(32)} ${n.toFixed(2)}`);
+  const cost = costPerMillion(r.perMessage, r.lambdaMsPerMessage);
+  console.log(
+    `  Cost per million ${r.bytes}-byte messages delivered on the first attempt, us-east-1 (target ≤ $6):`,
+  );
+  for (const line of cost.lines) console.log(`    ${line}`);
+  console.log(`    total: $${cost.total.toFixed(2)}\n`);
 }

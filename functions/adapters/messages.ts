@@ -1,4 +1,5 @@
 import {
+  BatchGetCommand,
   BatchWriteCommand,
   DeleteCommand,
   GetCommand,
@@ -6,14 +7,15 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { InlinePayload } from '../core/inline-payload.js';
 import { newLease, scopeOfHandle } from '../core/lease.js';
 import type { Attempt, Delivery, Message } from '../core/message.js';
 import { dynamoClient } from './aws.js';
 import { conditional } from './registry.js';
 
 export interface StoredMessage extends Message {
-  /** The document itself when it is small enough to live in the item. */
-  inlinePayload?: Uint8Array;
+  /** The document itself (maybe deflated) when it is small enough to live in the item. */
+  inline?: InlinePayload;
   /** Otherwise its S3 key. */
   payloadKey?: string;
   expiresAt: number;
@@ -106,6 +108,40 @@ export class MessageRepository {
       deliveries: items
         .filter((i) => String(i.sk).startsWith('DLV#'))
         .map((i) => strip(i) as unknown as Delivery),
+    };
+  }
+
+  /** The message and one of its deliveries in a single consistent BatchGet (the worker's first read). */
+  async getForDelivery(
+    messageId: string,
+    integrationId: string,
+  ): Promise<{ message?: StoredMessage; delivery?: Delivery }> {
+    const pk = `MSG#${messageId}`;
+    const r = await this.db.send(
+      new BatchGetCommand({
+        RequestItems: {
+          [this.table]: {
+            Keys: [
+              { pk, sk: 'MSG' },
+              { pk, sk: `DLV#${integrationId}` },
+            ],
+            ConsistentRead: true,
+          },
+        },
+      }),
+    );
+    let items = r.Responses?.[this.table] ?? [];
+    // BatchGet may leave keys unprocessed under load; read those one by one.
+    if (r.UnprocessedKeys?.[this.table]?.Keys?.length) {
+      const [m, d] = await Promise.all([this.get(messageId), this.getDelivery(messageId, integrationId)]);
+      return { ...(m ? { message: m } : {}), ...(d ? { delivery: d } : {}) };
+    }
+    items = items as Record<string, unknown>[];
+    const head = items.find((i) => i.sk === 'MSG');
+    const dlv = items.find((i) => i.sk !== 'MSG');
+    return {
+      ...(head ? { message: toMessage(head) } : {}),
+      ...(dlv ? { delivery: strip(dlv) as unknown as Delivery } : {}),
     };
   }
 

@@ -1,4 +1,5 @@
 import { notFound } from '../core/errors.js';
+import { decodeInline } from '../core/inline-payload.js';
 import { messages, payloads } from '../deps.js';
 import { messageView } from '../usecases/message-view.js';
 import { apiKeyOf, authenticateKey } from './auth.js';
@@ -22,6 +23,6 @@ export const getMessage = httpHandler(async (req) => ({
 
 export const getPayload = httpHandler(async (req) => {
   const { message } = await ownMessage(req);
-  const body = message.inlinePayload ?? (await payloads().get(message.payloadKey ?? ''));
+  const body = message.inline ? decodeInline(message.inline) : await payloads().get(message.payloadKey ?? '');
   return { status: 200, raw: { body, contentType: message.contentType } };
 });

@@ -7,14 +7,13 @@ import type { RegistryRepository } from '../adapters/registry.js';
 import { type Clock, newId } from '../core/clock.js';
 import { parseDocument } from '../core/document.js';
 import { badRequest, conflict, forbidden, HubError, notFound, unprocessable } from '../core/errors.js';
+import { encodeInline } from '../core/inline-payload.js';
 import type { StoredIntegration } from '../core/integration.js';
 import type { Delivery, Message } from '../core/message.js';
 import type { ApiKeyRecord } from '../core/partners.js';
 import { matchesRoute } from '../core/routing.js';
 import { sha256Hex } from '../core/secrets.js';
 
-/** Documents up to this size live in the DynamoDB item; an S3 PUT would cost more than the extra write units. */
-export const INLINE_PAYLOAD_MAX_BYTES = 4096;
 /** The largest document POST /v1/messages takes (API Gateway and Lambda limits, base64 included). */
 export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
@@ -185,8 +184,9 @@ export async function storeMessage(
     attemptCount: 0,
     webhookId: `${m.id}.${i.id}`,
   }));
+  const inline = m.payloadKey ? undefined : encodeInline(m.body);
   if (m.payloadKey) message.payloadKey = m.payloadKey;
-  else if (m.body.length <= INLINE_PAYLOAD_MAX_BYTES) message.inlinePayload = new Uint8Array(m.body);
+  else if (inline) message.inline = inline;
   else {
     message.payloadKey = payloadKey(m.id, now);
     await ports.payloads.put(message.payloadKey, m.body, m.contentType);

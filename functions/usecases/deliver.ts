@@ -2,17 +2,18 @@ import pkg from '../../package.json' with { type: 'json' };
 import type { MessageRepository, StoredMessage } from '../adapters/messages.js';
 import type { OutboundRequest, OutboundResponse } from '../adapters/outbound-http.js';
 import type { PayloadStore } from '../adapters/payloads.js';
-import type { RegistryRepository } from '../adapters/registry.js';
 import type { Clock, Random } from '../core/clock.js';
 import { classifyAttempt, nextRetryDelaySeconds, parseRetryAfter } from '../core/delivery-policy.js';
 import { parseDocument } from '../core/document.js';
+import { decodeInline } from '../core/inline-payload.js';
 import { retryScheduleOf, type StoredIntegration } from '../core/integration.js';
 import type { Attempt, Delivery } from '../core/message.js';
 import { type Rendered, renderDocument } from '../core/render.js';
 import { webhookHeaders } from '../core/signing.js';
 
 export interface DeliverPorts {
-  registry: RegistryRepository;
+  /** Reads an integration; the worker serves it from a cache of a second or so. */
+  integration: (id: string) => Promise<StoredIntegration | undefined>;
   messages: MessageRepository;
   payloads: PayloadStore;
   send: (req: OutboundRequest) => Promise<OutboundResponse>;
@@ -38,7 +39,7 @@ export async function deliverOnce(
   ports: DeliverPorts,
   job: { messageId: string; integrationId: string },
 ): Promise<JobResult> {
-  const delivery = await ports.messages.getDelivery(job.messageId, job.integrationId);
+  const { delivery, message } = await ports.messages.getForDelivery(job.messageId, job.integrationId);
   if (
     !delivery ||
     delivery.status === 'delivered' ||
@@ -52,8 +53,7 @@ export async function deliverOnce(
     const wait = Math.ceil((Date.parse(delivery.nextAttemptAt) - now) / 1000);
     if (wait > 1) return { kind: 'later', delaySeconds: wait };
   }
-  const integration = await ports.registry.getIntegration(job.integrationId);
-  const message = await ports.messages.get(job.messageId);
+  const integration = await ports.integration(job.integrationId);
   const n = delivery.attemptCount + 1;
   const round = delivery.round ?? 0;
   const close = (error: string) =>
@@ -201,7 +201,7 @@ async function renderFor(ports: DeliverPorts, i: StoredIntegration, m: StoredMes
     };
     return { body: Buffer.from(JSON.stringify(body)), contentType: 'application/json' };
   }
-  const payload = m.inlinePayload ?? (await ports.payloads.get(m.payloadKey ?? ''));
+  const payload = m.inline ? decodeInline(m.inline) : await ports.payloads.get(m.payloadKey ?? '');
   return renderDocument(payload, m.contentType, i.delivery?.format ?? 'raw', i.delivery?.template);
 }
 
@@ -235,5 +235,24 @@ function keptResponse(res: OutboundResponse): NonNullable<Delivery['response']> 
     body: res.body,
     truncated: res.truncated,
     ...(parsed !== undefined ? { parsed } : {}),
+  };
+}
+
+/**
+ * Serves integrations from memory for `ttlMs`: a busy worker reads each integration about once a
+ * second instead of once per message. A change made by the operator reaches deliveries within that time.
+ */
+export function cachedIntegrations(
+  read: (id: string) => Promise<StoredIntegration | undefined>,
+  clock: Clock,
+  ttlMs = 1000,
+): (id: string) => Promise<StoredIntegration | undefined> {
+  const cache = new Map<string, { at: number; value: Promise<StoredIntegration | undefined> }>();
+  return (id) => {
+    const hit = cache.get(id);
+    if (hit && clock.now() - hit.at < ttlMs) return hit.value;
+    const value = read(id);
+    cache.set(id, { at: clock.now(), value });
+    return value;
   };
 }

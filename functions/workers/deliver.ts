@@ -3,7 +3,7 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { postOutbound } from '../adapters/outbound-http.js';
 import { systemClock } from '../core/clock.js';
 import { deliveryQueue, messages, payloads, registry, settings } from '../deps.js';
-import { deliverOnce } from '../usecases/deliver.js';
+import { cachedIntegrations, deliverOnce } from '../usecases/deliver.js';
 import { parseJob } from './jobs.js';
 
 const logger = new Logger({ serviceName: 'crossdock' });
@@ -13,10 +13,12 @@ const logger = new Logger({ serviceName: 'crossdock' });
  * with ChangeMessageVisibility and reported as a batch item failure, so SQS keeps it; the queue's
  * redrive policy catches what crashes repeatedly.
  */
+const integrations = cachedIntegrations((id) => registry().getIntegration(id), systemClock);
+
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
   const { ALLOW_LOOPBACK_OUTBOUND, PUBLIC_BASE_URL } = settings();
   const ports = {
-    registry: registry(),
+    integration: integrations,
     messages: messages(),
     payloads: payloads(),
     send: (req: Parameters<typeof postOutbound>[0]) => postOutbound(req, ALLOW_LOOPBACK_OUTBOUND),

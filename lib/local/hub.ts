@@ -29,6 +29,8 @@ export interface HubOptions {
   deliveryConcurrency?: number;
   /** Called for each request once it is answered (for the start-up log). */
   onRequest?: (line: { method: string; path: string; status: number; ms: number }) => void;
+  /** Called after each handler invocation, HTTP or queue, with its duration. */
+  onInvoke?: (functionName: string, ms: number, records: number) => void;
   /** A local endpoint that plays a partner for the demo: POST /_local/demo-receiver. */
   demoReceiver?: (headers: Record<string, string>, body: Buffer, url: URL) => void;
 }
@@ -38,6 +40,8 @@ export interface RunningHub {
   adminKey: string;
   adminKeySource: 'option' | 'environment' | 'data folder' | 'generated';
   dataDir?: string;
+  /** Stops the queue pollers only (benchmarks use the queues directly afterwards). */
+  stopWorkers(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -104,6 +108,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
         batchSize: w.batchSize,
         concurrency: from.deadLetter ? 1 : isDelivery(from.queue) ? (options.deliveryConcurrency ?? 4) : 2,
         onError: (e) => console.error(`[${w.id}] ${(e as Error).message}`),
+        ...(options.onInvoke ? { onInvoke: options.onInvoke } : {}),
       });
     }),
   );
@@ -113,6 +118,9 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
     adminKey,
     adminKeySource: source,
     ...(dataDir ? { dataDir } : {}),
+    async stopWorkers() {
+      await Promise.all(pollers.map((p) => p.stop()));
+    },
     async stop() {
       await Promise.all(pollers.map((p) => p.stop()));
       server.closeAllConnections();
@@ -194,7 +202,9 @@ async function serve(
     }
     const fn = (await loadHandler(match.route.handler)) as HttpFunction;
     const event = toApiGatewayEvent(req, url, body, match.route, match.params);
+    const invoked = performance.now();
     const result = await fn(event, lambdaContext(match.route.handler.export));
+    options.onInvoke?.(match.route.handler.export, performance.now() - invoked, 1);
     res.statusCode = result.statusCode ?? 200;
     for (const [k, v] of Object.entries(result.headers ?? {})) res.setHeader(k, String(v));
     res.end(result.body ? Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8') : undefined);

@@ -17,6 +17,8 @@ export interface PollerOptions {
   /** Concurrent pollers, like the concurrency of an event source mapping. */
   concurrency: number;
   onError?: (e: unknown) => void;
+  /** Called after each invocation with its duration (benchmarks price Lambda time with it). */
+  onInvoke?: (functionName: string, ms: number, records: number) => void;
 }
 
 /**
@@ -68,7 +70,9 @@ export function startQueuePoller(o: PollerOptions): { stop(): Promise<void> } {
         };
         let failed: Set<string>;
         try {
+          const invoked = performance.now();
           const res = await o.handler(event, lambdaContext(o.functionName));
+          o.onInvoke?.(o.functionName, performance.now() - invoked, messages.length);
           failed = new Set((res?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
         } catch (e) {
           o.onError?.(e);

@@ -19,12 +19,14 @@ describe('retry schedule with an injected clock', () => {
   const calls: OutboundRequest[] = [];
   let answer: OutboundResponse = { statusCode: 503, headers: {}, body: '', truncated: false, durationMs: 3 };
   let ports: DeliverPorts;
+  let registry: RegistryRepository;
 
   beforeAll(async () => {
     aws = await startEmbeddedAws();
     Object.assign(process.env, aws.env);
+    registry = new RegistryRepository(aws.env[registryTable.envVar] as string);
     ports = {
-      registry: new RegistryRepository(aws.env[registryTable.envVar] as string),
+      integration: (id) => registry.getIntegration(id),
       messages: new MessageRepository(aws.env[messagesTable.envVar] as string),
       payloads: new PayloadStore(aws.env[payloadBucket.envVar] as string),
       send: async (req) => {
@@ -59,7 +61,7 @@ describe('retry schedule with an injected clock', () => {
       updatedAt: '',
       secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
     };
-    await ports.registry.createIntegration(integration);
+    await registry.createIntegration(integration);
     const queue = { enqueue: async () => undefined } as unknown as Parameters<
       typeof storeMessage
     >[0]['queue'];
@@ -106,7 +108,7 @@ describe('retry schedule with an injected clock', () => {
   });
 
   it('delivers on the attempt that succeeds and keeps the partner’s response', async () => {
-    const integration = await ports.registry.getIntegration('int_sched');
+    const integration = await registry.getIntegration('int_sched');
     const queue = { enqueue: async () => undefined } as unknown as Parameters<
       typeof storeMessage
     >[0]['queue'];

@@ -1,0 +1,66 @@
+import { routes, workers } from '../functions/routes.js';
+
+/**
+ * Prices, us-east-1, on demand, as published for 2026 (arm64 Lambda). The estimate multiplies them by
+ * the work measured per message; capacity units follow from the item sizes the hub writes.
+ */
+export const PRICES = {
+  httpApiRequest: 1.0 / 1e6, // API Gateway HTTP API, first 300 M requests a month
+  lambdaRequest: 0.2 / 1e6,
+  lambdaGbSecondArm: 0.0000133334,
+  dynamoWriteUnit: 0.625 / 1e6, // on-demand write request unit (1 KB)
+  dynamoReadUnit: 0.125 / 1e6, // on-demand read request unit (4 KB strongly consistent, 8 KB eventually)
+  sqsRequest: 0.4 / 1e6, // standard queue, per 64 KB chunk
+  s3Put: 0.005 / 1000,
+  s3Get: 0.0004 / 1000,
+  logsIngestGb: 0.5,
+} as const;
+
+const memoryOf = (name: string) =>
+  routes.find((r) => r.handler.export === name)?.memoryMb ??
+  workers.find((w) => w.id === name)?.memoryMb ??
+  256;
+
+export function costPerMillion(
+  perMessage: Record<string, number>,
+  lambdaMsPerMessage: Record<string, number>,
+) {
+  const million = 1e6;
+  let wru = 0;
+  let rru = 0;
+  let sqs = 0;
+  let s3 = 0;
+  for (const [call, n] of Object.entries(perMessage)) {
+    // Capacity as DynamoDB reported it for each call (ReturnConsumedCapacity), not estimated.
+    if (call === 'DynamoDB.WRU') wru += n;
+    else if (call === 'DynamoDB.RRU') rru += n;
+    else if (call.startsWith('SQS.')) sqs += n;
+    else if (call === 'S3.PutObject') s3 += n * PRICES.s3Put;
+    else if (call === 'S3.GetObject') s3 += n * PRICES.s3Get;
+  }
+  const gbSeconds = Object.entries(lambdaMsPerMessage).reduce(
+    (sum, [name, ms]) => sum + (ms / 1000) * (memoryOf(name) / 1024),
+    0,
+  );
+  // One API request and one Lambda invocation to accept; the delivery worker takes batches of up to 10.
+  const invocations = 1 + 1 / 10;
+  // The event source mapping's own SQS calls (not made by handlers, so not counted above): a receive
+  // and a delete per batch of 10.
+  sqs += 2 / 10;
+  const logBytes = 2 * 400; // about two structured log lines per message
+  const items: [string, number][] = [
+    ['API Gateway HTTP API (1 request)', PRICES.httpApiRequest],
+    [`Lambda requests (${invocations.toFixed(1)})`, invocations * PRICES.lambdaRequest],
+    [
+      `Lambda compute (${(gbSeconds * 1000).toFixed(1)} GB-ms, measured handler time)`,
+      gbSeconds * PRICES.lambdaGbSecondArm,
+    ],
+    [`DynamoDB writes (${wru.toFixed(1)} WRU)`, wru * PRICES.dynamoWriteUnit],
+    [`DynamoDB reads (${rru.toFixed(1)} RRU)`, rru * PRICES.dynamoReadUnit],
+    [`SQS (${sqs.toFixed(2)} requests, incl. the event source's receive/delete)`, sqs * PRICES.sqsRequest],
+    ['S3 (documents ≤ 4 KB stay in DynamoDB)', s3],
+    ['CloudWatch Logs (~0.8 KB)', (logBytes / 1e9) * PRICES.logsIngestGb],
+  ];
+  const total = items.reduce((sum, [, usd]) => sum + usd * million, 0);
+  return { total, lines: items.map(([what, usd]) => `${what.padEnd(58)} $${(usd * million).toFixed(2)}`) };
+}

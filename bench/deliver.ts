@@ -1,0 +1,226 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { HandlerExecutionContext, InitializeHandler, InitializeHandlerArguments } from '@smithy/types';
+import { dynamoClient, s3Client, sqsClient } from '../functions/adapters/aws.js';
+import { startHub } from '../lib/local/hub.js';
+import { deliveryQueue, messagesTable } from '../lib/resources.js';
+import { runLoad } from './load.js';
+
+const ADMIN = 'bench-admin-key';
+type Counts = Record<string, number>;
+
+/** Counts every AWS call the hub's handlers make, by service and command, to price the work. */
+function countCalls(): Counts {
+  const counts: Counts = {};
+  for (const [service, client] of [
+    ['DynamoDB', dynamoClient()],
+    ['S3', s3Client()],
+    ['SQS', sqsClient()],
+  ] as const) {
+    const counter =
+      (next: InitializeHandler<object, object>, context: HandlerExecutionContext) =>
+      async (args: InitializeHandlerArguments<object>) => {
+        const name = `${service}.${String(context.commandName).replace(/Command$/, '')}`;
+        counts[name] = (counts[name] ?? 0) + 1;
+        if (service !== 'DynamoDB') return next(args);
+        // Ask DynamoDB (the emulator computes it as DynamoDB does) what each call consumed.
+        (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'TOTAL';
+        const result = await next(args);
+        const consumed = (result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity;
+        for (const c of (Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) as {
+          WriteCapacityUnits?: number;
+          ReadCapacityUnits?: number;
+          CapacityUnits?: number;
+        }[]) {
+          const isWrite = /Put|Update|Delete|BatchWrite/.test(name);
+          const units = c.CapacityUnits ?? (isWrite ? c.WriteCapacityUnits : c.ReadCapacityUnits) ?? 0;
+          counts[isWrite ? 'DynamoDB.WRU' : 'DynamoDB.RRU'] =
+            (counts[isWrite ? 'DynamoDB.WRU' : 'DynamoDB.RRU'] ?? 0) + units;
+        }
+        return result;
+      };
+    (client.middlewareStack as unknown as { add(m: typeof counter, o: object): void }).add(counter, {
+      step: 'initialize',
+      name: `benchCount${service}`,
+    });
+  }
+  return counts;
+}
+
+/** A loopback partner that notes when each webhook-id first arrived. */
+async function partner() {
+  const firstSeen = new Map<string, number>();
+  const server = createServer((req, res) => {
+    const id = String(req.headers['webhook-id'] ?? '');
+    if (!firstSeen.has(id)) firstSeen.set(id, performance.now());
+    req.resume();
+    req.on('end', () => res.end('ok'));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/in`,
+    firstSeen,
+    stop: () => server.close(),
+  };
+}
+
+/**
+ * Messages posted at concurrency 16 and delivered by the hub's workers to a loopback partner, next to
+ * the floor: the same SQS receive/delete, DynamoDB read and update and HTTP POST made directly. Also
+ * counts the AWS calls per delivered message, for the cost estimate.
+ */
+export async function benchDeliver(count = 1500, concurrency = 16, bytes = 2048) {
+  const lambdaMs: Record<string, number> = {};
+  let measuring = false;
+  const hub = await startHub({
+    port: 0,
+    inMemory: true,
+    adminKey: ADMIN,
+    deliveryConcurrency: 4,
+    onInvoke: (name, ms) => {
+      if (measuring) lambdaMs[name] = (lambdaMs[name] ?? 0) + ms;
+    },
+  });
+  const sink = await partner();
+  try {
+    const admin = (path: string, body: unknown) =>
+      fetch(`${hub.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }).then((r) => r.json() as Promise<Record<string, string>>);
+    await admin('/admin/partners', { code: 'a', name: 'a' });
+    await admin('/admin/partners', { code: 'b', name: 'b' });
+    const key = (await admin('/admin/partners/a/keys', {})).key as string;
+    await admin('/admin/integrations', {
+      name: 'bench',
+      direction: 'Outbound',
+      entity: 'order',
+      consentType: 'None',
+      receiver: 'b',
+      batchSize: 100,
+      delivery: { mode: 'push', url: sink.url },
+    });
+    const body = JSON.stringify({ pad: 'x'.repeat(bytes - 10) });
+    const counts = countCalls();
+    measuring = true;
+    const sentAt = new Map<string, number>();
+    const started = performance.now();
+    await runLoad(count, concurrency, async () => {
+      const t = performance.now();
+      const r = await fetch(`${hub.url}/v1/messages?sender=a&receiver=b&doctype=order`, {
+        method: 'POST',
+        headers: { 'x-api-key': key, 'content-type': 'application/json' },
+        body,
+      });
+      const { id } = (await r.json()) as { id: string };
+      sentAt.set(id, t);
+    });
+    while (sink.firstSeen.size < count) await new Promise((r) => setTimeout(r, 20));
+    const finished = Math.max(...sink.firstSeen.values());
+    const latencies = [...sink.firstSeen].map(
+      ([webhookId, at]) => at - (sentAt.get(webhookId.split('.')[0] ?? '') ?? at),
+    );
+    latencies.sort((a, b) => a - b);
+    const hubPerSecond = count / ((finished - started) / 1000);
+    measuring = false;
+    const perMessage = Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, v / count]));
+    const lambdaMsPerMessage = Object.fromEntries(Object.entries(lambdaMs).map(([k, v]) => [k, v / count]));
+
+    // The floor: jobs already queued; 16 workers receive, read, update, POST and delete.
+    await hub.stopWorkers();
+    const db = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+    const sqs = new SQSClient({ endpoint: process.env.AWS_ENDPOINT_URL_SQS });
+    const table = process.env[messagesTable.envVar];
+    const queueUrl = process.env[deliveryQueue.envVar];
+    const payload = Buffer.from(body);
+    for (let i = 0; i < count; i += 10) {
+      await sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: Array.from({ length: Math.min(10, count - i) }, (_, j) => ({
+            Id: String(j),
+            MessageBody: `floor-${i + j}`,
+          })),
+        }),
+      );
+      await Promise.all(
+        Array.from({ length: Math.min(10, count - i) }, (_, j) =>
+          db.send(
+            new PutCommand({ TableName: table, Item: { pk: `FLOOR#${i + j}`, sk: 'MSG', body: payload } }),
+          ),
+        ),
+      );
+    }
+    let done = 0;
+    const floorStarted = performance.now();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (done < count) {
+          const r = await sqs.send(
+            new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+          );
+          const messages = r.Messages ?? [];
+          if (messages.length === 0) {
+            if (done >= count) break;
+            await new Promise((x) => setTimeout(x, 5));
+            continue;
+          }
+          await Promise.all(
+            messages.map(async (m) => {
+              const pk = `FLOOR#${String(m.Body).slice(6)}`;
+              const item = await db.send(new GetCommand({ TableName: table, Key: { pk, sk: 'MSG' } }));
+              await fetch(sink.url, {
+                method: 'POST',
+                body: item.Item?.body as Uint8Array,
+                headers: { 'webhook-id': `floor.${pk}` },
+              }).then((x) => x.arrayBuffer());
+              await db.send(
+                new UpdateCommand({
+                  TableName: table,
+                  Key: { pk, sk: 'MSG' },
+                  UpdateExpression: 'SET delivered = :t',
+                  ExpressionAttributeValues: { ':t': true },
+                }),
+              );
+            }),
+          );
+          await sqs.send(
+            new DeleteMessageBatchCommand({
+              QueueUrl: queueUrl,
+              Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '' })),
+            }),
+          );
+          done += messages.length;
+        }
+      }),
+    );
+    const floorPerSecond = count / ((performance.now() - floorStarted) / 1000);
+    db.destroy();
+    sqs.destroy();
+    const at = (q: number) =>
+      latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+    return {
+      count,
+      concurrency,
+      bytes,
+      hubPerSecond,
+      floorPerSecond,
+      medianMs: at(0.5),
+      p99Ms: at(0.99),
+      perMessage,
+      lambdaMsPerMessage,
+    };
+  } finally {
+    sink.stop();
+    await hub.stop();
+  }
+}
