@@ -7,6 +7,7 @@ import { benchAccept } from './accept.js';
 import { benchBundles } from './bundles.js';
 import { costPerMillion } from './cost.js';
 import { benchDeliver } from './deliver.js';
+import { benchThreepl } from './threepl.js';
 
 const only = process.argv.slice(2);
 const wanted = (name: string) => only.length === 0 || only.includes(name);
@@ -63,4 +64,11 @@ if (wanted('deliver')) {
   );
   for (const line of cost.lines) console.log(`    ${line}`);
   console.log(`    total: $${cost.total.toFixed(2)}\n`);
+}
+
+if (wanted('threepl')) {
+  const r = await benchThreepl();
+  console.log('3PL API (seed 002), local hub');
+  for (const [k, v] of Object.entries(r)) console.log(`  ${k}: ${typeof v === 'number' ? v.toFixed(1) : v}`);
+  console.log();
 }

@@ -47,7 +47,12 @@ export function buildOpenApi(): Record<string, unknown> {
       description: [
         'A B2B integration hub: partners post documents, the hub stores, routes and delivers them.',
         'Choices the contract leaves open:',
-        '- Documents up to 4 KB are kept inline in DynamoDB, larger ones in S3; POST /v1/messages accepts up to 4 MiB (use uploads above).',
+        '- Documents that deflate to 4 KB or less are kept in DynamoDB, larger ones in S3; POST /v1/messages accepts up to 4 MiB; POST /v1/messages/uploads up to 100 MiB.',
+        '- Form posts (urlencoded or multipart) carry the parameters as fields and the document in `payload`; query parameters win over fields.',
+        '- Default retry schedule: attempts at 0 h, 1 h, 7 h, 19 h, each wait jittered ±10 %; Retry-After may lengthen a wait to at most twice its step (12 h cap).',
+        '- parallel=false delivers in arrival order, one at a time, through a FIFO queue per integration; a retry holds back only that integration.',
+        '- Workers cache an integration for up to one second: an operator’s change reaches deliveries within a second.',
+        '- Inbox leases: limit 1–100 (default 10), visibilityTimeout 1–43200 s (default 900); a handle is stale once its lease ends or a newer one exists.',
         '- Outbound integrations default to parallel delivery (batchSize in flight); set parallel=false for strict order.',
         '- Integration headers may not override the hub’s own (webhook-*, content-type, host, content-length).',
         '- API keys look like `cdk_…`; the admin API and partner keys are checked by SHA-256 digest in constant time.',
