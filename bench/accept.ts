@@ -3,6 +3,7 @@ import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { startHub } from '../lib/local/hub.js';
 import { deliveryQueue, messagesTable, registryTable } from '../lib/resources.js';
+import { orderDocument } from './deliver.js';
 import { runLoad } from './load.js';
 
 const ADMIN = 'bench-admin-key';
@@ -31,7 +32,7 @@ export async function benchAccept(count = 2000, concurrency = 16, bytes = 2048) 
       receiver: 'b',
       delivery: { mode: 'push', url: 'http://127.0.0.1:9/unused' },
     });
-    const body = JSON.stringify({ pad: 'x'.repeat(bytes - 10) });
+    const body = orderDocument(bytes);
     const post = async () => {
       const r = await fetch(`${hub.url}/v1/messages?sender=a&receiver=b&doctype=order`, {
         method: 'POST',

@@ -55,6 +55,36 @@ function countCalls(): Counts {
   return counts;
 }
 
+/**
+ * A purchase order of about `bytes` bytes with varied values, so that it compresses like a real one
+ * (a run of one repeated character would flatter the deflated inline storage).
+ */
+export function orderDocument(bytes: number): string {
+  const lines: unknown[] = [];
+  let seed = 7;
+  const next = () => {
+    seed = (seed * 48271) % 2147483647;
+    return seed;
+  };
+  const order = {
+    orderNo: 'SO-2026-004711',
+    customer: 'C-88213',
+    currency: 'EUR',
+    requestedDate: '2026-11-30',
+    lines,
+  };
+  while (JSON.stringify(order).length < bytes - 90) {
+    lines.push({
+      line: lines.length + 1,
+      sku: `SKU-${next() % 100000}`,
+      qty: next() % 48,
+      price: (next() % 100000) / 100,
+      lot: next().toString(36),
+    });
+  }
+  return JSON.stringify(order);
+}
+
 /** A loopback partner that notes when each webhook-id first arrived. */
 async function partner() {
   const firstSeen = new Map<string, number>();
@@ -109,7 +139,7 @@ export async function benchDeliver(count = 1500, concurrency = 16, bytes = 2048)
       batchSize: 100,
       delivery: { mode: 'push', url: sink.url },
     });
-    const body = JSON.stringify({ pad: 'x'.repeat(bytes - 10) });
+    const body = orderDocument(bytes);
     const counts = countCalls();
     measuring = true;
     const sentAt = new Map<string, number>();

@@ -2,6 +2,7 @@
  * `npm run bench`: prints figures, never passes or fails on them. Targets are printed beside the
  * figures so a reader can judge; the machine and its load decide the numbers.
  */
+import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { benchAccept } from './accept.js';
 import { benchBundles } from './bundles.js';
@@ -9,13 +10,28 @@ import { costPerMillion } from './cost.js';
 import { benchDeliver } from './deliver.js';
 import { benchThreepl } from './threepl.js';
 
+const PARTS = ['bundles', 'accept', 'deliver', 'threepl'] as const;
 const only = process.argv.slice(2);
-const wanted = (name: string) => only.length === 0 || only.includes(name);
+
+// Each part runs in its own process: a local hub's handlers keep their AWS clients for the life of
+// the process, as Lambda does, so two hubs cannot share one.
+if (only.length === 0) {
+  for (const part of PARTS) {
+    const r = spawnSync(process.execPath, [...process.execArgv, process.argv[1] ?? '', part], {
+      stdio: 'inherit',
+    });
+    if (r.status !== 0) process.exitCode = r.status ?? 1;
+  }
+  process.exit();
+}
+const wanted = (name: string) => only.includes(name);
 const kb = (b: number) => `${(b / 1024).toFixed(0)} KB`;
 
-console.log(
-  `Crossdock benchmarks — Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}\n`,
-);
+if (wanted('bundles')) {
+  console.log(
+    `Crossdock benchmarks — Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}\n`,
+  );
+}
 
 if (wanted('bundles')) {
   const { bareNodeMs, bundles } = await benchBundles();
