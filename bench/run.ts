@@ -8,9 +8,10 @@ import { benchAccept } from './accept.js';
 import { benchBundles } from './bundles.js';
 import { costPerMillion } from './cost.js';
 import { benchDeliver } from './deliver.js';
+import { benchPackets } from './packets.js';
 import { benchThreepl } from './threepl.js';
 
-const PARTS = ['bundles', 'accept', 'deliver', 'threepl'] as const;
+const PARTS = ['bundles', 'accept', 'deliver', 'threepl', 'packets'] as const;
 const only = process.argv.slice(2);
 
 // Each part runs in its own process: a local hub's handlers keep their AWS clients for the life of
@@ -85,6 +86,13 @@ if (wanted('deliver')) {
 if (wanted('threepl')) {
   const r = await benchThreepl();
   console.log('3PL API (seed 002), local hub');
+  for (const [k, v] of Object.entries(r)) console.log(`  ${k}: ${typeof v === 'number' ? v.toFixed(1) : v}`);
+  console.log();
+}
+
+if (wanted('packets')) {
+  const r = await benchPackets();
+  console.log('ERP sync packets (seed 003), local hub');
   for (const [k, v] of Object.entries(r)) console.log(`  ${k}: ${typeof v === 'number' ? v.toFixed(1) : v}`);
   console.log();
 }

@@ -3,6 +3,7 @@ import {
   deliveryQueue as deliveryQueueDefinition,
   messagesTable,
   orderedDeliveryQueue,
+  packetTopic,
   payloadBucket,
   registryTable,
 } from '../lib/resources.js';
@@ -10,6 +11,9 @@ import { CommunicationRepository } from './adapters/communications.js';
 import { CredentialRepository, FieldDictionaryRepository } from './adapters/credentials.js';
 import { DeliveryQueue } from './adapters/delivery-queue.js';
 import { MessageRepository } from './adapters/messages.js';
+import { PacketNotifier } from './adapters/notifications.js';
+import { PacketUrls } from './adapters/packet-urls.js';
+import { PacketRepository } from './adapters/packets.js';
 import { PayloadStore } from './adapters/payloads.js';
 import { RegistryRepository } from './adapters/registry.js';
 import { UploadRepository } from './adapters/uploads.js';
@@ -77,6 +81,28 @@ export function fieldDictionaries(): FieldDictionaryRepository {
 export function communications(): CommunicationRepository {
   communicationRepository ??= new CommunicationRepository(envOf(messagesTable.envVar));
   return communicationRepository;
+}
+
+let packetRepository: PacketRepository | undefined;
+let packetUrlSigner: PacketUrls | undefined;
+let packetNotifier: PacketNotifier | undefined;
+
+/** Sync packets and their mailboxes (messages table). */
+export function packets(): PacketRepository {
+  packetRepository ??= new PacketRepository(envOf(messagesTable.envVar));
+  return packetRepository;
+}
+
+/** Presigned URLs for sync packet objects (payload bucket). */
+export function packetUrls(): PacketUrls {
+  packetUrlSigner ??= new PacketUrls(envOf(payloadBucket.envVar));
+  return packetUrlSigner;
+}
+
+/** Notifications that a sync packet is ready for a mobile user (the packet topic). */
+export function packetNotices(): PacketNotifier {
+  packetNotifier ??= new PacketNotifier(envOf(packetTopic.envVar));
+  return packetNotifier;
 }
 
 let loadedSettings: { ALLOW_LOOPBACK_OUTBOUND: boolean; PUBLIC_BASE_URL?: string | undefined } | undefined;

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import pkg from '../package.json' with { type: 'json' };
+import { ERP_NOTES } from './routes/erp.js';
 import { THREEPL_NOTES } from './routes/threepl.js';
 import { type RouteDefinition, routes } from './routes.js';
 
@@ -57,6 +58,7 @@ export function buildOpenApi(): Record<string, unknown> {
         '- Integration headers may not override the hub’s own (webhook-*, content-type, host, content-length).',
         '- API keys look like `cdk_…`; the admin API and partner keys are checked by SHA-256 digest in constant time.',
         ...THREEPL_NOTES,
+        ...ERP_NOTES,
       ].join('\n'),
     },
     components: {
@@ -76,7 +78,7 @@ export function buildOpenApi(): Record<string, unknown> {
             'A 3PL access token from GET /v1/generatetoken or POST /oauth2/token (also accepted bare)',
         },
       },
-      schemas: { Error: ERROR_SCHEMA, ThreeplResponse: THREEPL_RESPONSE_SCHEMA },
+      schemas: { Error: ERROR_SCHEMA, ThreeplResponse: THREEPL_RESPONSE_SCHEMA, ErpError: ERP_ERROR_SCHEMA },
     },
     paths,
   };
@@ -127,8 +129,21 @@ function operation(route: RouteDefinition): Record<string, unknown> {
   return op;
 }
 
-/** The 3PL routes (Basic and 3PL-token auth) answer errors in the seed's shape, the rest in the hub's. */
-const errorSchemaRef = (route: RouteDefinition) =>
-  route.auth === 'basic' || route.auth === 'bearerToken'
-    ? '#/components/schemas/ThreeplResponse'
-    : '#/components/schemas/Error';
+/**
+ * Each face answers errors in its own shape: the 3PL routes (Basic and 3PL-token auth) as seed 002,
+ * the ERP and device routes as seed 003, the rest as the hub's.
+ */
+const errorSchemaRef = (route: RouteDefinition) => {
+  if (route.auth === 'basic' || route.auth === 'bearerToken') return '#/components/schemas/ThreeplResponse';
+  if (/^\/(mobile\/)?erp\/|^\/device\//.test(route.path)) return '#/components/schemas/ErpError';
+  return '#/components/schemas/Error';
+};
+
+const ERP_ERROR_SCHEMA = {
+  type: 'object',
+  required: ['success', 'error'],
+  properties: {
+    success: { const: false },
+    error: ERROR_SCHEMA.properties.error,
+  },
+};

@@ -12,14 +12,26 @@ export type ResourceUse =
   | 'payloads:write'
   /** Presigns PUT URLs under uploads/ (the function itself never writes the object). */
   | 'payloads:presignUpload'
+  /** Presigns PUT URLs for sync packets under packets/ (the function itself never writes the object). */
+  | 'packets:presignUpload'
+  /** Presigns GET URLs for sync packets under packets/ and native-packets/ (it never reads them itself). */
+  | 'packets:presignDownload'
+  | `${TopicName}:publish`
   | `${QueueName}:send`
   | `${QueueSource}:consume`
   | 'adminKey:read';
 
 /** The queues of lib/resources.ts, by the name routes use for them. */
-export type QueueName = 'deliveryQueue' | 'orderedDeliveryQueue' | 'uploadQueue';
+export type QueueName = 'deliveryQueue' | 'orderedDeliveryQueue' | 'uploadQueue' | 'packetQueue';
 /** What a worker can consume: a queue, or the dead-letter queue behind it. */
-export type QueueSource = QueueName | 'deliveryDeadLetter' | 'orderedDeliveryDeadLetter' | 'uploadDeadLetter';
+export type QueueSource =
+  | QueueName
+  | 'deliveryDeadLetter'
+  | 'orderedDeliveryDeadLetter'
+  | 'uploadDeadLetter'
+  | 'packetDeadLetter';
+/** The SNS topics of lib/resources.ts, by the name routes and workers use for them. */
+export type TopicName = 'packetTopic';
 
 /** `basic` and `bearerToken` are the 3PL face's (seed 002): Basic credentials, then its access tokens. */
 export type AuthKind = 'none' | 'admin' | 'apiKey' | 'basic' | 'bearerToken';

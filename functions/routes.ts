@@ -4,6 +4,7 @@ import { IntegrationInputSchema, IntegrationPatchSchema } from './core/integrati
 import { DoneBodySchema } from './core/lease.js';
 import { CreateKeySchema, CreatePartnerSchema } from './core/partners.js';
 import { h, type RouteDefinition, type WorkerDefinition } from './route-types.js';
+import { erpRoutes, erpWorkers } from './routes/erp.js';
 import { threeplRoutes } from './routes/threepl.js';
 
 export type { AuthKind, HandlerRef, ResourceUse, RouteDefinition, WorkerDefinition } from './route-types.js';
@@ -299,6 +300,7 @@ export const routes: readonly RouteDefinition[] = [
     },
   },
   ...threeplRoutes,
+  ...erpRoutes,
 ];
 
 export const workers: readonly WorkerDefinition[] = [
@@ -359,4 +361,5 @@ export const workers: readonly WorkerDefinition[] = [
     batchSize: 10,
     timeoutSeconds: 30,
   },
+  ...erpWorkers,
 ];

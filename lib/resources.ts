@@ -60,7 +60,8 @@ export const messagesTable: TableDefinition = {
   partitionKey: 'pk',
   sortKey: 'sk',
   timeToLiveAttribute: 'expiresAt',
-  // A sparse index of the pull deliveries still waiting in a receiver's inbox, oldest first.
+  // A sparse index of what waits in a leased mailbox, oldest first: pull deliveries in a receiver's
+  // inbox, and sync packets in an ERP's or a mobile user's mailbox (functions/adapters/leased-mailbox.ts).
   globalIndexes: [{ name: 'byInbox', partitionKey: 'inbox', sortKey: 'inboxSort' }],
 };
 
@@ -111,7 +112,29 @@ export const uploadQueue: QueueDefinition = {
   deadLetter: { id: 'UploadDeadLetterQueue', envVar: 'UPLOAD_DLQ_URL', retentionSeconds: 14 * DAY },
 };
 
-export const queues = [deliveryQueue, orderedDeliveryQueue, uploadQueue] as const;
+/** Worker timeout of the packet worker (checks, parses and converts sync packets that land in S3). */
+export const PACKET_WORKER_TIMEOUT_SECONDS = 60;
+
+/** S3 ObjectCreated notifications for sync packets (seed 003) uploaded through presigned URLs. */
+export const packetQueue: QueueDefinition = {
+  id: 'PacketQueue',
+  envVar: 'PACKET_QUEUE_URL',
+  visibilityTimeoutSeconds: PACKET_WORKER_TIMEOUT_SECONDS * 6,
+  retentionSeconds: 4 * DAY,
+  maxReceiveCount: 5,
+  deadLetter: { id: 'PacketDeadLetterQueue', envVar: 'PACKET_DLQ_URL', retentionSeconds: 14 * DAY },
+};
+
+export const queues = [deliveryQueue, orderedDeliveryQueue, uploadQueue, packetQueue] as const;
+
+/** How long sync packets are kept: their records (TTL) and their objects (the bucket's expiry). */
+export const PACKET_RETENTION_DAYS = 30;
+
+/**
+ * Sync packets land under `upload` (announced on the packet queue); the worker writes their native form
+ * under `native`, outside the notified prefix, so storing it announces nothing.
+ */
+export const packetPrefixes = { upload: 'packets/', native: 'native-packets/' } as const;
 
 export const payloadBucket: BucketDefinition = {
   id: 'PayloadBucket',
@@ -119,10 +142,30 @@ export const payloadBucket: BucketDefinition = {
   expiry: [
     { prefix: 'payloads/', days: 90 },
     { prefix: 'uploads/', days: 90 },
+    { prefix: packetPrefixes.upload, days: PACKET_RETENTION_DAYS },
+    { prefix: packetPrefixes.native, days: PACKET_RETENTION_DAYS },
   ],
   uploadPrefix: 'uploads/',
-  notifications: [{ prefix: 'uploads/', queue: uploadQueue }],
+  notifications: [
+    { prefix: 'uploads/', queue: uploadQueue },
+    { prefix: packetPrefixes.upload, queue: packetQueue },
+  ],
 };
+
+export interface TopicDefinition {
+  /** CDK logical id, and the name the local hub gives the emulated topic. */
+  readonly id: string;
+  /** The environment variable through which functions learn the topic's ARN. */
+  readonly envVar: string;
+}
+
+/**
+ * "A sync packet is ready for (appArea, mobileUser)": published with those two as message attributes,
+ * so a push service subscribes with a filter policy instead of reading every area's traffic.
+ */
+export const packetTopic: TopicDefinition = { id: 'PacketTopic', envVar: 'PACKET_TOPIC_ARN' };
+
+export const topics = [packetTopic] as const;
 
 /** How long message records are kept (the TTL on DynamoDB items matches the bucket's expiry). */
 export const MESSAGE_RETENTION_DAYS = 90;
@@ -138,4 +181,6 @@ export const queueSources = {
   orderedDeliveryDeadLetter: { queue: orderedDeliveryQueue, deadLetter: true },
   uploadQueue: { queue: uploadQueue, deadLetter: false },
   uploadDeadLetter: { queue: uploadQueue, deadLetter: true },
+  packetQueue: { queue: packetQueue, deadLetter: false },
+  packetDeadLetter: { queue: packetQueue, deadLetter: true },
 } as const satisfies Record<string, { queue: QueueDefinition; deadLetter: boolean }>;

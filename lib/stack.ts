@@ -4,6 +4,7 @@ import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Alarm, ComparisonOperator, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
@@ -17,15 +18,23 @@ import {
 } from 'aws-cdk-lib/aws-s3';
 import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { QueueSource } from '../functions/route-types.js';
-import { type RouteDefinition, routes, type WorkerDefinition, workers } from '../functions/routes.js';
+import type { QueueSource, TopicName } from '../functions/route-types.js';
+import {
+  type ResourceUse,
+  type RouteDefinition,
+  routes,
+  type WorkerDefinition,
+  workers,
+} from '../functions/routes.js';
 import {
   functionId,
   HubFunction,
   type HubFunctionProps,
   type HubResources,
+  TOPIC_BY_NAME,
 } from './constructs/hub-function.js';
 import { checkQueueSources, QUEUE_SOURCES, queueSourceTarget } from './constructs/queue-sources.js';
 import {
@@ -36,7 +45,9 @@ import {
   queues,
   registryTable as registryTableDef,
   type TableDefinition,
+  type TopicDefinition,
   tables,
+  topics,
 } from './resources.js';
 import type { StageName } from './stage.js';
 
@@ -67,6 +78,8 @@ export class CrossdockStack extends Stack {
   /** Functions by construct id: one per route (functionId of its handler) and one per worker (`<id>Worker`). */
   readonly functions = new Map<string, HubFunction>();
   private readonly visibilitySeconds = new Map<Queue, number>();
+  /** Routes that share a handler share its function; how many routes each function serves so far. */
+  private readonly routesPerFunction = new Map<string, { uses: readonly ResourceUse[]; count: number }>();
 
   constructor(scope: Construct, id: string, props: CrossdockStackProps) {
     super(scope, id, props);
@@ -105,6 +118,7 @@ export class CrossdockStack extends Stack {
         }),
       ) as Record<QueueSource, Queue>,
       adminKey,
+      topics: this.buildTopics(prod),
     };
 
     this.api = this.httpApi(prod);
@@ -326,22 +340,65 @@ export class CrossdockStack extends Stack {
     return api;
   }
 
+  /**
+   * Every topic of lib/resources.ts, each encrypted with its own rotating KMS key (the publish grant
+   * covers the key) and refusing requests without TLS.
+   */
+  private buildTopics(prod: boolean): Record<TopicName, Topic> {
+    const built = new Map<TopicDefinition, Topic>();
+    for (const def of topics) {
+      const masterKey = new Key(this, `${def.id}Key`, {
+        description: `Crossdock ${this.stage} ${def.id}: encrypts its messages at rest`,
+        enableKeyRotation: true,
+        removalPolicy: prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      });
+      built.set(def, new Topic(this, def.id, { masterKey, enforceSSL: true }));
+    }
+    const named = Object.values(TOPIC_BY_NAME);
+    const unnamed = topics.filter((def) => !named.includes(def)).map((def) => def.id);
+    if (unnamed.length > 0) {
+      throw new Error(
+        `Topics without a name in TOPIC_BY_NAME (lib/constructs/hub-function.ts): ${unnamed.join(', ')}.`,
+      );
+    }
+    return Object.fromEntries(
+      Object.entries(TOPIC_BY_NAME).map(([name, def]) => [name, required(built.get(def), def.id)]),
+    ) as Record<TopicName, Topic>;
+  }
+
   private route(route: RouteDefinition): void {
     const consumed = route.uses.filter((u) => u.endsWith(':consume'));
     if (consumed.length > 0) {
       throw new Error(`Route ${route.method} ${route.path} cannot consume a queue (${consumed.join(', ')}).`);
     }
-    const fn = this.addFunction(functionId(route.handler), {
-      handler: route.handler,
-      uses: route.uses,
-      timeoutSeconds: API_FUNCTION_TIMEOUT_SECONDS,
-      ...(route.memoryMb ? { memoryMb: route.memoryMb } : {}),
-      description: `${route.method} ${route.path}: ${route.summary}`,
-    });
+    // Routes naming the same handler (seed 003's /erp/... and /mobile/erp/...) share one function, so
+    // they must ask for the same resources.
+    const id = functionId(route.handler);
+    const shared = this.routesPerFunction.get(id);
+    if (shared && [...shared.uses].sort().join() !== [...route.uses].sort().join()) {
+      throw new Error(
+        `Routes sharing ${route.handler.file}#${route.handler.export} must declare the same uses (${route.method} ${route.path}).`,
+      );
+    }
+    const fn =
+      (shared && this.functions.get(id)) ||
+      this.addFunction(id, {
+        handler: route.handler,
+        uses: route.uses,
+        timeoutSeconds: API_FUNCTION_TIMEOUT_SECONDS,
+        ...(route.memoryMb ? { memoryMb: route.memoryMb } : {}),
+        description: `${route.method} ${route.path}: ${route.summary}`,
+      });
+    const count = (shared?.count ?? 0) + 1;
+    this.routesPerFunction.set(id, { uses: route.uses, count });
     this.api.addRoutes({
       path: route.path,
       methods: [HttpMethod[route.method]],
-      integration: new HttpLambdaIntegration(`${fn.node.id}Integration`, fn.function),
+      // The first route keeps the plain id, so adding an alias route never renames an integration.
+      integration: new HttpLambdaIntegration(
+        `${fn.node.id}Integration${count > 1 ? count : ''}`,
+        fn.function,
+      ),
     });
   }
 

@@ -30,7 +30,9 @@ export class DeliveryQueue {
    * Enqueues jobs; ordered ones go to the FIFO queue with the integration as message group. The
    * deduplication id includes the round, so an operator's retry is not swallowed as a duplicate.
    */
-  async enqueue(jobs: (DeliveryJob & { ordered: boolean; round?: number })[]): Promise<void> {
+  async enqueue(
+    jobs: (DeliveryJob & { ordered: boolean; round?: number; delaySeconds?: number })[],
+  ): Promise<void> {
     for (const ordered of [false, true]) {
       const selected = jobs.filter((j) => j.ordered === ordered);
       for (let i = 0; i < selected.length; i += 10) {
@@ -41,6 +43,8 @@ export class DeliveryQueue {
             Entries: chunk.map((job, n) => ({
               Id: String(n),
               MessageBody: JSON.stringify({ messageId: job.messageId, integrationId: job.integrationId }),
+              // FIFO queues take no per-message delay; ordered jobs never wait for a slot anyway.
+              ...(job.delaySeconds && !ordered ? { DelaySeconds: Math.min(900, job.delaySeconds) } : {}),
               ...(ordered
                 ? {
                     MessageGroupId: job.integrationId,

@@ -8,9 +8,10 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { InlinePayload } from '../core/inline-payload.js';
-import { newLease, scopeOfHandle } from '../core/lease.js';
+import { scopeOfHandle } from '../core/lease.js';
 import type { Attempt, Delivery, Message } from '../core/message.js';
 import { dynamoClient } from './aws.js';
+import { completeLeased, leaseMailbox } from './leased-mailbox.js';
 import { conditional } from './registry.js';
 
 export interface StoredMessage extends Message {
@@ -201,7 +202,7 @@ export class MessageRepository {
           TableName: this.table,
           Key: { pk: `MSG#${messageId}`, sk: `DLV#${integrationId}` },
           UpdateExpression:
-            'SET #s = :queued, attemptCount = :zero, #r = if_not_exists(#r, :zero) + :one REMOVE nextAttemptAt, lastError',
+            'SET #s = :queued, attemptCount = :zero, #r = if_not_exists(#r, :zero) + :one REMOVE nextAttemptAt, lastError, deadLettered',
           ConditionExpression: '#s = :failed',
           ExpressionAttributeNames: { '#s': 'status', '#r': 'round' },
           ExpressionAttributeValues: { ':queued': 'queued', ':failed': 'failed', ':zero': 0, ':one': 1 },
@@ -213,7 +214,9 @@ export class MessageRepository {
   async updateDelivery(
     messageId: string,
     integrationId: string,
-    next: Partial<Pick<Delivery, 'status' | 'nextAttemptAt' | 'lastError' | 'response' | 'attemptCount'>>,
+    next: Partial<
+      Pick<Delivery, 'status' | 'nextAttemptAt' | 'lastError' | 'response' | 'attemptCount' | 'deadLettered'>
+    >,
     appendAttempt?: Attempt,
   ): Promise<void> {
     const sets: string[] = [];
@@ -301,8 +304,8 @@ export class MessageRepository {
   }
 
   /**
-   * Leases up to `limit` waiting pull deliveries of a receiver, oldest first. Each lease is a
-   * conditional write, so a delivery another reader holds is skipped, never handed out twice.
+   * Leases up to `limit` waiting pull deliveries of a receiver, oldest first (the shared mailbox lease:
+   * a delivery another reader holds is skipped, never handed out twice).
    */
   async leaseInbox(
     receiver: string,
@@ -310,44 +313,14 @@ export class MessageRepository {
     now: number,
     visibilitySeconds: number,
   ): Promise<InboxEntry[]> {
-    const leased: InboxEntry[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: 'byInbox',
-          KeyConditionExpression: 'inbox = :r',
-          FilterExpression: 'attribute_not_exists(leaseUntil) OR leaseUntil <= :now',
-          ExpressionAttributeValues: { ':r': receiver, ':now': now },
-          Limit: Math.max(limit * 2, 20),
-          ExclusiveStartKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        if (leased.length >= limit) break;
-        const lease = newLease(String(item.integrationId), now, visibilitySeconds);
-        const took = await conditional(() =>
-          this.db.send(
-            new UpdateCommand({
-              TableName: this.table,
-              Key: { pk: item.pk, sk: item.sk },
-              UpdateExpression: 'SET leaseUntil = :until, receiptHandle = :h',
-              ConditionExpression: 'inbox = :r AND (attribute_not_exists(leaseUntil) OR leaseUntil <= :now)',
-              ExpressionAttributeValues: {
-                ':r': receiver,
-                ':now': now,
-                ':until': lease.leaseUntil,
-                ':h': lease.receiptHandle,
-              },
-            }),
-          ),
-        );
-        if (took) leased.push({ messageId: String(item.messageId), receiptHandle: lease.receiptHandle });
-      }
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey && leased.length < limit);
-    return leased;
+    const leased = await leaseMailbox(this.table, {
+      mailbox: receiver,
+      limit,
+      now,
+      visibilitySeconds,
+      scopeOf: (item) => String(item.integrationId),
+    });
+    return leased.map((l) => ({ messageId: String(l.item.messageId), receiptHandle: l.receiptHandle }));
   }
 
   /** Completes a leased pull delivery; false when the handle is stale or the id unknown. */
@@ -359,25 +332,13 @@ export class MessageRepository {
   ): Promise<boolean> {
     const integrationId = scopeOfHandle(receiptHandle);
     if (!integrationId) return false;
-    return conditional(() =>
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: `MSG#${messageId}`, sk: `DLV#${integrationId}` },
-          UpdateExpression:
-            'SET #s = :delivered, attemptCount = :one REMOVE inbox, inboxSort, leaseUntil, receiptHandle',
-          ConditionExpression: 'inbox = :r AND receiptHandle = :h AND leaseUntil > :now',
-          ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: {
-            ':r': receiver,
-            ':h': receiptHandle,
-            ':now': now,
-            ':delivered': 'delivered',
-            ':one': 1,
-          },
-        }),
-      ),
-    );
+    return completeLeased(this.table, {
+      key: { pk: `MSG#${messageId}`, sk: `DLV#${integrationId}` },
+      mailboxes: [receiver],
+      receiptHandle,
+      now,
+      set: { status: 'delivered', attemptCount: 1 },
+    });
   }
 
   /**

@@ -1,11 +1,33 @@
-import { XMLParser } from 'fast-xml-parser';
+import { type EntityDecoderOptions, type X2jOptions, XMLParser } from 'fast-xml-parser';
 import { badRequest } from './errors.js';
+
+const MAX_XML_DEPTH = 64;
+
+/**
+ * A parser for partner XML that cannot be turned against the hub: a DOCTYPE is refused (so no entity
+ * can be declared, expanded or fetched), nesting is capped before the parser recurses, and the input is
+ * validated, so malformed XML fails with the parser's own reason. Callers choose only the output shape.
+ */
+export function secureXmlParser(options: X2jOptions): (text: string) => unknown {
+  const parser = new XMLParser(options);
+  return (text) => {
+    if (/<!DOCTYPE/i.test(text)) throw badRequest('invalid_document', 'XML with a DOCTYPE is refused.');
+    if (nestingDepth(text) > MAX_XML_DEPTH) {
+      throw badRequest('invalid_document', `XML nested deeper than ${MAX_XML_DEPTH} levels is refused.`);
+    }
+    try {
+      return parser.parse(text, true);
+    } catch (e) {
+      throw badRequest('invalid_document', `The document is not valid XML: ${(e as Error).message}`);
+    }
+  };
+}
 
 /**
  * Parses partner documents for filters and templates. XML is parsed without DOCTYPE (refused, so
  * no entity can be declared and none expanded beyond the five predefined ones) and values stay strings.
  */
-const xmlParser = new XMLParser({
+export const parseXml = /* @__PURE__ */ secureXmlParser({
   ignoreAttributes: false,
   attributeNamePrefix: '@',
   parseTagValue: false,
@@ -14,7 +36,48 @@ const xmlParser = new XMLParser({
   htmlEntities: false,
 });
 
-const MAX_XML_DEPTH = 64;
+const PREDEFINED_ENTITIES: Readonly<Record<string, string>> = {
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+};
+
+/** XML 1.0's Char production: what a character reference may name. */
+const isXmlChar = (c: number) =>
+  c === 0x9 ||
+  c === 0xa ||
+  c === 0xd ||
+  (c >= 0x20 && c <= 0xd7ff) ||
+  (c >= 0xe000 && c <= 0xfffd) ||
+  (c >= 0x10000 && c <= 0x10ffff);
+
+/**
+ * XML 1.0's entity rules for fast-xml-parser, in one pass: the five predefined entities and numeric
+ * character references are decoded, and any other entity is an error, since without a DOCTYPE none can
+ * be declared. (fast-xml-parser leaves `&#233;` undecoded unless htmlEntities is on, and that also
+ * accepts HTML's names.) One pass matters: `&amp;lt;` must become `&lt;`, never `<`.
+ */
+export const xmlEntityDecoder: EntityDecoderOptions = {
+  setExternalEntities: () => undefined,
+  addInputEntities: () => undefined,
+  reset: () => undefined,
+  setXmlVersion: () => undefined,
+  decode(text) {
+    if (!text.includes('&')) return text;
+    return text.replace(/&([^;&\s]*);/g, (_m, ref: string) => {
+      const named = Object.hasOwn(PREDEFINED_ENTITIES, ref) ? PREDEFINED_ENTITIES[ref] : undefined;
+      if (named !== undefined) return named;
+      const numeric = /^#x([0-9A-Fa-f]{1,6})$/.exec(ref) ?? /^#([0-9]{1,7})$/.exec(ref);
+      if (!numeric)
+        throw new Error(`the entity &${ref}; is not defined (XML defines amp, lt, gt, quot, apos)`);
+      const code = Number.parseInt(numeric[1] as string, ref[1] === 'x' ? 16 : 10);
+      if (!isXmlChar(code)) throw new Error(`&${ref}; does not name a character XML allows`);
+      return String.fromCodePoint(code);
+    });
+  },
+};
 
 export function looksLikeXml(contentType: string | undefined, text: string): boolean {
   return /xml/i.test(contentType ?? '') || /^\s*</.test(text);
@@ -27,18 +90,6 @@ export function parseDocument(body: Uint8Array, contentType: string | undefined)
     return JSON.parse(text, (key, value) => (key === '__proto__' ? undefined : value));
   } catch (e) {
     throw badRequest('invalid_document', `The document is not valid JSON: ${(e as Error).message}`);
-  }
-}
-
-export function parseXml(text: string): unknown {
-  if (/<!DOCTYPE/i.test(text)) throw badRequest('invalid_document', 'XML with a DOCTYPE is refused.');
-  if (nestingDepth(text) > MAX_XML_DEPTH) {
-    throw badRequest('invalid_document', `XML nested deeper than ${MAX_XML_DEPTH} levels is refused.`);
-  }
-  try {
-    return xmlParser.parse(text, true);
-  } catch (e) {
-    throw badRequest('invalid_document', `The document is not valid XML: ${(e as Error).message}`);
   }
 }
 

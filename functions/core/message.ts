@@ -39,6 +39,8 @@ export interface Delivery {
   webhookId: string;
   nextAttemptAt?: string;
   lastError?: string;
+  /** Marked failed by the dead-letter handler; a redrive of its job starts it again. */
+  deadLettered?: boolean;
   response?: { statusCode: number; contentType?: string; body: string; truncated: boolean; parsed?: unknown };
 }
 

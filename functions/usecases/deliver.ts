@@ -24,7 +24,17 @@ export interface DeliverPorts {
 }
 
 /** What the queue consumer should do with the job's queue message. */
-export type JobResult = { kind: 'done' } | { kind: 'later'; delaySeconds: number } | { kind: 'redeliver' };
+/**
+ * What the queue consumer should do with the job's queue message: delete it (`done`), hide it until a
+ * retry is due (`later`), let its visibility run out (`redeliver`), or replace it with a fresh delayed
+ * copy (`requeue`: waiting for a free slot must not count toward the queue's maxReceiveCount, which is
+ * kept for crashes).
+ */
+export type JobResult =
+  | { kind: 'done' }
+  | { kind: 'later'; delaySeconds: number }
+  | { kind: 'redeliver' }
+  | { kind: 'requeue'; delaySeconds: number };
 
 const DEFAULT_TIMEOUT_MS = 15_000;
 /** A slot is held a little longer than the call can take, so it outlives a slow attempt. */
@@ -39,7 +49,12 @@ export async function deliverOnce(
   ports: DeliverPorts,
   job: { messageId: string; integrationId: string },
 ): Promise<JobResult> {
-  const { delivery, message } = await ports.messages.getForDelivery(job.messageId, job.integrationId);
+  let { delivery, message } = await ports.messages.getForDelivery(job.messageId, job.integrationId);
+  // A job moved back from the dead-letter queue (an SQS redrive) starts its delivery again.
+  if (delivery?.status === 'failed' && delivery.deadLettered) {
+    if (!(await ports.messages.restartDelivery(job.messageId, job.integrationId))) return { kind: 'done' };
+    ({ delivery, message } = await ports.messages.getForDelivery(job.messageId, job.integrationId));
+  }
   if (
     !delivery ||
     delivery.status === 'delivered' ||
@@ -83,7 +98,7 @@ export async function deliverOnce(
       timeoutMs + SLOT_MARGIN_MS,
       ports.random,
     );
-    if (slot === undefined) return { kind: 'later', delaySeconds: 1 + Math.round(ports.random() * 2) };
+    if (slot === undefined) return { kind: 'requeue', delaySeconds: 1 + Math.round(ports.random() * 2) };
   }
   try {
     if (!(await ports.messages.claimAttempt(job.messageId, job.integrationId, n))) {

@@ -23,6 +23,7 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
         const receives = record.attributes.ApproximateReceiveCount;
         await messages().updateDelivery(job.messageId, job.integrationId, {
           status: 'failed',
+          deadLettered: true,
           nextAttemptAt: undefined,
           lastError: `The delivery job was dead-lettered after ${receives} receives (a worker kept failing on it).`,
         });

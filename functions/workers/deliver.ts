@@ -38,6 +38,11 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
       }
       const result = await deliverOnce(ports, job);
       if (result.kind === 'done') return true;
+      if (result.kind === 'requeue') {
+        // A fresh copy carries no receive count; this one is then deleted.
+        await deliveryQueue().enqueue([{ ...job, ordered, delaySeconds: result.delaySeconds }]);
+        return true;
+      }
       if (result.kind === 'later')
         await deliveryQueue().postpone(record.receiptHandle, result.delaySeconds, ordered);
     } catch (e) {

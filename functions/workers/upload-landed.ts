@@ -1,32 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import * as z from 'zod/mini';
+import { objectsOf } from '../adapters/s3-events.js';
 import { systemClock } from '../core/clock.js';
 import { deliveryQueue, messages, payloads, registry, uploads } from '../deps.js';
 import { acceptLandedUpload, UPLOAD_KEY_PREFIX } from '../usecases/uploads.js';
 
 const logger = new Logger({ serviceName: 'crossdock' });
-
-/** The parts of an S3 event notification this worker reads (S3's test event has no Records). */
-const S3EventSchema = z.object({
-  Records: z.optional(
-    z.array(z.object({ s3: z.object({ object: z.object({ key: z.string(), size: z.number() }) }) })),
-  ),
-});
-
-/** S3 URL-encodes keys in notifications, with `+` for spaces. */
-const decodeKey = (key: string) => decodeURIComponent(key.replace(/\+/g, ' '));
-
-function objectsOf(body: string): { key: string; size: number }[] {
-  try {
-    const parsed = S3EventSchema.safeParse(JSON.parse(body));
-    return parsed.success
-      ? (parsed.data.Records ?? []).map((r) => ({ key: decodeKey(r.s3.object.key), size: r.s3.object.size }))
-      : [];
-  } catch {
-    return [];
-  }
-}
 
 /** Consumes S3 ObjectCreated notifications for uploads/ and accepts the announced messages. */
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {

@@ -7,17 +7,21 @@ import { NodejsFunction, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BucketGrants, type IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { QueueName, QueueSource } from '../../functions/route-types.js';
+import type { QueueName, QueueSource, TopicName } from '../../functions/route-types.js';
 import type { HandlerRef, ResourceUse } from '../../functions/routes.js';
 import { entryPath, lockFilePath, nodejsBundling, repoRoot } from '../bundling.js';
 import {
   type BucketDefinition,
   messagesTable,
+  packetPrefixes,
+  packetTopic,
   payloadBucket,
   registryTable,
   type TableDefinition,
+  type TopicDefinition,
 } from '../resources.js';
 import type { StageName } from '../stage.js';
 import { isQueueName, isQueueSource, queueSourceEnvVar } from './queue-sources.js';
@@ -51,13 +55,24 @@ export interface HubResources {
   /** Every queue and dead-letter queue of lib/resources.ts, by the name routes and workers use for it. */
   readonly queues: Readonly<Record<QueueSource, Queue>>;
   readonly adminKey: ISecret;
+  /** Every topic of lib/resources.ts, by the name routes and workers use for it. */
+  readonly topics: Readonly<Record<TopicName, ITopic>>;
 }
+
+/** The topics of lib/resources.ts by name: a TopicName without a line here fails to compile. */
+export const TOPIC_BY_NAME: Readonly<Record<TopicName, TopicDefinition>> = { packetTopic };
+
+/** The topic uses: `<topic>:publish`. */
+export type TopicUse = `${TopicName}:publish`;
+const isTopicUse = (use: ResourceUse): use is TopicUse => use.endsWith(':publish');
 
 /** The queue uses: `<queue>:send` and `<queue or dead-letter queue>:consume`. */
 export type QueueUse = `${QueueName}:send` | `${QueueSource}:consume`;
 
 /** The only action `payloads:presignUpload` grants: a presigned URL carries its signer's permissions. */
 export const PRESIGN_UPLOAD_ACTIONS = ['s3:PutObject'];
+/** The only action `packets:presignDownload` grants. */
+export const PRESIGN_DOWNLOAD_ACTIONS = ['s3:GetObject'];
 
 export interface HubFunctionProps {
   readonly stage: StageName;
@@ -195,13 +210,66 @@ export class HubFunction extends Construct {
         return this.bindBucket(payloadBucket, r.payloadBucket, 'put');
       case 'payloads:presignUpload':
         return this.bindPresignUpload(payloadBucket, r.payloadBucket);
+      case 'packets:presignUpload':
+        return this.bindPresigned(payloadBucket, r.payloadBucket, PRESIGN_UPLOAD_ACTIONS, [
+          packetPrefixes.upload,
+        ]);
+      case 'packets:presignDownload':
+        return this.bindPresigned(payloadBucket, r.payloadBucket, PRESIGN_DOWNLOAD_ACTIONS, [
+          packetPrefixes.upload,
+          packetPrefixes.native,
+        ]);
       case 'adminKey:read':
         r.adminKey.grantRead(this.role);
         return this.addEnvironment(ADMIN_KEY_SECRET_ENV, r.adminKey.secretArn);
       default:
-        // Every other use is a queue use; this stops compiling if a new kind of use is left unbound.
-        return this.bindQueue(use);
+        // Every other use is a topic or a queue use; this stops compiling if a new kind is left unbound.
+        return isTopicUse(use) ? this.bindTopic(use) : this.bindQueue(use);
     }
+  }
+
+  /**
+   * `<topic>:publish`: sns:Publish on that topic, and the topic's KMS key for encrypting what is
+   * published (kms:GenerateDataKey* and kms:Decrypt on that key only), with the ARN in its env var.
+   */
+  private bindTopic(use: TopicUse): this {
+    const name = use.slice(0, use.lastIndexOf(':')) as TopicName;
+    const topic = this.resources.topics[name];
+    topic.grantPublish(this.role);
+    if (topic.masterKey) {
+      Validations.of(this).acknowledge({
+        id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+        reason: `Publishing to the encrypted ${TOPIC_BY_NAME[name].id} needs a data key from its own KMS key; CDK's publish grant names the GenerateDataKey family on that key only.`,
+      });
+    }
+    return this.addEnvironment(TOPIC_BY_NAME[name].envVar, topic.topicArn);
+  }
+
+  /**
+   * For handlers that presign URLs for sync packets: exactly `actions` under `prefixes`, each of which an
+   * expiry rule must cover. A presigned URL acts with its signer's permissions, so this grant is all such
+   * a URL can do.
+   */
+  private bindPresigned(
+    def: BucketDefinition,
+    bucket: IBucket,
+    actions: readonly string[],
+    prefixes: readonly string[],
+  ): this {
+    for (const prefix of prefixes) {
+      if (!def.expiry.some((e) => e.prefix === prefix)) {
+        throw new Error(`${def.id}: presigned URLs under ${prefix}, which no expiry rule covers.`);
+      }
+      const pattern = `${prefix}*`;
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({ actions: [...actions], resources: [bucket.arnForObjects(pattern)] }),
+      );
+      Validations.of(this).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${nagArn(bucket)}/${pattern}]`,
+        reason: `Presigned ${actions.join(', ')} for sync packets keyed by area and id under ${prefix} in ${def.id}; the grant is limited to that prefix.`,
+      });
+    }
+    return this.addEnvironment(def.envVar, bucket.bucketName);
   }
 
   private bindQueue(use: QueueUse): this {

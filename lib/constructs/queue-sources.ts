@@ -2,6 +2,7 @@ import type { QueueName, QueueSource } from '../../functions/route-types.js';
 import {
   deliveryQueue,
   orderedDeliveryQueue,
+  packetQueue,
   type QueueDefinition,
   queues,
   uploadQueue,
@@ -19,6 +20,7 @@ export const QUEUE_BY_NAME: Readonly<Record<QueueName, QueueDefinition>> = {
   deliveryQueue,
   orderedDeliveryQueue,
   uploadQueue,
+  packetQueue,
 };
 
 /** The dead-letter queue behind each queue, by the name workers consume it under. */
@@ -26,6 +28,7 @@ export const DEAD_LETTER_BY_SOURCE: Readonly<Record<Exclude<QueueSource, QueueNa
   deliveryDeadLetter: deliveryQueue,
   orderedDeliveryDeadLetter: orderedDeliveryQueue,
   uploadDeadLetter: uploadQueue,
+  packetDeadLetter: packetQueue,
 };
 
 /** What a QueueSource names: a queue definition, and whether it is that queue's dead-letter queue. */

@@ -8,10 +8,11 @@ import {
   ResourceInUseException,
 } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import dynalite from 'dynalite';
 import { startFauxqs } from 'fauxqs';
-import { payloadBucket, queues, type TableDefinition, tables } from '../resources.js';
+import { payloadBucket, queues, type TableDefinition, tables, topics } from '../resources.js';
 
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local-secret' };
 export const LOCAL_REGION = 'us-east-1';
@@ -23,12 +24,14 @@ export interface EmbeddedAws {
   /** Environment for the handlers: resource names and URLs, endpoints, credentials. */
   env: Record<string, string>;
   queueUrls: Record<string, string>;
+  /** Topic ARNs by the env var of their definition. */
+  topicArns: Record<string, string>;
   stop(): Promise<void>;
 }
 
 /**
- * Starts DynamoDB (dynalite) and SQS/SNS/S3 (fauxqs) in this process and creates the tables, queues
- * and bucket from the same definitions the CDK stack uses. With a data directory, both keep their
+ * Starts DynamoDB (dynalite) and SQS/SNS/S3 (fauxqs) in this process and creates the tables, queues,
+ * topics and bucket from the same definitions the CDK stack uses. With a data directory, both keep their
  * state there across restarts; without one, everything lives in memory.
  */
 export async function startEmbeddedAws(dataDir?: string): Promise<EmbeddedAws> {
@@ -88,6 +91,15 @@ export async function startEmbeddedAws(dataDir?: string): Promise<EmbeddedAws> {
     queueUrls[q.deadLetter.envVar] = dlq.QueueUrl as string;
   }
 
+  // CreateTopic answers the existing topic's ARN when it exists (a kept data directory).
+  const sns = new SNSClient({ ...common, endpoint: fauxqsEndpoint });
+  const topicArns: Record<string, string> = {};
+  for (const t of topics) {
+    const created = await sns.send(new CreateTopicCommand({ Name: t.id }));
+    topicArns[t.envVar] = created.TopicArn as string;
+  }
+  sns.destroy();
+
   const s3 = new S3Client({ ...common, endpoint: fauxqsEndpoint, forcePathStyle: true });
   const bucket = payloadBucket.id.toLowerCase();
   try {
@@ -111,12 +123,14 @@ export async function startEmbeddedAws(dataDir?: string): Promise<EmbeddedAws> {
     [payloadBucket.envVar]: bucket,
     ...Object.fromEntries(tables.map((t) => [t.envVar, t.id])),
     ...queueUrls,
+    ...topicArns,
   };
   return {
     dynamoEndpoint,
     fauxqsEndpoint,
     env,
     queueUrls,
+    topicArns,
     async stop() {
       await fauxqs.stop();
       await new Promise<void>((resolve) => dynamoServer.close(() => resolve()));

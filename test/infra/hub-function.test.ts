@@ -2,13 +2,15 @@ import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { Policy } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { QueueSource } from '../../functions/route-types.js';
+import type { QueueSource, TopicName } from '../../functions/route-types.js';
 import type { ResourceUse } from '../../functions/routes.js';
 import { entryPath, esbuildOptions, nodejsBundling, repoRoot } from '../../lib/bundling.js';
 import {
@@ -17,7 +19,9 @@ import {
   HubFunction,
   type HubFunctionProps,
   type HubResources,
+  PRESIGN_DOWNLOAD_ACTIONS,
   PRESIGN_UPLOAD_ACTIONS,
+  TOPIC_BY_NAME,
 } from '../../lib/constructs/hub-function.js';
 import {
   checkQueueSources,
@@ -27,7 +31,14 @@ import {
   queueSourceEnvVar,
   queueSourceTarget,
 } from '../../lib/constructs/queue-sources.js';
-import { messagesTable, payloadBucket, queues, registryTable } from '../../lib/resources.js';
+import {
+  messagesTable,
+  packetPrefixes,
+  packetTopic,
+  payloadBucket,
+  queues,
+  registryTable,
+} from '../../lib/resources.js';
 
 /** Every resource use: a Record, so a use added to ResourceUse without a line here fails to compile. */
 const EVERY_USE: Record<ResourceUse, true> = {
@@ -38,15 +49,21 @@ const EVERY_USE: Record<ResourceUse, true> = {
   'payloads:read': true,
   'payloads:write': true,
   'payloads:presignUpload': true,
+  'packets:presignUpload': true,
+  'packets:presignDownload': true,
+  'packetTopic:publish': true,
   'deliveryQueue:send': true,
   'orderedDeliveryQueue:send': true,
   'uploadQueue:send': true,
+  'packetQueue:send': true,
   'deliveryQueue:consume': true,
   'orderedDeliveryQueue:consume': true,
   'uploadQueue:consume': true,
+  'packetQueue:consume': true,
   'deliveryDeadLetter:consume': true,
   'orderedDeliveryDeadLetter:consume': true,
   'uploadDeadLetter:consume': true,
+  'packetDeadLetter:consume': true,
   'adminKey:read': true,
 };
 const ALL_USES = Object.keys(EVERY_USE) as ResourceUse[];
@@ -99,6 +116,15 @@ function build(extra: Record<string, FunctionSpec> = {}, bundling = false) {
       Queue
     >,
     adminKey: new Secret(stack, 'AdminKey'),
+    topics: Object.fromEntries(
+      Object.entries(TOPIC_BY_NAME).map(([name, def]) => [
+        name,
+        new Topic(stack, def.id, {
+          masterKey: new Key(stack, `${def.id}Key`, { enableKeyRotation: true }),
+          enforceSSL: true,
+        }),
+      ]),
+    ) as Record<TopicName, Topic>,
   };
   const make = (id: string, spec: FunctionSpec) =>
     new HubFunction(stack, id, {
@@ -149,6 +175,8 @@ describe('HubFunction', () => {
   beforeAll(() => {
     b = build({
       PresignOnly: { uses: ['payloads:presignUpload'] },
+      PresignsPackets: { uses: ['packets:presignUpload', 'packets:presignDownload'] },
+      PublishesPackets: { uses: ['packetTopic:publish'] },
       SendsOrdered: { uses: ['orderedDeliveryQueue:send'] },
       ConsumesUploadDeadLetter: { uses: ['uploadDeadLetter:consume'] },
     });
@@ -163,6 +191,7 @@ describe('HubFunction', () => {
       [messagesTable.envVar]: { Ref: id(b.resources.messagesTable) },
       [payloadBucket.envVar]: { Ref: id(b.resources.payloadBucket) },
       [ADMIN_KEY_SECRET_ENV]: { Ref: id(b.resources.adminKey) },
+      [packetTopic.envVar]: { Ref: id(b.resources.topics.packetTopic) },
       STAGE: 'test',
       POWERTOOLS_SERVICE_NAME: 'crossdock',
     });
@@ -205,6 +234,41 @@ describe('HubFunction', () => {
         payloadBucket.envVar,
       ].sort(),
     );
+  });
+
+  it('packets:presign*: PutObject under packets/, GetObject under packets/ and native-packets/, nothing else', () => {
+    const fn = b.others.PresignsPackets as HubFunction;
+    const under = (prefix: string) => ({
+      'Fn::Join': ['', [{ 'Fn::GetAtt': [id(b.resources.payloadBucket), 'Arn'] }, `/${prefix}*`]],
+    });
+    const s3 = statementsOf(b, fn).filter((st) => st.Action.some((a) => a.startsWith('s3:')));
+    expect(s3).toEqual([
+      { Action: PRESIGN_UPLOAD_ACTIONS, Resource: [under(packetPrefixes.upload)] },
+      { Action: PRESIGN_DOWNLOAD_ACTIONS, Resource: [under(packetPrefixes.upload)] },
+      { Action: PRESIGN_DOWNLOAD_ACTIONS, Resource: [under(packetPrefixes.native)] },
+    ]);
+    expect(PRESIGN_DOWNLOAD_ACTIONS).toEqual(['s3:GetObject']);
+    for (const { prefix } of [{ prefix: packetPrefixes.upload }, { prefix: packetPrefixes.native }]) {
+      expect(payloadBucket.expiry.map((e) => e.prefix)).toContain(prefix);
+    }
+    expect(environmentOf(b, fn)[payloadBucket.envVar]).toEqual({ Ref: id(b.resources.payloadBucket) });
+  });
+
+  it('<topic>:publish: sns:Publish on that topic, its KMS key for encrypting, and its ARN', () => {
+    const fn = b.others.PublishesPackets as HubFunction;
+    const topic = b.resources.topics.packetTopic;
+    const statements = statementsOf(b, fn).filter((st) => !st.Action.every((a) => a.startsWith('logs:')));
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        { Action: ['sns:Publish'], Resource: [{ Ref: id(topic) }] },
+        {
+          Action: expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey*']),
+          Resource: [{ 'Fn::GetAtt': [id(topic.masterKey as Key), 'Arn'] }],
+        },
+      ]),
+    );
+    expect(statements).toHaveLength(2);
+    expect(environmentOf(b, fn)[packetTopic.envVar]).toEqual({ Ref: id(topic) });
   });
 
   it('<queue>:send: SendMessage on that queue only, and its URL', () => {

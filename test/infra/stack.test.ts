@@ -12,8 +12,10 @@ import {
   DEFAULT_MEMORY_MB,
   functionId,
   type HubFunction,
+  PRESIGN_DOWNLOAD_ACTIONS,
   PRESIGN_UPLOAD_ACTIONS,
   TABLE_WRITE_ACTIONS,
+  TOPIC_BY_NAME,
 } from '../../lib/constructs/hub-function.js';
 import {
   isQueueName,
@@ -25,11 +27,13 @@ import {
 import {
   messagesTable,
   orderedDeliveryQueue,
+  packetPrefixes,
   payloadBucket,
   type QueueDefinition,
   queues,
   registryTable,
   tables,
+  topics,
 } from '../../lib/resources.js';
 import { CrossdockStack, MIN_DEAD_LETTER_VISIBILITY_SECONDS } from '../../lib/stack.js';
 import { parseStage, type StageName, stackName } from '../../lib/stage.js';
@@ -474,10 +478,13 @@ describe.each(['test', 'prod'] as const)('CrossdockStack (%s)', (stage) => {
     const isNotificationsHandler = (r: { Properties?: Record<string, unknown> }) =>
       String(r.Properties?.Description).includes('Custom::S3BucketNotifications');
 
-    it("has one function per route and per worker, besides CDK's bucket-notifications handler", () => {
-      expect(s.stack.functions.size).toBe(routes.length + workers.length);
+    it("has one function per route handler and per worker, besides CDK's bucket-notifications handler", () => {
+      // Routes that name the same handler (/erp/... and /mobile/erp/...) share its function.
+      const routeHandlers = new Set(routes.map((r) => functionId(r.handler))).size;
+      expect(routeHandlers).toBeLessThan(routes.length);
+      expect(s.stack.functions.size).toBe(routeHandlers + workers.length);
       expect(lambdas().filter((r) => !isNotificationsHandler(r))).toHaveLength(
-        routes.length + workers.length,
+        routeHandlers + workers.length,
       );
       expect(lambdas().filter(isNotificationsHandler)).toHaveLength(
         payloadBucket.notifications.length > 0 ? 1 : 0,
@@ -529,7 +536,9 @@ describe.each(['test', 'prod'] as const)('CrossdockStack (%s)', (stage) => {
           registry: registryTable.envVar,
           messages: messagesTable.envVar,
           payloads: payloadBucket.envVar,
+          packets: payloadBucket.envVar,
           adminKey: ADMIN_KEY_SECRET_ENV,
+          ...Object.fromEntries(Object.entries(TOPIC_BY_NAME).map(([name, def]) => [name, def.envVar])),
         };
         const name = vars[resource];
         if (!name) throw new Error(`no env var known for ${use}`);
@@ -539,6 +548,7 @@ describe.each(['test', 'prod'] as const)('CrossdockStack (%s)', (stage) => {
         ...tables.map((t) => t.envVar),
         payloadBucket.envVar,
         ...queues.flatMap((q) => [q.envVar, q.deadLetter.envVar]),
+        ...topics.map((t) => t.envVar),
         ADMIN_KEY_SECRET_ENV,
       ]);
       const check = (fn: HubFunction, uses: readonly ResourceUse[], label: string) => {
@@ -680,16 +690,46 @@ describe.each(['test', 'prod'] as const)('CrossdockStack (%s)', (stage) => {
       },
     );
 
+    it('lets a packets:presign* function touch S3 only for its presigned URLs under the packet prefixes', () => {
+      const under = (prefix: string) => ({
+        'Fn::Join': [
+          '',
+          [{ 'Fn::GetAtt': [logicalId(s.stack, s.stack.resources.payloadBucket), 'Arn'] }, `/${prefix}*`],
+        ],
+      });
+      const presigning = allFunctions(s).filter(
+        (f) => f.uses.some((u) => u.startsWith('packets:')) && !f.uses.some((u) => u.startsWith('payloads:')),
+      );
+      expect(presigning.length).toBeGreaterThan(0);
+      for (const { fn, uses } of presigning) {
+        const expected = [
+          ...(uses.includes('packets:presignUpload')
+            ? [{ actions: PRESIGN_UPLOAD_ACTIONS, resources: [under(packetPrefixes.upload)] }]
+            : []),
+          ...(uses.includes('packets:presignDownload')
+            ? [packetPrefixes.upload, packetPrefixes.native].map((p) => ({
+                actions: PRESIGN_DOWNLOAD_ACTIONS,
+                resources: [under(p)],
+              }))
+            : []),
+        ];
+        const s3 = statementsOf(s, fn).filter((st) => st.actions.some((a) => a.startsWith('s3:')));
+        expect(s3, fn.node.id).toEqual(expected);
+      }
+    });
+
     it('never grants a service a function does not use', () => {
       const services = (uses: readonly ResourceUse[]) =>
         new Set([
           'logs',
-          ...uses.map((u) => {
+          ...uses.flatMap((u) => {
             const [resource, access] = u.split(':');
-            if (resource === 'registry' || resource === 'messages') return 'dynamodb';
-            if (resource === 'payloads') return 's3';
-            if (resource === 'adminKey') return 'secretsmanager';
-            return access === 'send' || access === 'consume' ? 'sqs' : 'unknown';
+            if (resource === 'registry' || resource === 'messages') return ['dynamodb'];
+            if (resource === 'payloads' || resource === 'packets') return ['s3'];
+            if (resource === 'adminKey') return ['secretsmanager'];
+            // Publishing to an encrypted topic takes a data key from the topic's KMS key.
+            if (access === 'publish') return ['sns', 'kms'];
+            return access === 'send' || access === 'consume' ? ['sqs'] : ['unknown'];
           }),
         ]);
       const all = [
@@ -741,7 +781,57 @@ describe.each(['test', 'prod'] as const)('CrossdockStack (%s)', (stage) => {
     });
   });
 
+  describe('topics', () => {
+    it('builds every topic of lib/resources.ts, encrypted with its own rotating key, refusing requests without TLS', () => {
+      s.template.resourceCountIs('AWS::SNS::Topic', topics.length);
+      for (const [name, def] of Object.entries(TOPIC_BY_NAME)) {
+        const topic = s.stack.resources.topics[name as keyof typeof TOPIC_BY_NAME];
+        expect(topic).toBe(s.stack.node.findChild(def.id));
+        const key = s.stack.node.findChild(`${def.id}Key`);
+        const r = s.resources[logicalId(s.stack, topic)];
+        expect(r?.Properties?.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [logicalId(s.stack, key), 'Arn'] });
+        expect(s.resources[logicalId(s.stack, key)]?.Properties?.EnableKeyRotation).toBe(true);
+        s.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+          Topics: [{ Ref: logicalId(s.stack, topic) }],
+          PolicyDocument: {
+            Statement: Match.arrayWith([
+              Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+            ]),
+          },
+        });
+      }
+    });
+
+    it('lets exactly the functions with a `<topic>:publish` use publish, and nothing else reach SNS', () => {
+      for (const { fn, uses } of allFunctions(s)) {
+        const publishes = statementsOf(s, fn).filter((st) => st.actions.includes('sns:Publish'));
+        const named = uses.filter((u) => u.endsWith(':publish'));
+        expect(publishes.length, fn.node.id).toBe(named.length);
+        for (const use of named) {
+          const topic =
+            s.stack.resources.topics[use.slice(0, -':publish'.length) as keyof typeof TOPIC_BY_NAME];
+          expect(
+            publishes.flatMap((st) => st.resources),
+            fn.node.id,
+          ).toEqual([{ Ref: logicalId(s.stack, topic) }]);
+        }
+      }
+    });
+  });
+
   describe('API', () => {
+    it('serves routes that share a handler (/erp and /mobile/erp) from one function', () => {
+      const shared = routes.filter((r) => r.path.startsWith('/mobile/erp/'));
+      expect(shared.length).toBeGreaterThan(0);
+      for (const alias of shared) {
+        const original = routes.find((r) => r.method === alias.method && `/mobile${r.path}` === alias.path);
+        expect(original, routeKey(alias)).toBeDefined();
+        expect(routeFunction(s.stack, alias.method, alias.path)).toBe(
+          routeFunction(s.stack, alias.method, original?.path ?? ''),
+        );
+      }
+    });
+
     it('has one route per route table entry, each with its own Lambda integration', () => {
       s.template.resourceCountIs('AWS::ApiGatewayV2::Route', routes.length);
       for (const route of routes) {
@@ -798,6 +888,7 @@ describe.each(['test', 'prod'] as const)('CrossdockStack (%s)', (stage) => {
       'AWS::Logs::LogGroup': 'LogGroupName',
       'AWS::SecretsManager::Secret': 'Name',
       'AWS::CloudWatch::Alarm': 'AlarmName',
+      'AWS::SNS::Topic': 'TopicName',
     };
     for (const [id, r] of Object.entries(s.resources)) {
       const prop = nameProps[r.Type];

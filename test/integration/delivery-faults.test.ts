@@ -262,5 +262,21 @@ describe('delivery faults', () => {
     const m = await settled(id);
     expect(m.status).toBe('failed');
     expect(m.deliveries[0].error).toMatch(/dead-lettered/);
+
+    // An SQS redrive moves the job back to the delivery queue: the delivery starts again.
+    partner.respondWith((_r, res) => res.end('ok'));
+    const again = new SQSClient({ endpoint: process.env.AWS_ENDPOINT_URL_SQS });
+    await again.send(
+      new SendMessageCommand({
+        QueueUrl: process.env[deliveryQueue.envVar],
+        MessageBody: JSON.stringify({ messageId: id, integrationId: integration.id }),
+      }),
+    );
+    again.destroy();
+    const redriven = await eventually(async () => {
+      const r = await hub.admin('GET', `/admin/messages/${id}`);
+      return r.json.status === 'delivered' ? r.json : undefined;
+    });
+    expect(redriven.deliveries[0].attempts.at(-1)).toMatchObject({ round: 1, n: 1, statusCode: 200 });
   });
 });

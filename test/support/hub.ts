@@ -14,9 +14,17 @@ export interface TestHub extends RunningHub {
   storedMessageCount(): Promise<number>;
 }
 
-/** Starts an in-memory hub on a free port for one test file. */
-export async function startTestHub(): Promise<TestHub> {
-  const hub = await startHub({ port: 0, inMemory: true, adminKey: 'test-admin-key', deliveryConcurrency: 2 });
+/**
+ * Starts an in-memory hub on a free port for one test file. `deliveryConcurrency` is the number of
+ * delivery pollers, the local stand-in for Lambda scaling out the event source mapping.
+ */
+export async function startTestHub(options: { deliveryConcurrency?: number } = {}): Promise<TestHub> {
+  const hub = await startHub({
+    port: 0,
+    inMemory: true,
+    adminKey: 'test-admin-key',
+    deliveryConcurrency: options.deliveryConcurrency ?? 2,
+  });
   const dynamo = new DynamoDBClient({});
   const request = async (
     method: string,

@@ -1,0 +1,159 @@
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mailboxOf, mailboxSort, type Packet } from '../core/packet.js';
+import { dynamoClient } from './aws.js';
+import { completeLeased, leaseMailbox } from './leased-mailbox.js';
+import { conditional } from './registry.js';
+
+/**
+ * Sync packets in the messages table (`PKT#<syncLogId>`) and their packetUniqueId claims
+ * (`PKTUID#<scope>#<packetUniqueId>`). A ready packet waits in its mailbox on the shared `byInbox`
+ * index until its reader completes it. (Presigned URLs are PacketUrls', so handlers that only list and
+ * complete packets carry no S3 client.)
+ */
+export class PacketRepository {
+  constructor(private readonly table: string) {}
+
+  private get db() {
+    return dynamoClient();
+  }
+
+  /**
+   * Claims a packetUniqueId within its scope for packet `id`. Returns undefined when this call took
+   * it, or the id of the packet that holds it. An expired claim is taken over.
+   */
+  async claimUniqueId(
+    scope: string,
+    packetUniqueId: string,
+    id: string,
+    expiresAt: number,
+    nowSeconds: number,
+  ): Promise<string | undefined> {
+    const Key = { pk: `PKTUID#${scope}#${packetUniqueId}`, sk: 'PKTUID' };
+    const took = await conditional(() =>
+      this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...Key, packetId: id, expiresAt },
+          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
+          ExpressionAttributeValues: { ':now': nowSeconds },
+        }),
+      ),
+    );
+    if (took) return undefined;
+    const r = await this.db.send(new GetCommand({ TableName: this.table, Key, ConsistentRead: true }));
+    return r.Item ? String(r.Item.packetId) : undefined;
+  }
+
+  /** Writes a new packet; when one with its id exists already, returns that one instead. */
+  async createOrGet(p: Packet): Promise<Packet> {
+    const created = await conditional(() =>
+      this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: `PKT#${p.id}`, sk: 'PKT', ...p },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+    return created ? p : ((await this.get(p.id)) ?? p);
+  }
+
+  async get(id: string): Promise<Packet | undefined> {
+    const r = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { pk: `PKT#${id}`, sk: 'PKT' }, ConsistentRead: true }),
+    );
+    return r.Item ? toPacket(r.Item) : undefined;
+  }
+
+  /**
+   * awaiting → ready: the packet enters its reader's mailbox. False when it had left awaiting already
+   * (another worker got there first).
+   */
+  async markReady(p: Packet, readyAt: string, nativeKey?: string): Promise<boolean> {
+    return conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `PKT#${p.id}`, sk: 'PKT' },
+          UpdateExpression: `SET #s = :ready, readyAt = :at, inbox = :m, inboxSort = :sort${nativeKey ? ', nativeKey = :n' : ''}`,
+          ConditionExpression: '#s = :awaiting',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: {
+            ':ready': 'ready',
+            ':awaiting': 'awaiting',
+            ':at': readyAt,
+            ':m': mailboxOf(p),
+            ':sort': mailboxSort({ ...p, readyAt }),
+            ...(nativeKey ? { ':n': nativeKey } : {}),
+          },
+        }),
+      ),
+    );
+  }
+
+  /** awaiting → failed, with the reason the status route shows. False when it had left awaiting already. */
+  async markFailed(id: string, reason: string): Promise<boolean> {
+    return conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `PKT#${id}`, sk: 'PKT' },
+          UpdateExpression: 'SET #s = :failed, #e = :e',
+          ConditionExpression: '#s = :awaiting',
+          ExpressionAttributeNames: { '#s': 'status', '#e': 'error' },
+          ExpressionAttributeValues: { ':failed': 'failed', ':awaiting': 'awaiting', ':e': reason },
+        }),
+      ),
+    );
+  }
+
+  async markNotified(id: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: `PKT#${id}`, sk: 'PKT' },
+        UpdateExpression: 'SET notified = :t',
+        ExpressionAttributeValues: { ':t': true },
+      }),
+    );
+  }
+
+  /** Leases up to `limit` ready packets of a mailbox, oldest first (the shared mailbox lease). */
+  async lease(
+    mailbox: string,
+    limit: number,
+    now: number,
+    visibilitySeconds: number,
+  ): Promise<{ packet: Packet; receiptHandle: string }[]> {
+    const leased = await leaseMailbox(this.table, {
+      mailbox,
+      limit,
+      now,
+      visibilitySeconds,
+      // The handle's scope is not needed to find a packet (its id is its key); `pkt` marks it as one.
+      scopeOf: () => 'pkt',
+    });
+    return leased.map((l) => ({ packet: toPacket(l.item), receiptHandle: l.receiptHandle }));
+  }
+
+  /** Completes a leased packet of one of `mailboxes`: false for a stale handle or an unknown id. */
+  async complete(
+    id: string,
+    mailboxes: readonly string[],
+    receiptHandle: string,
+    now: number,
+  ): Promise<boolean> {
+    return completeLeased(this.table, {
+      key: { pk: `PKT#${id}`, sk: 'PKT' },
+      mailboxes,
+      receiptHandle,
+      now,
+      set: { status: 'done', doneAt: new Date(now).toISOString() },
+    });
+  }
+}
+
+function toPacket(item: Record<string, unknown>): Packet {
+  const { pk: _pk, sk: _sk, inbox: _i, inboxSort: _s, leaseUntil: _l, receiptHandle: _h, ...rest } = item;
+  return rest as unknown as Packet;
+}
