@@ -5,33 +5,16 @@ import { startHub } from '../lib/local/hub.js';
 import { deliveryQueue, messagesTable, registryTable } from '../lib/resources.js';
 import { orderDocument } from './deliver.js';
 import { runLoad } from './load.js';
-
-const ADMIN = 'bench-admin-key';
+import { BENCH_ADMIN_KEY, registerSenderAndReceiver } from './setup.js';
 
 /**
  * POST /v1/messages through the local hub (delivery pollers off, so only accepting is measured) next
  * to the floor: the DynamoDB and SQS calls an accept makes, issued directly against the same emulators.
  */
 export async function benchAccept(count = 2000, concurrency = 16, bytes = 2048) {
-  const hub = await startHub({ port: 0, inMemory: true, adminKey: ADMIN, deliveryConcurrency: 0 });
+  const hub = await startHub({ port: 0, inMemory: true, adminKey: BENCH_ADMIN_KEY, deliveryConcurrency: 0 });
   try {
-    const admin = (path: string, body: unknown) =>
-      fetch(`${hub.url}${path}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      }).then((r) => r.json() as Promise<Record<string, string>>);
-    await admin('/admin/partners', { code: 'a', name: 'a' });
-    await admin('/admin/partners', { code: 'b', name: 'b' });
-    const key = (await admin('/admin/partners/a/keys', {})).key as string;
-    await admin('/admin/integrations', {
-      name: 'bench',
-      direction: 'Outbound',
-      entity: 'order',
-      consentType: 'None',
-      receiver: 'b',
-      delivery: { mode: 'push', url: 'http://127.0.0.1:9/unused' },
-    });
+    const key = await registerSenderAndReceiver(hub, { url: 'http://127.0.0.1:9/unused' });
     const body = orderDocument(bytes);
     const post = async () => {
       const r = await fetch(`${hub.url}/v1/messages?sender=a&receiver=b&doctype=order`, {

@@ -13,8 +13,8 @@ import { dynamoClient, s3Client, sqsClient } from '../functions/adapters/aws.js'
 import { startHub } from '../lib/local/hub.js';
 import { deliveryQueue, messagesTable } from '../lib/resources.js';
 import { runLoad } from './load.js';
+import { BENCH_ADMIN_KEY, registerSenderAndReceiver } from './setup.js';
 
-const ADMIN = 'bench-admin-key';
 type Counts = Record<string, number>;
 
 /** Counts every AWS call the hub's handlers make, by service and command, to price the work. */
@@ -113,7 +113,7 @@ export async function benchDeliver(count = 1500, concurrency = 16, bytes = 2048)
   const hub = await startHub({
     port: 0,
     inMemory: true,
-    adminKey: ADMIN,
+    adminKey: BENCH_ADMIN_KEY,
     deliveryConcurrency: 4,
     onInvoke: (name, ms) => {
       if (measuring) lambdaMs[name] = (lambdaMs[name] ?? 0) + ms;
@@ -121,24 +121,7 @@ export async function benchDeliver(count = 1500, concurrency = 16, bytes = 2048)
   });
   const sink = await partner();
   try {
-    const admin = (path: string, body: unknown) =>
-      fetch(`${hub.url}${path}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      }).then((r) => r.json() as Promise<Record<string, string>>);
-    await admin('/admin/partners', { code: 'a', name: 'a' });
-    await admin('/admin/partners', { code: 'b', name: 'b' });
-    const key = (await admin('/admin/partners/a/keys', {})).key as string;
-    await admin('/admin/integrations', {
-      name: 'bench',
-      direction: 'Outbound',
-      entity: 'order',
-      consentType: 'None',
-      receiver: 'b',
-      batchSize: 100,
-      delivery: { mode: 'push', url: sink.url },
-    });
+    const key = await registerSenderAndReceiver(hub, sink, 100);
     const body = orderDocument(bytes);
     const counts = countCalls();
     measuring = true;

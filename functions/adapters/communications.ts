@@ -1,13 +1,7 @@
-import {
-  BatchWriteCommand,
-  DeleteCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ApiId } from '../core/replication.js';
 import { dynamoClient } from './aws.js';
-import { conditional } from './registry.js';
+import { conditional, queryPartition } from './dynamo.js';
 
 /** A replication post as stored: the head of its partition. */
 export interface Communication {
@@ -122,20 +116,7 @@ export class CommunicationRepository {
     id: string,
     now: number,
   ): Promise<{ communication: Communication; lines: CommunicationLine[] } | undefined> {
-    const items: Record<string, unknown>[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const r = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': `COMM#${id}` },
-          ExclusiveStartKey,
-        }),
-      );
-      items.push(...((r.Items ?? []) as Record<string, unknown>[]));
-      ExclusiveStartKey = r.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    const items = await queryPartition(this.table, `COMM#${id}`);
     const head = items.find((i) => i.sk === 'COMM');
     if (!head || Number(head.expiresAt) * 1000 <= now) return undefined;
     const { pk: _pk, sk: _sk, ...communication } = head;

@@ -3,7 +3,7 @@ import type { StoredCredential } from '../core/credentials.js';
 import { APIIDS, type ApiId, type FieldExtension } from '../core/replication.js';
 import { FAILED_LOGIN_WINDOW_MS, type LoginFailures, type TokenRecord } from '../core/tokens.js';
 import { dynamoClient } from './aws.js';
-import { conditional } from './registry.js';
+import { conditional } from './dynamo.js';
 
 /**
  * 3PL credentials, login failures and access tokens in the registry table:

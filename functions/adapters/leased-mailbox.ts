@@ -1,7 +1,7 @@
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { newLease } from '../core/lease.js';
 import { dynamoClient } from './aws.js';
-import { conditional } from './registry.js';
+import { conditional } from './dynamo.js';
 
 /**
  * Leased mailboxes on a sparse index (the messages table's `byInbox`): an item waits in mailbox M while

@@ -4,15 +4,14 @@ import {
   DeleteCommand,
   GetCommand,
   PutCommand,
-  QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { InlinePayload } from '../core/inline-payload.js';
 import { scopeOfHandle } from '../core/lease.js';
 import type { Attempt, Delivery, Message } from '../core/message.js';
 import { dynamoClient } from './aws.js';
+import { conditional, queryPartition } from './dynamo.js';
 import { completeLeased, leaseMailbox } from './leased-mailbox.js';
-import { conditional } from './registry.js';
 
 export interface StoredMessage extends Message {
   /** The document itself (maybe deflated) when it is small enough to live in the item. */
@@ -88,20 +87,7 @@ export class MessageRepository {
   }
 
   async getRecord(id: string): Promise<MessageRecord | undefined> {
-    const items: Record<string, unknown>[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const r = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': `MSG#${id}` },
-          ExclusiveStartKey,
-        }),
-      );
-      items.push(...((r.Items ?? []) as Record<string, unknown>[]));
-      ExclusiveStartKey = r.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    const items = await queryPartition(this.table, `MSG#${id}`);
     const head = items.find((i) => i.sk === 'MSG');
     if (!head) return undefined;
     return {

@@ -1,8 +1,8 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mailboxOf, mailboxSort, type Packet } from '../core/packet.js';
 import { dynamoClient } from './aws.js';
+import { conditional } from './dynamo.js';
 import { completeLeased, leaseMailbox } from './leased-mailbox.js';
-import { conditional } from './registry.js';
 
 /**
  * Sync packets in the messages table (`PKT#<syncLogId>`) and their packetUniqueId claims

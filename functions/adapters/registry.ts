@@ -1,8 +1,8 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { StoredIntegration } from '../core/integration.js';
 import type { ApiKeyRecord, Partner, PartnerKey } from '../core/partners.js';
 import { dynamoClient } from './aws.js';
+import { conditional, queryAll } from './dynamo.js';
 
 /** Partners, their keys and the integrations, in the registry table (Get/Query/conditional writes only). */
 export class RegistryRepository {
@@ -33,7 +33,8 @@ export class RegistryRepository {
   }
 
   async listPartners(): Promise<Partner[]> {
-    const items = await this.queryAll({
+    const items = await queryAll({
+      TableName: this.table,
       IndexName: 'byKind',
       KeyConditionExpression: 'kind = :k',
       ExpressionAttributeValues: { ':k': 'partner' },
@@ -90,7 +91,8 @@ export class RegistryRepository {
   }
 
   async listKeys(partnerCode: string): Promise<PartnerKey[]> {
-    const items = await this.queryAll({
+    const items = await queryAll({
+      TableName: this.table,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :k)',
       ExpressionAttributeValues: { ':pk': `PARTNER#${partnerCode}`, ':k': 'KEY#' },
     });
@@ -129,7 +131,8 @@ export class RegistryRepository {
   }
 
   async listIntegrations(): Promise<StoredIntegration[]> {
-    const items = await this.queryAll({
+    const items = await queryAll({
+      TableName: this.table,
       IndexName: 'byKind',
       KeyConditionExpression: 'kind = :k',
       ExpressionAttributeValues: { ':k': 'integration' },
@@ -139,7 +142,8 @@ export class RegistryRepository {
 
   /** The integrations whose receiver is this partner: the candidates for routing a message. */
   async integrationsForReceiver(receiver: string): Promise<StoredIntegration[]> {
-    const items = await this.queryAll({
+    const items = await queryAll({
+      TableName: this.table,
       IndexName: 'byReceiver',
       KeyConditionExpression: 'receiver = :r',
       ExpressionAttributeValues: { ':r': receiver },
@@ -179,33 +183,6 @@ export class RegistryRepository {
         }),
       ),
     );
-  }
-
-  private async queryAll(input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>) {
-    const items: Record<string, unknown>[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const r = await this.db.send(new QueryCommand({ TableName: this.table, ...input, ExclusiveStartKey }));
-      items.push(...((r.Items ?? []) as Record<string, unknown>[]));
-      ExclusiveStartKey = r.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return items;
-  }
-}
-
-/** Runs a conditional write; false when its condition failed. */
-export async function conditional(write: () => Promise<unknown>): Promise<boolean> {
-  try {
-    await write();
-    return true;
-  } catch (e) {
-    if (
-      e instanceof ConditionalCheckFailedException ||
-      (e as Error).name === 'ConditionalCheckFailedException'
-    ) {
-      return false;
-    }
-    throw e;
   }
 }
 

@@ -2,7 +2,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { dynamoClient, s3PresignClient } from './aws.js';
-import { conditional } from './registry.js';
+import { conditional } from './dynamo.js';
 
 export type UploadStatus = 'awaiting' | 'accepted' | 'failed';
 

@@ -1,0 +1,38 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { objectsOf } from '../adapters/s3-events.js';
+
+const logger = new Logger({ serviceName: 'crossdock' });
+
+/**
+ * A consumer of S3 ObjectCreated notifications (or their dead letters): `handle` runs for every object
+ * a record announces; a record whose handling throws is reported as a batch item failure, so SQS
+ * brings it back and, after maxReceiveCount, moves it to the dead-letter queue. `sequential` keeps one
+ * record in memory at a time (large packets).
+ */
+export function s3ObjectWorker(
+  what: string,
+  handle: (object: { key: string; size: number }) => Promise<unknown>,
+  options: { sequential?: boolean } = {},
+) {
+  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
+    const failures: SQSBatchResponse['batchItemFailures'] = [];
+    const run = async (record: SQSRecord) => {
+      try {
+        for (const object of objectsOf(record.body)) {
+          const outcome = await handle(object);
+          logger.info(what, { key: object.key, ...(typeof outcome === 'string' ? { outcome } : {}) });
+        }
+      } catch (e) {
+        logger.error(`${what}: could not handle a notification`, {
+          messageId: record.messageId,
+          error: e as Error,
+        });
+        failures.push({ itemIdentifier: record.messageId });
+      }
+    };
+    if (options.sequential) for (const record of event.Records) await run(record);
+    else await Promise.all(event.Records.map(run));
+    return { batchItemFailures: failures };
+  };
+}
