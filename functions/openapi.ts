@@ -48,7 +48,7 @@ export function buildOpenApi(): Record<string, unknown> {
       description: [
         'A B2B integration hub: partners post documents, the hub stores, routes and delivers them.',
         'Choices the contract leaves open:',
-        '- Documents that deflate to 4 KB or less are kept in DynamoDB, larger ones in S3; POST /v1/messages accepts up to 4 MiB; POST /v1/messages/uploads up to 100 MiB.',
+        '- Documents that deflate to 4 KB or less are kept in DynamoDB, larger ones in S3; POST /v1/messages accepts up to 4 MiB; POST /v1/messages/uploads up to 10 MiB; GET …/payload redirects (307) to a presigned S3 GET above 4 MiB.',
         '- Form posts (urlencoded or multipart) carry the parameters as fields and the document in `payload`; query parameters win over fields.',
         '- Default retry schedule: attempts at 0 h, 1 h, 7 h, 19 h, each wait jittered ±10 %; Retry-After may lengthen a wait to at most twice its step (12 h cap).',
         '- parallel=false delivers in arrival order, one at a time, through a FIFO queue per integration; a retry holds back only that integration.',

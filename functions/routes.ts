@@ -237,7 +237,11 @@ export const routes: readonly RouteDefinition[] = [
     auth: 'apiKey',
     summary: 'The document, with its original content type (sender or receiver only)',
     uses: ['registry:read', 'messages:read', 'payloads:read'],
-    responses: { 200: 'the document', 404: 'unknown, or another partner’s' },
+    responses: {
+      200: 'the document',
+      307: 'a document over 4 MiB: Location is a presigned S3 GET, valid 15 minutes',
+      404: 'unknown, or another partner’s',
+    },
   },
   {
     method: 'POST',
@@ -258,7 +262,7 @@ export const routes: readonly RouteDefinition[] = [
     }),
     responses: {
       201: '{"id","uploadUrl","expiresAt"}',
-      400: 'missing parameter, bad size (1 byte to 100 MiB) or content type',
+      400: 'missing parameter, bad size (1 byte to 10 MiB) or content type',
       401: 'no key',
       403: 'bad key',
       404: 'unknown receiver',
@@ -307,11 +311,14 @@ export const workers: readonly WorkerDefinition[] = [
   {
     id: 'Deliver',
     handler: h('workers/deliver.ts', 'handler'),
-    uses: ['registry:read', 'messages:write', 'payloads:read', 'deliveryQueue:consume'],
+    // :send too: a job that finds no free slot is requeued as a fresh message.
+    uses: ['registry:read', 'messages:write', 'payloads:read', 'deliveryQueue:consume', 'deliveryQueue:send'],
     source: 'deliveryQueue',
     batchSize: 10,
     timeoutSeconds: DELIVERY_WORKER_TIMEOUT_SECONDS,
     maxConcurrency: 20,
+    // Up to ten documents (each ≤ 10 MiB from uploads) may be in memory at once.
+    memoryMb: 512,
   },
   {
     id: 'DeliverOrdered',
@@ -321,6 +328,7 @@ export const workers: readonly WorkerDefinition[] = [
     batchSize: 10,
     timeoutSeconds: DELIVERY_WORKER_TIMEOUT_SECONDS,
     maxConcurrency: 10,
+    memoryMb: 512,
   },
   {
     id: 'DeadLetter',
@@ -352,6 +360,7 @@ export const workers: readonly WorkerDefinition[] = [
     source: 'uploadQueue',
     batchSize: 10,
     timeoutSeconds: UPLOAD_WORKER_TIMEOUT_SECONDS,
+    memoryMb: 512,
   },
   {
     id: 'UploadDeadLetter',

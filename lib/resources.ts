@@ -68,13 +68,15 @@ export const messagesTable: TableDefinition = {
 export const tables = [registryTable, messagesTable] as const;
 
 /** Worker timeout in seconds; the delivery queue's visibility is six times this. */
-export const DELIVERY_WORKER_TIMEOUT_SECONDS = 40;
+export const DELIVERY_WORKER_TIMEOUT_SECONDS = 60;
 
 export const deliveryQueue: QueueDefinition = {
   id: 'DeliveryQueue',
   envVar: 'DELIVERY_QUEUE_URL',
   visibilityTimeoutSeconds: DELIVERY_WORKER_TIMEOUT_SECONDS * 6,
-  retentionSeconds: 4 * DAY,
+  // A job waits in the queue for its whole retry schedule (at most 19 × 12 h = 9.5 days), so it is
+  // kept 13 days, and its dead-letter queue the SQS maximum of 14: SQS deletes an expired job silently.
+  retentionSeconds: 13 * DAY,
   // Retries are scheduled by the worker with ChangeMessageVisibility (up to 20 attempts), so the
   // redrive count sits above the highest maxAttempts: it catches crashes, not ordinary failures.
   maxReceiveCount: 25,
@@ -89,8 +91,11 @@ export const orderedDeliveryQueue: QueueDefinition = {
   id: 'OrderedDeliveryQueue',
   envVar: 'ORDERED_DELIVERY_QUEUE_URL',
   visibilityTimeoutSeconds: DELIVERY_WORKER_TIMEOUT_SECONDS * 6,
-  retentionSeconds: 4 * DAY,
-  maxReceiveCount: 25,
+  retentionSeconds: 13 * DAY,
+  // Lambda hands a FIFO group's waiting messages back each time the head is postponed, and every such
+  // receive counts: the limit is high so that messages queued behind a retrying one are not
+  // dead-lettered before their first attempt. Attempts themselves are bounded by the delivery's claim.
+  maxReceiveCount: 500,
   fifo: true,
   deadLetter: {
     id: 'OrderedDeliveryDeadLetterQueue',

@@ -14,6 +14,8 @@ export interface QueueUrls {
   ordered?: string | undefined;
 }
 
+export const MAX_POSTPONE_SECONDS = 43_200 - 300;
+
 export class DeliveryQueue {
   constructor(private readonly urls: QueueUrls) {}
 
@@ -59,13 +61,16 @@ export class DeliveryQueue {
     }
   }
 
-  /** Hides a received message until its next attempt is due (SQS allows at most 12 hours). */
+  /**
+   * Hides a received message until its next attempt is due. SQS counts its 12-hour limit from the
+   * receive, so the request stays five minutes under it; a job that wakes early waits again.
+   */
   async postpone(receiptHandle: string, seconds: number, ordered: boolean): Promise<void> {
     await sqsClient().send(
       new ChangeMessageVisibilityCommand({
         QueueUrl: this.url(ordered),
         ReceiptHandle: receiptHandle,
-        VisibilityTimeout: Math.min(43_200, Math.max(0, Math.round(seconds))),
+        VisibilityTimeout: Math.min(MAX_POSTPONE_SECONDS, Math.max(0, Math.round(seconds))),
       }),
     );
   }

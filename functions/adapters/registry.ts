@@ -63,7 +63,12 @@ export class RegistryRepository {
 
   async findKeyByHash(keyHash: string): Promise<ApiKeyRecord | undefined> {
     const r = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: { pk: `APIKEY#${keyHash}`, sk: 'APIKEY' } }),
+      // Strongly consistent: a revoked key stops working at once.
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: `APIKEY#${keyHash}`, sk: 'APIKEY' },
+        ConsistentRead: true,
+      }),
     );
     if (!r.Item) return undefined;
     const { partnerCode, keyId, scopes, mobileUser } = r.Item as ApiKeyRecord;

@@ -4,7 +4,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { dynamoClient, s3PresignClient } from './aws.js';
 import { conditional } from './dynamo.js';
 
-export type UploadStatus = 'awaiting' | 'accepted' | 'failed';
+export type UploadStatus = 'awaiting' | 'accepting' | 'accepted' | 'failed';
 
 /** A message announced by POST /v1/messages/uploads, waiting for its document to land in S3. */
 export interface Upload {
@@ -42,19 +42,44 @@ export class UploadRepository {
     return u as Upload;
   }
 
-  /** Moves an awaiting upload to its final status; false when it had one already. */
-  async finish(id: string, status: Exclude<UploadStatus, 'awaiting'>, error?: string): Promise<boolean> {
+  /**
+   * Takes an upload for acceptance for `leaseMs`: false while another worker holds it. A worker that
+   * died mid-way loses its claim when the lease ends, and the notification's retry takes over.
+   */
+  async claim(id: string, now: number, leaseMs: number): Promise<boolean> {
+    return conditional(() =>
+      dynamoClient().send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `MSG#${id}`, sk: 'UPLOAD' },
+          UpdateExpression: 'SET #s = :accepting, claimUntil = :until',
+          ConditionExpression: '#s = :awaiting OR (#s = :accepting AND claimUntil < :now)',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: {
+            ':accepting': 'accepting',
+            ':awaiting': 'awaiting',
+            ':until': now + leaseMs,
+            ':now': now,
+          },
+        }),
+      ),
+    );
+  }
+
+  /** Moves an open upload to its final status; false when it had one already. */
+  async finish(id: string, status: 'accepted' | 'failed', error?: string): Promise<boolean> {
     return conditional(() =>
       dynamoClient().send(
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: `MSG#${id}`, sk: 'UPLOAD' },
           UpdateExpression: error ? 'SET #s = :s, #e = :e' : 'SET #s = :s',
-          ConditionExpression: '#s = :awaiting',
+          ConditionExpression: '#s IN (:awaiting, :accepting)',
           ExpressionAttributeNames: { '#s': 'status', ...(error ? { '#e': 'error' } : {}) },
           ExpressionAttributeValues: {
             ':s': status,
             ':awaiting': 'awaiting',
+            ':accepting': 'accepting',
             ...(error ? { ':e': error } : {}),
           },
         }),

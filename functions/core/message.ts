@@ -41,7 +41,7 @@ export interface Delivery {
   lastError?: string;
   /** Marked failed by the dead-letter handler; a redrive of its job starts it again. */
   deadLettered?: boolean;
-  response?: { statusCode: number; contentType?: string; body: string; truncated: boolean; parsed?: unknown };
+  response?: { statusCode: number; contentType?: string; body: string; truncated: boolean };
 }
 
 export type MessageStatus = 'accepted' | 'pending' | 'delivered' | 'failed';

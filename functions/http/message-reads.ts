@@ -21,8 +21,14 @@ export const getMessage = httpHandler(async (req) => ({
   json: messageView(await ownMessage(req)),
 }));
 
+/** Lambda answers at most 6 MB, base64 included: larger documents are fetched from S3 directly. */
+export const PAYLOAD_REDIRECT_BYTES = 4 * 1024 * 1024;
+
 export const getPayload = httpHandler(async (req) => {
   const { message } = await ownMessage(req);
+  if (message.payloadKey && message.size > PAYLOAD_REDIRECT_BYTES) {
+    return { status: 307, headers: { location: await payloads().presignGet(message.payloadKey, 900) } };
+  }
   const body = message.inline ? decodeInline(message.inline) : await payloads().get(message.payloadKey ?? '');
   return { status: 200, raw: { body, contentType: message.contentType } };
 });

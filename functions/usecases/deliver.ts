@@ -4,11 +4,11 @@ import type { OutboundRequest, OutboundResponse } from '../adapters/outbound-htt
 import type { PayloadStore } from '../adapters/payloads.js';
 import type { Clock, Random } from '../core/clock.js';
 import { classifyAttempt, nextRetryDelaySeconds, parseRetryAfter } from '../core/delivery-policy.js';
-import { parseDocument } from '../core/document.js';
 import { decodeInline } from '../core/inline-payload.js';
 import { retryScheduleOf, type StoredIntegration } from '../core/integration.js';
 import type { Attempt, Delivery } from '../core/message.js';
 import { type Rendered, renderDocument } from '../core/render.js';
+import { sha256Hex } from '../core/secrets.js';
 import { webhookHeaders } from '../core/signing.js';
 
 export interface DeliverPorts {
@@ -79,6 +79,12 @@ export async function deliverOnce(
     });
   if (!integration || !message) {
     await close(!integration ? 'The integration was deleted.' : 'The message has expired.');
+    return { kind: 'done' };
+  }
+  if (integration.delivery?.mode === 'pull' || !integration.delivery?.url) {
+    await close(
+      'The integration no longer pushes to a URL (its mode or URL changed after the message was routed).',
+    );
     return { kind: 'done' };
   }
   if (n > integration.maxAttempts) {
@@ -217,6 +223,11 @@ async function renderFor(ports: DeliverPorts, i: StoredIntegration, m: StoredMes
     return { body: Buffer.from(JSON.stringify(body)), contentType: 'application/json' };
   }
   const payload = m.inline ? decodeInline(m.inline) : await ports.payloads.get(m.payloadKey ?? '');
+  // An object in S3 could be overwritten after acceptance (a presigned URL stays valid for minutes):
+  // only the document that was routed and hashed is ever sent.
+  if (!m.inline && sha256Hex(payload) !== m.sha256) {
+    throw new Error('the stored document changed after it was accepted');
+  }
   return renderDocument(payload, m.contentType, i.delivery?.format ?? 'raw', i.delivery?.template);
 }
 
@@ -234,22 +245,18 @@ function targetUrl(i: StoredIntegration, m: StoredMessage): string {
   return url.toString();
 }
 
+/**
+ * The partner's answer as kept on the delivery: the capped text only. It is parsed when shown (see
+ * message-view.ts), because a partner's JSON may hold what DynamoDB cannot store (integers past 2^53,
+ * nesting past 32 levels), and a refused write would lose the record of an attempt that succeeded.
+ */
 function keptResponse(res: OutboundResponse): NonNullable<Delivery['response']> {
   const contentType = res.headers['content-type'];
-  let parsed: unknown;
-  if (!res.truncated && res.body && /json|xml/i.test(contentType ?? '')) {
-    try {
-      parsed = parseDocument(Buffer.from(res.body), contentType);
-    } catch {
-      parsed = undefined;
-    }
-  }
   return {
     statusCode: res.statusCode ?? 0,
     ...(contentType ? { contentType } : {}),
     body: res.body,
     truncated: res.truncated,
-    ...(parsed !== undefined ? { parsed } : {}),
   };
 }
 

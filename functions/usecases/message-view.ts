@@ -1,5 +1,6 @@
 import type { MessageRecord } from '../adapters/messages.js';
-import { messageStatus } from '../core/message.js';
+import { parseDocument } from '../core/document.js';
+import { type Delivery, messageStatus } from '../core/message.js';
 
 /** The message as GET /v1/messages/{id} and the admin API show it: status derived from its deliveries. */
 export function messageView({ message: m, deliveries }: MessageRecord) {
@@ -21,7 +22,17 @@ export function messageView({ message: m, deliveries }: MessageRecord) {
       attempts: d.attempts ?? [],
       ...(d.nextAttemptAt ? { nextAttemptAt: d.nextAttemptAt } : {}),
       ...(d.lastError ? { error: d.lastError } : {}),
-      ...(d.response ? { response: d.response } : {}),
+      ...(d.response ? { response: withParsedBody(d.response) } : {}),
     })),
   };
+}
+
+/** A JSON or XML answer is shown parsed as well; anything unreadable is shown as text only. */
+function withParsedBody(response: NonNullable<Delivery['response']>) {
+  if (response.truncated || !response.body || !/json|xml/i.test(response.contentType ?? '')) return response;
+  try {
+    return { ...response, parsed: parseDocument(Buffer.from(response.body), response.contentType) };
+  } catch {
+    return response;
+  }
 }

@@ -9,9 +9,12 @@ import type { ApiKeyRecord } from '../core/partners.js';
 import { checkEnvelope, noRoute, routeMessage, storeMessage } from './accept-message.js';
 
 /** The largest document one presigned upload takes. */
-export const MAX_UPLOAD_BYTES = 100 * 1024 * 1024;
+// Workers hold a document in memory while they route and deliver it, ten at a time.
+export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
 export const UPLOAD_URL_SECONDS = 15 * 60;
 export const UPLOAD_KEY_PREFIX = 'uploads/';
+/** How long one worker holds an upload it is accepting (under the upload queue's visibility timeout). */
+const UPLOAD_CLAIM_MS = 120_000;
 
 export interface UploadPorts {
   registry: RegistryRepository;
@@ -78,18 +81,25 @@ export async function acceptLandedUpload(
   if (!key.startsWith(UPLOAD_KEY_PREFIX)) return 'ignored';
   const id = key.slice(UPLOAD_KEY_PREFIX.length);
   const upload = await ports.uploads.get(id);
-  if (upload?.status !== 'awaiting') return 'ignored';
+  if (upload?.status !== 'awaiting' && upload?.status !== 'accepting') return 'ignored';
+  // One worker at a time: S3 may notify twice, and a retried notification must not store twice.
+  if (!(await ports.uploads.claim(id, ports.clock.now(), UPLOAD_CLAIM_MS))) {
+    throw new Error(`upload ${id} is being accepted by another worker`);
+  }
   if (size !== upload.size) {
     await ports.uploads.finish(id, 'failed', `The upload has ${size} bytes; ${upload.size} were announced.`);
     return 'failed';
   }
-  const body = await ports.payloads.get(key);
-  const routed = await routeMessage(ports.registry, upload, { body, contentType: upload.contentType });
-  if (routed.length === 0) {
-    await ports.uploads.finish(id, 'failed', noRoute(upload).message);
-    return 'failed';
+  // A worker that died after storing the message left it queued already: only the status is missing.
+  if (!(await ports.messages.get(id))) {
+    const body = await ports.payloads.get(key);
+    const routed = await routeMessage(ports.registry, upload, { body, contentType: upload.contentType });
+    if (routed.length === 0) {
+      await ports.uploads.finish(id, 'failed', noRoute(upload).message);
+      return 'failed';
+    }
+    await storeMessage(ports, { ...upload, body, payloadKey: key }, routed);
   }
-  await storeMessage(ports, { ...upload, body, payloadKey: key }, routed);
   await ports.uploads.finish(id, 'accepted');
   return 'accepted';
 }

@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { postOutbound } from '../adapters/outbound-http.js';
 import { systemClock } from '../core/clock.js';
 import { deliveryQueue, messages, payloads, registry, settings } from '../deps.js';
@@ -15,7 +15,13 @@ const logger = new Logger({ serviceName: 'crossdock' });
  */
 const integrations = cachedIntegrations((id) => registry().getIntegration(id), systemClock);
 
-export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
+/** Time an ordered record needs left before it starts: the longest call plus a margin. */
+const ORDERED_START_MARGIN_MS = 30_000 + 5_000;
+
+export async function handler(
+  event: SQSEvent,
+  context?: Pick<Context, 'getRemainingTimeInMillis'>,
+): Promise<SQSBatchResponse> {
   const { ALLOW_LOOPBACK_OUTBOUND, PUBLIC_BASE_URL } = settings();
   const ports = {
     integration: integrations,
@@ -38,13 +44,16 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
       }
       const result = await deliverOnce(ports, job);
       if (result.kind === 'done') return true;
-      if (result.kind === 'requeue') {
+      if (result.kind === 'requeue' && !ordered) {
         // A fresh copy carries no receive count; this one is then deleted.
         await deliveryQueue().enqueue([{ ...job, ordered, delaySeconds: result.delaySeconds }]);
         return true;
       }
-      if (result.kind === 'later')
+      // A FIFO copy would be dropped as a duplicate within SQS's five-minute window: an ordered job
+      // (an integration switched to parallel while it queued) waits in place instead.
+      if (result.kind === 'later' || result.kind === 'requeue') {
         await deliveryQueue().postpone(record.receiptHandle, result.delaySeconds, ordered);
+      }
     } catch (e) {
       logger.error('delivery job failed', { messageId: record.messageId, error: e as Error });
     }
@@ -65,7 +74,11 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
     ...unordered.map(process),
     ...[...groups.values()].map(async (records) => {
       for (const [i, record] of records.entries()) {
-        if (!(await process(record))) {
+        // One after another, a group could outlast the function's timeout mid-attempt: hand back
+        // what would not have time to finish.
+        const timeLeft = context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
+        if (timeLeft < ORDERED_START_MARGIN_MS || !(await process(record))) {
+          if (timeLeft < ORDERED_START_MARGIN_MS) failures.push({ itemIdentifier: record.messageId });
           for (const rest of records.slice(i + 1)) failures.push({ itemIdentifier: rest.messageId });
           return;
         }

@@ -4,19 +4,23 @@ import { acceptLandedUpload, UPLOAD_KEY_PREFIX } from '../usecases/uploads.js';
 import { s3ObjectWorker } from './s3-object-worker.js';
 
 /** Consumes S3 ObjectCreated notifications for uploads/ and accepts the announced messages. */
-export const handler = s3ObjectWorker('upload landed', (object) =>
-  acceptLandedUpload(
-    {
-      registry: registry(),
-      uploads: uploads(),
-      messages: messages(),
-      payloads: payloads(),
-      queue: deliveryQueue(),
-      clock: systemClock,
-    },
-    object.key,
-    object.size,
-  ),
+export const handler = s3ObjectWorker(
+  'upload landed',
+  (object) =>
+    acceptLandedUpload(
+      {
+        registry: registry(),
+        uploads: uploads(),
+        messages: messages(),
+        payloads: payloads(),
+        queue: deliveryQueue(),
+        clock: systemClock,
+      },
+      object.key,
+      object.size,
+    ),
+  // One document in memory at a time.
+  { sequential: true },
 );
 
 /** Notifications that kept failing: the upload is marked failed, so its sender can see why. */

@@ -105,6 +105,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
         queueArn: `arn:aws:sqs:${LOCAL_REGION}:000000000000:${w.source}`,
         handler: (await loadHandler(w.handler)) as unknown as SqsHandler,
         functionName: w.id,
+        timeoutSeconds: w.timeoutSeconds,
         batchSize: w.batchSize,
         concurrency: from.deadLetter ? 1 : isDelivery(from.queue) ? (options.deliveryConcurrency ?? 4) : 2,
         onError: (e) => console.error(`[${w.id}] ${(e as Error).message}`),

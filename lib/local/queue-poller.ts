@@ -13,6 +13,8 @@ export interface PollerOptions {
   queueArn: string;
   handler: SqsHandler;
   functionName: string;
+  /** The function's timeout, reported through the Lambda context. */
+  timeoutSeconds?: number;
   batchSize: number;
   /** Concurrent pollers, like the concurrency of an event source mapping. */
   concurrency: number;
@@ -71,7 +73,7 @@ export function startQueuePoller(o: PollerOptions): { stop(): Promise<void> } {
         let failed: Set<string>;
         try {
           const invoked = performance.now();
-          const res = await o.handler(event, lambdaContext(o.functionName));
+          const res = await o.handler(event, lambdaContext(o.functionName, o.timeoutSeconds));
           o.onInvoke?.(o.functionName, performance.now() - invoked, messages.length);
           failed = new Set((res?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
         } catch (e) {

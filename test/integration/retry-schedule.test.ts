@@ -148,7 +148,7 @@ describe('retry schedule with an injected clock', () => {
     expect(delivery).toMatchObject({
       status: 'delivered',
       attemptCount: 2,
-      response: { statusCode: 202, parsed: { ref: 'W-7' } },
+      response: { statusCode: 202, body: '{"ref":"W-7"}' },
     });
     expect(delivery?.nextAttemptAt).toBeUndefined();
   });

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from '../../functions/core/document.js';
@@ -60,6 +61,17 @@ describe('documents', () => {
     const headers = webhookHeaders('msg_1.int_1', new Date(), body, { secret });
     expect(() => new Webhook(secret).verify(body, headers)).not.toThrow();
     expect(() => new Webhook(newSigningSecret()).verify(body, headers)).toThrow();
+  });
+
+  it('signs the exact bytes of a body that is not UTF-8', () => {
+    const secret = newSigningSecret();
+    const latin1 = Buffer.from('<name>Müller</name>', 'latin1');
+    const at = new Date('2026-11-23T10:00:00Z');
+    const headers = webhookHeaders('msg_2.int_1', at, latin1, { secret });
+    const expected = createHmac('sha256', Buffer.from(secret.slice(6), 'base64'))
+      .update(Buffer.concat([Buffer.from(`msg_2.int_1.${at.getTime() / 1000}.`), latin1]))
+      .digest('base64');
+    expect(headers['webhook-signature']).toBe(`v1,${expected}`);
   });
 
   it('stops signing with a rotated-out secret once its overlap ends', () => {

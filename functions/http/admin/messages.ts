@@ -28,6 +28,17 @@ export const retryMessage = adminHandler(async (req) => {
       round: (d.round ?? 0) + 1,
     });
   }
-  await deliveryQueue().enqueue(jobs);
+  try {
+    await deliveryQueue().enqueue(jobs);
+  } catch (e) {
+    // Nothing will deliver them: put them back to failed, so the next retry picks them up again.
+    for (const j of jobs) {
+      await messages().updateDelivery(id, j.integrationId, {
+        status: 'failed',
+        lastError: 'The retry could not be queued; try again.',
+      });
+    }
+    throw e;
+  }
   return { status: 202, json: { retried: jobs.map((j) => j.integrationId) } };
 });
