@@ -2,7 +2,13 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { Alarm, ComparisonOperator, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  Alarm,
+  ComparisonOperator,
+  MathExpression,
+  Stats,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -280,9 +286,22 @@ export class CrossdockStack extends Stack {
     const readers = workers.filter((w) => w.source === deadLetterSource).map((w) => w.id);
     new Alarm(this, `${def.deadLetter.id}Alarm`, {
       alarmDescription: `Messages are waiting in ${def.deadLetter.id}: messages of ${def.id} crashed or were poisoned ${readers.length > 0 ? `(see the logs of ${readers.join(', ')})` : '(no worker reads it: inspect and redrive by hand)'}.`,
-      metric: deadLetter.metricApproximateNumberOfMessagesVisible({
+      // The dead-letter workers drain their queues within seconds, so messages waiting there are
+      // rarely seen by a one-minute sample; any receive from the queue counts as well.
+      metric: new MathExpression({
+        expression: 'waiting + received',
+        label: `${def.deadLetter.id} arrivals`,
         period: Duration.minutes(1),
-        statistic: Stats.MAXIMUM,
+        usingMetrics: {
+          waiting: deadLetter.metricApproximateNumberOfMessagesVisible({
+            period: Duration.minutes(1),
+            statistic: Stats.MAXIMUM,
+          }),
+          received: deadLetter.metricNumberOfMessagesReceived({
+            period: Duration.minutes(1),
+            statistic: Stats.SUM,
+          }),
+        },
       }),
       threshold: 0,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,

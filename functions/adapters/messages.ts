@@ -334,9 +334,9 @@ export class MessageRepository {
   async claimIdempotencyKey(
     sender: string,
     keyHash: string,
-    value: { messageId: string; bodySha256: string },
+    value: { messageId: string; bodySha256: string; claimedAt: number },
     expiresAt: number,
-  ): Promise<{ messageId: string; bodySha256: string } | undefined> {
+  ): Promise<{ messageId: string; bodySha256: string; claimedAt?: number } | undefined> {
     const Key = { pk: `IDEM#${sender}#${keyHash}`, sk: 'IDEM' };
     const took = await conditional(() =>
       this.db.send(
@@ -349,7 +349,30 @@ export class MessageRepository {
     );
     if (took) return undefined;
     const r = await this.db.send(new GetCommand({ TableName: this.table, Key, ConsistentRead: true }));
-    return r.Item as { messageId: string; bodySha256: string };
+    return r.Item as { messageId: string; bodySha256: string; claimedAt?: number };
+  }
+
+  /**
+   * Takes over a key whose first request died before storing its message: only if the key still
+   * names that request's message id, so two retries cannot both take it.
+   */
+  async takeOverIdempotencyKey(
+    sender: string,
+    keyHash: string,
+    previousMessageId: string,
+    value: { messageId: string; bodySha256: string; claimedAt: number },
+    expiresAt: number,
+  ): Promise<boolean> {
+    return conditional(() =>
+      this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: `IDEM#${sender}#${keyHash}`, sk: 'IDEM', ...value, expiresAt },
+          ConditionExpression: 'messageId = :previous',
+          ExpressionAttributeValues: { ':previous': previousMessageId },
+        }),
+      ),
+    );
   }
 
   async releaseIdempotencyKey(sender: string, keyHash: string): Promise<void> {

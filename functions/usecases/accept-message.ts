@@ -17,6 +17,9 @@ import { sha256Hex } from '../core/secrets.js';
 /** The largest document POST /v1/messages takes (API Gateway and Lambda limits, base64 included). */
 export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
+/** After this long without a stored message, a claimed Idempotency-Key is taken over by a retry. */
+export const IDEMPOTENCY_TAKEOVER_MS = 60_000;
+
 export interface AcceptPorts {
   registry: RegistryRepository;
   messages: MessageRepository;
@@ -76,20 +79,25 @@ export async function acceptMessage(
   const idemHash = input.idempotencyKey ? sha256Hex(input.idempotencyKey) : undefined;
   const expiresAt = Math.floor(now / 1000) + MESSAGE_RETENTION_DAYS * 86_400;
   if (idemHash) {
-    const first = await ports.messages.claimIdempotencyKey(
-      sender,
-      idemHash,
-      { messageId: id, bodySha256: sha256 },
-      expiresAt,
-    );
+    const claim = { messageId: id, bodySha256: sha256, claimedAt: now };
+    const first = await ports.messages.claimIdempotencyKey(sender, idemHash, claim, expiresAt);
     if (first) {
       if (first.bodySha256 !== sha256) {
         throw conflict('idempotency_key_reused', 'This Idempotency-Key was used with a different body.');
       }
       const earlier = await ports.messages.get(first.messageId);
-      if (!earlier)
-        throw conflict('idempotency_key_in_use', 'A request with this Idempotency-Key is in progress.');
-      return { replay: true, message: acceptedView(earlier) };
+      if (earlier) return { replay: true, message: acceptedView(earlier) };
+      // The first request may still be storing; one that died long ago left its key behind.
+      const abandoned = now - (first.claimedAt ?? 0) > IDEMPOTENCY_TAKEOVER_MS;
+      if (
+        !abandoned ||
+        !(await ports.messages.takeOverIdempotencyKey(sender, idemHash, first.messageId, claim, expiresAt))
+      ) {
+        throw conflict(
+          'idempotency_key_in_use',
+          'A request with this Idempotency-Key is in progress; retry shortly.',
+        );
+      }
     }
   }
 

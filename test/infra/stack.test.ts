@@ -391,24 +391,48 @@ describe.each(['test', 'prod'] as const)('CrossdockStack (%s)', (stage) => {
     it('alarms as soon as anything reaches any dead-letter queue: one alarm per dead-letter queue', () => {
       s.template.resourceCountIs('AWS::CloudWatch::Alarm', queues.length);
       for (const def of queues) {
+        const dimensions = [
+          {
+            Name: 'QueueName',
+            Value: { 'Fn::GetAtt': [logicalId(s.stack, deadLetterOf(def)), 'QueueName'] },
+          },
+        ];
         s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-          Namespace: 'AWS/SQS',
-          MetricName: 'ApproximateNumberOfMessagesVisible',
-          Dimensions: [
-            {
-              Name: 'QueueName',
-              Value: { 'Fn::GetAtt': [logicalId(s.stack, deadLetterOf(def)), 'QueueName'] },
-            },
-          ],
+          Metrics: Match.arrayWith([
+            Match.objectLike({ Expression: 'waiting + received' }),
+            Match.objectLike({
+              Id: 'waiting',
+              MetricStat: Match.objectLike({
+                Metric: {
+                  Namespace: 'AWS/SQS',
+                  MetricName: 'ApproximateNumberOfMessagesVisible',
+                  Dimensions: dimensions,
+                },
+              }),
+            }),
+            Match.objectLike({
+              Id: 'received',
+              MetricStat: Match.objectLike({
+                Metric: {
+                  Namespace: 'AWS/SQS',
+                  MetricName: 'NumberOfMessagesReceived',
+                  Dimensions: dimensions,
+                },
+              }),
+            }),
+          ]),
           Threshold: 0,
           ComparisonOperator: 'GreaterThanThreshold',
           EvaluationPeriods: 1,
-          Period: Match.anyValue(),
           TreatMissingData: 'notBreaching',
         });
       }
       for (const alarm of Object.values(s.resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm')) {
-        expect([60, 300]).toContain(alarm.Properties?.Period);
+        const periods = ((alarm.Properties?.Metrics ?? []) as { MetricStat?: { Period: number } }[]).flatMap(
+          (m) => (m.MetricStat ? [m.MetricStat.Period] : []),
+        );
+        expect(periods.length).toBeGreaterThan(0);
+        for (const period of periods) expect([60, 300]).toContain(period);
       }
     });
   });
