@@ -7,11 +7,20 @@ import {
   SendMessageBatchCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { HandlerExecutionContext, InitializeHandler, InitializeHandlerArguments } from '@smithy/types';
 import { dynamoClient, s3Client, sqsClient } from '../functions/adapters/aws.js';
 import { startHub } from '../lib/local/hub.js';
-import { deliveryQueue, messagesTable } from '../lib/resources.js';
+import { deliveryQueue, messagesTable, registryTable } from '../lib/resources.js';
 import { runLoad } from './load.js';
 import { BENCH_ADMIN_KEY, registerSenderAndReceiver } from './setup.js';
 
@@ -217,6 +226,7 @@ export async function benchDeliver(count = 1500, concurrency = 16, bytes = 2048)
       }),
     );
     const floorPerSecond = count / ((performance.now() - floorStarted) / 1000);
+    const sameCallsPerSecond = await sameCallsFloor(count, concurrency, db, sqs, sink, payload);
     db.destroy();
     sqs.destroy();
     const at = (q: number) =>
@@ -227,6 +237,7 @@ export async function benchDeliver(count = 1500, concurrency = 16, bytes = 2048)
       bytes,
       hubPerSecond,
       floorPerSecond,
+      sameCallsPerSecond,
       medianMs: at(0.5),
       p99Ms: at(0.99),
       perMessage,
@@ -236,4 +247,116 @@ export async function benchDeliver(count = 1500, concurrency = 16, bytes = 2048)
     sink.stop();
     await hub.stop();
   }
+}
+
+/**
+ * A second floor, closer to what the hub must do: every DynamoDB and SQS call the hub makes for one
+ * message (authenticate, find the receiver, route, store, enqueue; then receive, read, take a slot,
+ * claim the attempt, POST, record, free the slot, delete), made directly, accepting and delivering at
+ * once. The gap between this and the hub is the hub's own overhead (HTTP, events, middleware, logs).
+ */
+async function sameCallsFloor(
+  count: number,
+  concurrency: number,
+  db: DynamoDBDocumentClient,
+  sqs: SQSClient,
+  sink: { url: string; firstSeen: Map<string, number> },
+  payload: Buffer,
+): Promise<number> {
+  const registry = process.env[registryTable.envVar];
+  const table = process.env[messagesTable.envVar] as string;
+  const queueUrl = process.env[deliveryQueue.envVar];
+  let delivered = 0;
+  const started = performance.now();
+  const accept = runLoad(count, concurrency, async (i) => {
+    await db.send(
+      new GetCommand({ TableName: registry, Key: { pk: 'APIKEY#same', sk: 'APIKEY' }, ConsistentRead: true }),
+    );
+    await db.send(new GetCommand({ TableName: registry, Key: { pk: 'PARTNER#b', sk: 'PARTNER' } }));
+    await db.send(
+      new QueryCommand({
+        TableName: registry,
+        IndexName: 'byReceiver',
+        KeyConditionExpression: 'receiver = :r',
+        ExpressionAttributeValues: { ':r': 'b' },
+      }),
+    );
+    const pk = `SAME#${i}`;
+    await db.send(
+      new BatchWriteCommand({
+        RequestItems: {
+          [table]: [
+            { PutRequest: { Item: { pk, sk: 'MSG', body: payload } } },
+            { PutRequest: { Item: { pk, sk: 'DLV#x', status: 'queued', attemptCount: 0 } } },
+          ],
+        },
+      }),
+    );
+    await sqs.send(
+      new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: [{ Id: '0', MessageBody: pk }] }),
+    );
+  });
+  const deliver = Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (delivered < count) {
+        const r = await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+        );
+        const messages = r.Messages ?? [];
+        await Promise.all(
+          messages.map(async (m) => {
+            const pk = String(m.Body);
+            const keys = [
+              { pk, sk: 'MSG' },
+              { pk, sk: 'DLV#x' },
+            ];
+            const got = await db.send(
+              new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: true } } }),
+            );
+            const slot = { pk: 'SLOTS#same', sk: `SLOT#${Number(pk.slice(5)) % 100}` };
+            await db.send(
+              new PutCommand({
+                TableName: table,
+                Item: { ...slot, holder: pk, leaseUntil: Date.now() + 20_000 },
+              }),
+            );
+            await db.send(
+              new UpdateCommand({
+                TableName: table,
+                Key: keys[1],
+                UpdateExpression: 'SET attemptCount = :n',
+                ConditionExpression: 'attemptCount = :p',
+                ExpressionAttributeValues: { ':n': 1, ':p': 0 },
+              }),
+            );
+            const body = got.Responses?.[table]?.find((x) => x.sk === 'MSG')?.body as Uint8Array;
+            await fetch(sink.url, { method: 'POST', body, headers: { 'webhook-id': `same.${pk}` } }).then(
+              (x) => x.arrayBuffer(),
+            );
+            await db.send(
+              new UpdateCommand({
+                TableName: table,
+                Key: keys[1],
+                UpdateExpression: 'SET #s = :d, attempts = list_append(if_not_exists(attempts, :e), :a)',
+                ExpressionAttributeNames: { '#s': 'status' },
+                ExpressionAttributeValues: { ':d': 'delivered', ':e': [], ':a': [{ n: 1, statusCode: 200 }] },
+              }),
+            );
+            await db.send(new DeleteCommand({ TableName: table, Key: slot }));
+          }),
+        );
+        if (messages.length) {
+          await sqs.send(
+            new DeleteMessageBatchCommand({
+              QueueUrl: queueUrl,
+              Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '' })),
+            }),
+          );
+        }
+        delivered += messages.length;
+      }
+    }),
+  );
+  await Promise.all([accept, deliver]);
+  return count / ((performance.now() - started) / 1000);
 }

@@ -72,6 +72,9 @@ if (wanted('deliver')) {
     `  floor: ${r.floorPerSecond.toFixed(0)} msg/s (SQS receive/delete, DynamoDB get + update, HTTP POST, made directly)`,
   );
   console.log(`  ratio: ${(r.hubPerSecond / r.floorPerSecond).toFixed(2)} (target ≥ 0.6)`);
+  console.log(
+    `  same-calls floor: ${r.sameCallsPerSecond.toFixed(0)} msg/s (every call the hub makes to accept and deliver, made directly); hub / same-calls ${(r.hubPerSecond / r.sameCallsPerSecond).toFixed(2)}`,
+  );
   console.log('  AWS calls per delivered message (measured):');
   for (const [call, n] of Object.entries(r.perMessage).sort())
     console.log(`    ${call.padEnd(32)} ${n.toFixed(2)}`);
