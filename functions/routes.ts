@@ -219,7 +219,7 @@ export const routes: readonly RouteDefinition[] = [
       413: 'over the size limit',
       422: 'no active Outbound integration routes this message',
     },
-    memoryMb: 512,
+    // Accepting is I/O-bound: 256 MB holds a 4 MiB body and its copies (decoded, deflated, hashed).
   },
   {
     method: 'GET',

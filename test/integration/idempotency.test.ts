@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MessageRepository } from '../../functions/adapters/messages.js';
 import { PayloadStore } from '../../functions/adapters/payloads.js';
 import { RegistryRepository } from '../../functions/adapters/registry.js';
-import type { StoredIntegration } from '../../functions/core/integration.js';
 import { sha256Hex } from '../../functions/core/secrets.js';
 import {
   type AcceptPorts,
@@ -11,6 +10,7 @@ import {
 } from '../../functions/usecases/accept-message.js';
 import { type EmbeddedAws, startEmbeddedAws } from '../../lib/local/emulators.js';
 import { messagesTable, payloadBucket, registryTable } from '../../lib/resources.js';
+import { pushIntegration } from '../support/fixtures.js';
 
 /** An Idempotency-Key whose first request died before storing its message (clock injected). */
 describe('Idempotency-Key left behind by a crashed request', () => {
@@ -25,26 +25,7 @@ describe('Idempotency-Key left behind by a crashed request', () => {
     Object.assign(process.env, aws.env);
     const registry = new RegistryRepository(aws.env[registryTable.envVar] as string);
     for (const code of ['erp', 'wms']) await registry.createPartner({ code, name: code, createdAt: '' });
-    const integration = {
-      id: 'int_1',
-      name: 'orders',
-      direction: 'Outbound',
-      entity: 'order',
-      consentType: 'None',
-      active: true,
-      maxAttempts: 4,
-      includeUpdate: false,
-      continuous: false,
-      parallel: true,
-      batchSize: 10,
-      managed: false,
-      clientScheduleEditable: false,
-      receiver: 'wms',
-      delivery: { mode: 'push', url: 'https://wms.example.com/in', format: 'raw' },
-      createdAt: '',
-      updatedAt: '',
-      secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
-    } satisfies StoredIntegration;
+    const integration = pushIntegration();
     await registry.createIntegration(integration);
     ports = {
       registry,

@@ -3,11 +3,11 @@ import { MessageRepository } from '../../functions/adapters/messages.js';
 import type { OutboundRequest, OutboundResponse } from '../../functions/adapters/outbound-http.js';
 import { PayloadStore } from '../../functions/adapters/payloads.js';
 import { RegistryRepository } from '../../functions/adapters/registry.js';
-import type { StoredIntegration } from '../../functions/core/integration.js';
 import { storeMessage } from '../../functions/usecases/accept-message.js';
 import { type DeliverPorts, deliverOnce } from '../../functions/usecases/deliver.js';
 import { type EmbeddedAws, startEmbeddedAws } from '../../lib/local/emulators.js';
 import { messagesTable, payloadBucket, registryTable } from '../../lib/resources.js';
+import { pushIntegration, smallOrder } from '../support/fixtures.js';
 
 /**
  * The default schedule (0 h, 1 h, 7 h, 19 h) walked with an injected clock against real DynamoDB:
@@ -39,45 +39,15 @@ describe('retry schedule with an injected clock', () => {
     };
   });
   afterAll(() => aws?.stop());
+  /** Jobs are driven by hand here, so nothing needs queueing. */
+  const noQueue = { enqueue: async () => undefined } as unknown as Parameters<
+    typeof storeMessage
+  >[0]['queue'];
 
   it('makes four attempts at 0 h, 1 h, 7 h and 19 h, waits in between, then fails with the reason', async () => {
-    const integration: StoredIntegration = {
-      id: 'int_sched',
-      name: 'sched',
-      direction: 'Outbound',
-      entity: 'order',
-      consentType: 'None',
-      active: true,
-      maxAttempts: 4,
-      includeUpdate: false,
-      continuous: false,
-      parallel: true,
-      batchSize: 10,
-      managed: false,
-      clientScheduleEditable: false,
-      receiver: 'wms',
-      delivery: { mode: 'push', url: 'https://wms.example.com/in', format: 'raw' },
-      createdAt: '',
-      updatedAt: '',
-      secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
-    };
+    const integration = pushIntegration({ id: 'int_sched', name: 'sched' });
     await registry.createIntegration(integration);
-    const queue = { enqueue: async () => undefined } as unknown as Parameters<
-      typeof storeMessage
-    >[0]['queue'];
-    await storeMessage(
-      { ...ports, queue },
-      {
-        id: 'msg_sched',
-        sender: 'erp',
-        receiver: 'wms',
-        doctype: 'order',
-        version: '',
-        body: Buffer.from('{}'),
-        contentType: 'application/json',
-      },
-      [integration],
-    );
+    await storeMessage({ ...ports, queue: noQueue }, smallOrder('msg_sched'), [integration]);
     const job = { messageId: 'msg_sched', integrationId: 'int_sched' };
     const start = now;
     const hours = (h: number) => start + h * 3_600_000;
@@ -109,20 +79,9 @@ describe('retry schedule with an injected clock', () => {
 
   it('delivers on the attempt that succeeds and keeps the partner’s response', async () => {
     const integration = await registry.getIntegration('int_sched');
-    const queue = { enqueue: async () => undefined } as unknown as Parameters<
-      typeof storeMessage
-    >[0]['queue'];
     await storeMessage(
-      { ...ports, queue },
-      {
-        id: 'msg_later',
-        sender: 'erp',
-        receiver: 'wms',
-        doctype: 'order',
-        version: '',
-        body: Buffer.from('{}'),
-        contentType: 'application/json',
-      },
+      { ...ports, queue: noQueue },
+      smallOrder('msg_later'),
       integration ? [integration] : [],
     );
     const job = { messageId: 'msg_later', integrationId: 'int_sched' };
