@@ -18,6 +18,11 @@ export interface StoredMessage extends Message {
   inline?: InlinePayload;
   /** Otherwise its S3 key. */
   payloadKey?: string;
+  /**
+   * The push/notify deliveries, named on the message: each delivery's own row is written only when its
+   * first attempt is claimed, which saves a write unit per message.
+   */
+  routes?: { integrationId: string; mode: Delivery['mode']; webhookId: string }[];
   expiresAt: number;
 }
 
@@ -39,25 +44,32 @@ export class MessageRepository {
     return dynamoClient();
   }
 
-  /** Writes the message and its deliveries (BatchWrite retries what DynamoDB left unprocessed). */
+  /**
+   * Writes the message and its pull deliveries (BatchWrite retries what DynamoDB left unprocessed).
+   * Push and notify deliveries are named on the message and get their row with their first claim.
+   */
   async create(message: StoredMessage, deliveries: Delivery[]): Promise<void> {
     const pk = `MSG#${message.id}`;
+    const routes = deliveries
+      .filter((d) => d.mode !== 'pull')
+      .map((d) => ({ integrationId: d.integrationId, mode: d.mode, webhookId: d.webhookId }));
     let requests: Record<string, unknown>[] = [
-      { PutRequest: { Item: { pk, sk: 'MSG', ...message } } },
-      ...deliveries.map((d) => ({
-        PutRequest: {
-          Item: {
-            pk,
-            sk: `DLV#${d.integrationId}`,
-            expiresAt: message.expiresAt,
-            ...d,
-            // Pull deliveries wait in the receiver's inbox (a sparse index) until they are done.
-            ...(d.mode === 'pull'
-              ? { inbox: message.receiver, inboxSort: `${message.receivedAt}#${message.id}` }
-              : {}),
+      { PutRequest: { Item: { pk, sk: 'MSG', ...message, ...(routes.length ? { routes } : {}) } } },
+      ...deliveries
+        .filter((d) => d.mode === 'pull')
+        .map((d) => ({
+          PutRequest: {
+            Item: {
+              pk,
+              sk: `DLV#${d.integrationId}`,
+              expiresAt: message.expiresAt,
+              ...d,
+              // Pull deliveries wait in the receiver's inbox (a sparse index) until they are done.
+              inbox: message.receiver,
+              inboxSort: `${message.receivedAt}#${message.id}`,
+            },
           },
-        },
-      })),
+        })),
     ];
     for (let round = 0; requests.length > 0; round++) {
       if (round > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** round));
@@ -92,9 +104,10 @@ export class MessageRepository {
     if (!head) return undefined;
     return {
       message: toMessage(head),
-      deliveries: items
-        .filter((i) => String(i.sk).startsWith('DLV#'))
-        .map((i) => strip(i) as unknown as Delivery),
+      deliveries: withRoutes(
+        toMessage(head),
+        items.filter((i) => String(i.sk).startsWith('DLV#')).map((i) => strip(i) as unknown as Delivery),
+      ),
     };
   }
 
@@ -102,7 +115,7 @@ export class MessageRepository {
   async getForDelivery(
     messageId: string,
     integrationId: string,
-  ): Promise<{ message?: StoredMessage; delivery?: Delivery }> {
+  ): Promise<{ message?: StoredMessage; delivery?: Delivery; stored?: boolean }> {
     const pk = `MSG#${messageId}`;
     const r = await this.db.send(
       new BatchGetCommand({
@@ -119,17 +132,21 @@ export class MessageRepository {
     );
     let items = r.Responses?.[this.table] ?? [];
     // BatchGet may leave keys unprocessed under load; read those one by one.
+    let message: StoredMessage | undefined;
+    let row: Delivery | undefined;
     if (r.UnprocessedKeys?.[this.table]?.Keys?.length) {
-      const [m, d] = await Promise.all([this.get(messageId), this.getDelivery(messageId, integrationId)]);
-      return { ...(m ? { message: m } : {}), ...(d ? { delivery: d } : {}) };
+      [message, row] = await Promise.all([this.get(messageId), this.getDelivery(messageId, integrationId)]);
+    } else {
+      items = items as Record<string, unknown>[];
+      const head = items.find((i) => i.sk === 'MSG');
+      const dlv = items.find((i) => i.sk !== 'MSG');
+      message = head ? toMessage(head) : undefined;
+      row = dlv ? (strip(dlv) as unknown as Delivery) : undefined;
     }
-    items = items as Record<string, unknown>[];
-    const head = items.find((i) => i.sk === 'MSG');
-    const dlv = items.find((i) => i.sk !== 'MSG');
-    return {
-      ...(head ? { message: toMessage(head) } : {}),
-      ...(dlv ? { delivery: strip(dlv) as unknown as Delivery } : {}),
-    };
+    const delivery = message
+      ? withRoutes(message, row ? [row] : []).find((d) => d.integrationId === integrationId)
+      : row;
+    return { ...(message ? { message } : {}), ...(delivery ? { delivery, stored: row !== undefined } : {}) };
   }
 
   async getDelivery(messageId: string, integrationId: string): Promise<Delivery | undefined> {
@@ -147,7 +164,30 @@ export class MessageRepository {
    * Claims attempt n: succeeds only if n-1 attempts were started and the delivery is still open, so
    * two workers holding the same queue message can never both make attempt n.
    */
-  async claimAttempt(messageId: string, integrationId: string, n: number): Promise<boolean> {
+  async claimAttempt(
+    messageId: string,
+    integrationId: string,
+    n: number,
+    firstRow?: { delivery: Delivery; expiresAt: number },
+  ): Promise<boolean> {
+    if (firstRow) {
+      // The delivery's row does not exist yet: the first claim creates it, and only one can.
+      return conditional(() =>
+        this.db.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: {
+              pk: `MSG#${messageId}`,
+              sk: `DLV#${integrationId}`,
+              ...firstRow.delivery,
+              attemptCount: n,
+              expiresAt: firstRow.expiresAt,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      );
+    }
     return conditional(() =>
       this.db.send(
         new UpdateCommand({
@@ -403,4 +443,17 @@ function strip(item: Record<string, unknown>): Record<string, unknown> {
 function toMessage(item: Record<string, unknown>): StoredMessage {
   const { pk: _pk, sk: _sk, ...rest } = item;
   return rest as unknown as StoredMessage;
+}
+
+/**
+ * The message's deliveries: the stored rows, completed by the push/notify deliveries the message
+ * names whose row does not exist yet (queued, no attempt), and by what a partial row lacks.
+ */
+function withRoutes(message: StoredMessage, rows: Delivery[]): Delivery[] {
+  const fromRoutes = (message.routes ?? []).map(
+    (r): Delivery => ({ messageId: message.id, ...r, status: 'queued', attemptCount: 0 }),
+  );
+  const byId = new Map(fromRoutes.map((d) => [d.integrationId, d]));
+  for (const row of rows) byId.set(row.integrationId, { ...byId.get(row.integrationId), ...row } as Delivery);
+  return [...byId.values()];
 }

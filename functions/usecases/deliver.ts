@@ -49,11 +49,11 @@ export async function deliverOnce(
   ports: DeliverPorts,
   job: { messageId: string; integrationId: string },
 ): Promise<JobResult> {
-  let { delivery, message } = await ports.messages.getForDelivery(job.messageId, job.integrationId);
+  let { delivery, message, stored } = await ports.messages.getForDelivery(job.messageId, job.integrationId);
   // A job moved back from the dead-letter queue (an SQS redrive) starts its delivery again.
   if (delivery?.status === 'failed' && delivery.deadLettered) {
     if (!(await ports.messages.restartDelivery(job.messageId, job.integrationId))) return { kind: 'done' };
-    ({ delivery, message } = await ports.messages.getForDelivery(job.messageId, job.integrationId));
+    ({ delivery, message, stored } = await ports.messages.getForDelivery(job.messageId, job.integrationId));
   }
   if (
     !delivery ||
@@ -107,7 +107,8 @@ export async function deliverOnce(
     if (slot === undefined) return { kind: 'requeue', delaySeconds: 1 + Math.round(ports.random() * 2) };
   }
   try {
-    if (!(await ports.messages.claimAttempt(job.messageId, job.integrationId, n))) {
+    const firstRow = stored ? undefined : { delivery, expiresAt: message.expiresAt };
+    if (!(await ports.messages.claimAttempt(job.messageId, job.integrationId, n, firstRow))) {
       // Another worker holds this attempt; let the queue bring the job back and look again.
       return { kind: 'redeliver' };
     }

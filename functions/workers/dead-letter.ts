@@ -18,7 +18,7 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
       continue;
     }
     try {
-      const delivery = await messages().getDelivery(job.messageId, job.integrationId);
+      const { delivery } = await messages().getForDelivery(job.messageId, job.integrationId);
       if (delivery && delivery.status !== 'delivered' && delivery.status !== 'failed') {
         const receives = record.attributes.ApproximateReceiveCount;
         await messages().updateDelivery(job.messageId, job.integrationId, {

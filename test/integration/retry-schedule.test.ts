@@ -77,6 +77,32 @@ describe('retry schedule with an injected clock', () => {
     expect(calls).toHaveLength(4);
   });
 
+  it('writes a push delivery’s row only with its first claim, and lets only one claim create it', async () => {
+    const integration = await registry.getIntegration('int_sched');
+    await storeMessage(
+      { ...ports, queue: noQueue },
+      smallOrder('msg_lazy'),
+      integration ? [integration] : [],
+    );
+    const before = await ports.messages.getRecord('msg_lazy');
+    expect(before?.deliveries).toEqual([
+      expect.objectContaining({
+        integrationId: 'int_sched',
+        mode: 'push',
+        status: 'queued',
+        attemptCount: 0,
+      }),
+    ]);
+    const { delivery, stored } = await ports.messages.getForDelivery('msg_lazy', 'int_sched');
+    expect(stored).toBe(false);
+    const firstRow = { delivery: delivery as NonNullable<typeof delivery>, expiresAt: 2_000_000_000 };
+    const claims = await Promise.all(
+      [1, 2].map(() => ports.messages.claimAttempt('msg_lazy', 'int_sched', 1, firstRow)),
+    );
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    expect((await ports.messages.getForDelivery('msg_lazy', 'int_sched')).stored).toBe(true);
+  });
+
   it('delivers on the attempt that succeeds and keeps the partner’s response', async () => {
     const integration = await registry.getIntegration('int_sched');
     await storeMessage(
