@@ -51,8 +51,9 @@ function countCalls(): Counts {
         }[]) {
           const isWrite = /Put|Update|Delete|BatchWrite/.test(name);
           const units = c.CapacityUnits ?? (isWrite ? c.WriteCapacityUnits : c.ReadCapacityUnits) ?? 0;
-          counts[isWrite ? 'DynamoDB.WRU' : 'DynamoDB.RRU'] =
-            (counts[isWrite ? 'DynamoDB.WRU' : 'DynamoDB.RRU'] ?? 0) + units;
+          const unit = isWrite ? 'WRU' : 'RRU';
+          counts[`DynamoDB.${unit}`] = (counts[`DynamoDB.${unit}`] ?? 0) + units;
+          counts[`${name}.${unit}`] = (counts[`${name}.${unit}`] ?? 0) + units;
         }
         return result;
       };

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { InlinePayload } from '../core/inline-payload.js';
 import { scopeOfHandle } from '../core/lease.js';
-import type { Attempt, Delivery, Message } from '../core/message.js';
+import { type Attempt, type Delivery, type Message, webhookIdOf } from '../core/message.js';
 import { dynamoClient } from './aws.js';
 import { conditional, queryPartition } from './dynamo.js';
 import { completeLeased, leaseMailbox } from './leased-mailbox.js';
@@ -22,7 +22,7 @@ export interface StoredMessage extends Message {
    * The push/notify deliveries, named on the message: each delivery's own row is written only when its
    * first attempt is claimed, which saves a write unit per message.
    */
-  routes?: { integrationId: string; mode: Delivery['mode']; webhookId: string }[];
+  routes?: { integrationId: string; mode: Delivery['mode'] }[];
   expiresAt: number;
 }
 
@@ -52,9 +52,19 @@ export class MessageRepository {
     const pk = `MSG#${message.id}`;
     const routes = deliveries
       .filter((d) => d.mode !== 'pull')
-      .map((d) => ({ integrationId: d.integrationId, mode: d.mode, webhookId: d.webhookId }));
+      // Kept small (the webhook-id is derived): every byte past 1 KB costs the item a second write unit.
+      .map((d) => ({ integrationId: d.integrationId, mode: d.mode }));
     let requests: Record<string, unknown>[] = [
-      { PutRequest: { Item: { pk, sk: 'MSG', ...message, ...(routes.length ? { routes } : {}) } } },
+      {
+        PutRequest: {
+          Item: {
+            pk,
+            sk: 'MSG',
+            ...toItem(message),
+            ...(routes.length ? { routes: routes.map(packRoute) } : {}),
+          },
+        },
+      },
       ...deliveries
         .filter((d) => d.mode === 'pull')
         .map((d) => ({
@@ -440,9 +450,30 @@ function strip(item: Record<string, unknown>): Record<string, unknown> {
   return rest;
 }
 
+/**
+ * The message item is kept lean, since a 2 KB document deflates to about 700 bytes and every byte
+ * past 1 KB costs a second write unit: the id is already in the key, and routes are packed strings.
+ */
+function toItem(message: StoredMessage): Record<string, unknown> {
+  const { id: _id, routes: _routes, ...rest } = message;
+  return rest;
+}
+
 function toMessage(item: Record<string, unknown>): StoredMessage {
-  const { pk: _pk, sk: _sk, ...rest } = item;
-  return rest as unknown as StoredMessage;
+  const { pk, sk: _sk, routes, ...rest } = item;
+  return {
+    ...(rest as unknown as StoredMessage),
+    id: String(pk).slice('MSG#'.length),
+    ...(Array.isArray(routes) ? { routes: routes.map((r) => unpackRoute(String(r))) } : {}),
+  };
+}
+
+const MODES: Record<string, Delivery['mode']> = { p: 'push', n: 'notify', l: 'pull' };
+const packRoute = (r: { integrationId: string; mode: Delivery['mode'] }) =>
+  `${r.integrationId}:${r.mode === 'pull' ? 'l' : r.mode[0]}`;
+function unpackRoute(packed: string): { integrationId: string; mode: Delivery['mode'] } {
+  const at = packed.lastIndexOf(':');
+  return { integrationId: packed.slice(0, at), mode: MODES[packed.slice(at + 1)] ?? 'push' };
 }
 
 /**
@@ -451,7 +482,13 @@ function toMessage(item: Record<string, unknown>): StoredMessage {
  */
 function withRoutes(message: StoredMessage, rows: Delivery[]): Delivery[] {
   const fromRoutes = (message.routes ?? []).map(
-    (r): Delivery => ({ messageId: message.id, ...r, status: 'queued', attemptCount: 0 }),
+    (r): Delivery => ({
+      messageId: message.id,
+      ...r,
+      webhookId: webhookIdOf(message.id, r.integrationId),
+      status: 'queued',
+      attemptCount: 0,
+    }),
   );
   const byId = new Map(fromRoutes.map((d) => [d.integrationId, d]));
   for (const row of rows) byId.set(row.integrationId, { ...byId.get(row.integrationId), ...row } as Delivery);

@@ -53,3 +53,6 @@ export function messageStatus(deliveries: readonly Delivery[]): MessageStatus {
   if (deliveries.some((d) => d.attemptCount > 0)) return 'pending';
   return 'accepted';
 }
+
+/** `webhook-id`: one per (message, integration), the same on every attempt, so receivers can de-duplicate. */
+export const webhookIdOf = (messageId: string, integrationId: string) => `${messageId}.${integrationId}`;

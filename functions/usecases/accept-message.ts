@@ -9,7 +9,7 @@ import { parseDocument } from '../core/document.js';
 import { badRequest, conflict, forbidden, HubError, notFound, unprocessable } from '../core/errors.js';
 import { encodeInline } from '../core/inline-payload.js';
 import type { StoredIntegration } from '../core/integration.js';
-import type { Delivery, Message } from '../core/message.js';
+import { type Delivery, type Message, webhookIdOf } from '../core/message.js';
 import type { ApiKeyRecord } from '../core/partners.js';
 import { matchesRoute } from '../core/routing.js';
 import { sha256Hex } from '../core/secrets.js';
@@ -190,7 +190,7 @@ export async function storeMessage(
     mode: i.delivery?.mode ?? 'push',
     status: 'queued',
     attemptCount: 0,
-    webhookId: `${m.id}.${i.id}`,
+    webhookId: webhookIdOf(m.id, i.id),
   }));
   const inline = m.payloadKey ? undefined : encodeInline(m.body);
   if (m.payloadKey) message.payloadKey = m.payloadKey;
