@@ -23,19 +23,6 @@ export function secureXmlParser(options: X2jOptions): (text: string) => unknown 
   };
 }
 
-/**
- * Parses partner documents for filters and templates. XML is parsed without DOCTYPE (refused, so
- * no entity can be declared and none expanded beyond the five predefined ones) and values stay strings.
- */
-export const parseXml = /* @__PURE__ */ secureXmlParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  processEntities: true,
-  htmlEntities: false,
-});
-
 const PREDEFINED_ENTITIES: Readonly<Record<string, string>> = {
   amp: '&',
   lt: '<',
@@ -78,6 +65,20 @@ export const xmlEntityDecoder: EntityDecoderOptions = {
     });
   },
 };
+
+/**
+ * Parses partner documents for filters and templates. XML is parsed without DOCTYPE (refused, so
+ * no entity can be declared; the five predefined ones and numeric references are decoded) and values stay strings.
+ */
+export const parseXml = /* @__PURE__ */ secureXmlParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@',
+  parseTagValue: false,
+  parseAttributeValue: false,
+  processEntities: true,
+  // Numeric references (&#233;) decoded, unknown entities refused: the same rules as sync packets.
+  entityDecoder: xmlEntityDecoder,
+});
 
 export function looksLikeXml(contentType: string | undefined, text: string): boolean {
   return /xml/i.test(contentType ?? '') || /^\s*</.test(text);

@@ -98,3 +98,12 @@ describe('documents', () => {
     expect(messageStatus([d('delivered'), d('failed')])).toBe('failed');
   });
 });
+
+describe('XML character references in messages', () => {
+  it('decodes numeric references and refuses undeclared entities', () => {
+    expect(parseDocument(Buffer.from('<n>Caf&#233; &#x263A; &amp;lt;</n>'), 'application/xml')).toEqual({
+      n: 'Café ☺ &lt;',
+    });
+    expect(() => parseDocument(Buffer.from('<n>&nbsp;</n>'), 'application/xml')).toThrow(/not defined/);
+  });
+});
