@@ -1,11 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { startHub } from '../lib/local/hub.js';
-import { deliveryQueue, messagesTable, registryTable } from '../lib/resources.js';
 import { orderDocument } from './deliver.js';
 import { runLoad } from './load.js';
-import { BENCH_ADMIN_KEY, registerSenderAndReceiver } from './setup.js';
+import { acceptCalls, BENCH_ADMIN_KEY, registerSenderAndReceiver } from './setup.js';
 
 /**
  * POST /v1/messages through the local hub (delivery pollers off, so only accepting is measured) next
@@ -30,37 +29,10 @@ export async function benchAccept(count = 2000, concurrency = 16, bytes = 2048) 
 
     const db = DynamoDBDocumentClient.from(new DynamoDBClient({}));
     const sqs = new SQSClient({ endpoint: process.env.AWS_ENDPOINT_URL_SQS });
-    const registry = process.env[registryTable.envVar];
-    const messages = process.env[messagesTable.envVar];
-    const queueUrl = process.env[deliveryQueue.envVar];
+    const payload = Buffer.from(body);
     const floor = async (i: number) => {
-      await db.send(new GetCommand({ TableName: registry, Key: { pk: 'APIKEY#floor', sk: 'APIKEY' } }));
-      await db.send(new GetCommand({ TableName: registry, Key: { pk: 'PARTNER#b', sk: 'PARTNER' } }));
-      await db.send(
-        new QueryCommand({
-          TableName: registry,
-          IndexName: 'byReceiver',
-          KeyConditionExpression: 'receiver = :r',
-          ExpressionAttributeValues: { ':r': 'b' },
-        }),
-      );
       const pk = `MSG#floor-${i}`;
-      await db.send(
-        new BatchWriteCommand({
-          RequestItems: {
-            [messages as string]: [
-              { PutRequest: { Item: { pk, sk: 'MSG', body: Buffer.from(body) } } },
-              { PutRequest: { Item: { pk, sk: 'DLV#x', status: 'queued' } } },
-            ],
-          },
-        }),
-      );
-      await sqs.send(
-        new SendMessageBatchCommand({
-          QueueUrl: queueUrl,
-          Entries: [{ Id: '0', MessageBody: JSON.stringify({ messageId: pk }) }],
-        }),
-      );
+      await acceptCalls(db, sqs, pk, payload, JSON.stringify({ messageId: pk }));
     };
     await runLoad(200, concurrency, floor);
     const floorRun = await runLoad(count, concurrency, floor);

@@ -9,20 +9,18 @@ import {
 } from '@aws-sdk/client-sqs';
 import {
   BatchGetCommand,
-  BatchWriteCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { HandlerExecutionContext, InitializeHandler, InitializeHandlerArguments } from '@smithy/types';
 import { dynamoClient, s3Client, sqsClient } from '../functions/adapters/aws.js';
 import { startHub } from '../lib/local/hub.js';
-import { deliveryQueue, messagesTable, registryTable } from '../lib/resources.js';
+import { deliveryQueue, messagesTable } from '../lib/resources.js';
 import { runLoad } from './load.js';
-import { BENCH_ADMIN_KEY, registerSenderAndReceiver } from './setup.js';
+import { acceptCalls, BENCH_ADMIN_KEY, registerSenderAndReceiver } from './setup.js';
 
 type Counts = Record<string, number>;
 
@@ -264,38 +262,13 @@ async function sameCallsFloor(
   sink: { url: string; firstSeen: Map<string, number> },
   payload: Buffer,
 ): Promise<number> {
-  const registry = process.env[registryTable.envVar];
   const table = process.env[messagesTable.envVar] as string;
   const queueUrl = process.env[deliveryQueue.envVar];
   let delivered = 0;
   const started = performance.now();
   const accept = runLoad(count, concurrency, async (i) => {
-    await db.send(
-      new GetCommand({ TableName: registry, Key: { pk: 'APIKEY#same', sk: 'APIKEY' }, ConsistentRead: true }),
-    );
-    await db.send(new GetCommand({ TableName: registry, Key: { pk: 'PARTNER#b', sk: 'PARTNER' } }));
-    await db.send(
-      new QueryCommand({
-        TableName: registry,
-        IndexName: 'byReceiver',
-        KeyConditionExpression: 'receiver = :r',
-        ExpressionAttributeValues: { ':r': 'b' },
-      }),
-    );
     const pk = `SAME#${i}`;
-    await db.send(
-      new BatchWriteCommand({
-        RequestItems: {
-          [table]: [
-            { PutRequest: { Item: { pk, sk: 'MSG', body: payload } } },
-            { PutRequest: { Item: { pk, sk: 'DLV#x', status: 'queued', attemptCount: 0 } } },
-          ],
-        },
-      }),
-    );
-    await sqs.send(
-      new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: [{ Id: '0', MessageBody: pk }] }),
-    );
+    await acceptCalls(db, sqs, pk, payload, pk);
   });
   const deliver = Promise.all(
     Array.from({ length: 4 }, async () => {
@@ -322,12 +295,10 @@ async function sameCallsFloor(
               }),
             );
             await db.send(
-              new UpdateCommand({
+              new PutCommand({
                 TableName: table,
-                Key: keys[1],
-                UpdateExpression: 'SET attemptCount = :n',
-                ConditionExpression: 'attemptCount = :p',
-                ExpressionAttributeValues: { ':n': 1, ':p': 0 },
+                Item: { ...keys[1], status: 'queued', attemptCount: 1 },
+                ConditionExpression: 'attribute_not_exists(pk)',
               }),
             );
             const body = got.Responses?.[table]?.find((x) => x.sk === 'MSG')?.body as Uint8Array;

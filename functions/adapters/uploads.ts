@@ -1,18 +1,15 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { Envelope } from '../core/message.js';
 import { dynamoClient, s3PresignClient } from './aws.js';
 import { conditional } from './dynamo.js';
 
 export type UploadStatus = 'awaiting' | 'accepting' | 'accepted' | 'failed';
 
 /** A message announced by POST /v1/messages/uploads, waiting for its document to land in S3. */
-export interface Upload {
+export interface Upload extends Envelope {
   id: string;
-  sender: string;
-  receiver: string;
-  doctype: string;
-  version: string;
   size: number;
   contentType: string;
   createdAt: string;

@@ -67,18 +67,23 @@ export const xmlEntityDecoder: EntityDecoderOptions = {
 };
 
 /**
- * Parses partner documents for filters and templates. XML is parsed without DOCTYPE (refused, so
- * no entity can be declared; the five predefined ones and numeric references are decoded) and values stay strings.
+ * How the hub reads XML everywhere (messages, packets, done bodies): attributes kept under `@`, values
+ * left as strings, the five predefined entities and numeric references decoded, any other refused.
  */
-export const parseXml = /* @__PURE__ */ secureXmlParser({
+export const HOUSE_XML_OPTIONS = {
   ignoreAttributes: false,
   attributeNamePrefix: '@',
   parseTagValue: false,
   parseAttributeValue: false,
   processEntities: true,
-  // Numeric references (&#233;) decoded, unknown entities refused: the same rules as sync packets.
   entityDecoder: xmlEntityDecoder,
-});
+} satisfies X2jOptions;
+
+/**
+ * Parses partner documents for filters and templates. XML is parsed without DOCTYPE (refused, so
+ * no entity can be declared; the five predefined ones and numeric references are decoded) and values stay strings.
+ */
+export const parseXml = /* @__PURE__ */ secureXmlParser(HOUSE_XML_OPTIONS);
 
 export function looksLikeXml(contentType: string | undefined, text: string): boolean {
   return /xml/i.test(contentType ?? '') || /^\s*</.test(text);

@@ -1,10 +1,14 @@
-/** A stored message: immutable once accepted. */
-export interface Message {
-  id: string;
+/** Who sends what to whom: the routing parameters of seed 000. */
+export interface Envelope {
   sender: string;
   receiver: string;
   doctype: string;
   version: string;
+}
+
+/** A stored message: immutable once accepted. */
+export interface Message extends Envelope {
+  id: string;
   size: number;
   sha256: string;
   contentType: string;
@@ -56,3 +60,26 @@ export function messageStatus(deliveries: readonly Delivery[]): MessageStatus {
 
 /** `webhook-id`: one per (message, integration), the same on every attempt, so receivers can de-duplicate. */
 export const webhookIdOf = (messageId: string, integrationId: string) => `${messageId}.${integrationId}`;
+
+/** What a partner is told about its message when it is accepted (and the head of every later view). */
+export interface AcceptedMessage extends Envelope {
+  id: string;
+  status: 'accepted';
+  size: number;
+  sha256: string;
+  receivedAt: string;
+}
+
+export function acceptedView(m: Message): AcceptedMessage {
+  return {
+    id: m.id,
+    status: 'accepted',
+    sender: m.sender,
+    receiver: m.receiver,
+    doctype: m.doctype,
+    version: m.version,
+    size: m.size,
+    sha256: m.sha256,
+    receivedAt: m.receivedAt,
+  };
+}

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { secureXmlParser, xmlEntityDecoder } from './document.js';
+import { HOUSE_XML_OPTIONS, secureXmlParser } from './document.js';
 import { DoneBodySchema } from './lease.js';
 
 /**
@@ -121,13 +121,8 @@ function recordStatus(raw: string | undefined, where: string): RecordStatus {
  */
 // Pure: a bundle that never parses packets (the URL routes) leaves fast-xml-parser out.
 const parsePacketXml = /* @__PURE__ */ secureXmlParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@',
-  parseTagValue: false,
-  parseAttributeValue: false,
+  ...HOUSE_XML_OPTIONS,
   trimValues: false,
-  processEntities: true,
-  entityDecoder: xmlEntityDecoder,
   ignoreDeclaration: true,
   ignorePiTags: true,
 });
@@ -325,12 +320,7 @@ export function doneItemsFromXml(
 }
 
 const parseDoneXml = /* @__PURE__ */ secureXmlParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  processEntities: true,
-  entityDecoder: xmlEntityDecoder,
+  ...HOUSE_XML_OPTIONS,
   ignoreDeclaration: true,
   ignorePiTags: true,
 });

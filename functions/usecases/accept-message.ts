@@ -9,7 +9,13 @@ import { parseDocument } from '../core/document.js';
 import { badRequest, conflict, forbidden, HubError, notFound, unprocessable } from '../core/errors.js';
 import { encodeInline } from '../core/inline-payload.js';
 import type { StoredIntegration } from '../core/integration.js';
-import { type Delivery, type Message, webhookIdOf } from '../core/message.js';
+import {
+  type AcceptedMessage,
+  acceptedView,
+  type Delivery,
+  type Envelope,
+  webhookIdOf,
+} from '../core/message.js';
 import type { ApiKeyRecord } from '../core/partners.js';
 import { matchesRoute } from '../core/routing.js';
 import { sha256Hex } from '../core/secrets.js';
@@ -36,18 +42,6 @@ export interface IncomingMessage {
   body: Buffer;
   contentType: string;
   idempotencyKey?: string | undefined;
-}
-
-export interface AcceptedMessage {
-  id: string;
-  status: 'accepted';
-  sender: string;
-  receiver: string;
-  doctype: string;
-  version: string;
-  size: number;
-  sha256: string;
-  receivedAt: string;
 }
 
 /**
@@ -118,13 +112,6 @@ export async function acceptMessage(
     );
   }
   return { replay: false, message: acceptedView(message) };
-}
-
-export interface Envelope {
-  sender: string;
-  receiver: string;
-  doctype: string;
-  version: string;
 }
 
 /**
@@ -243,20 +230,6 @@ export const noRoute = (m: { sender: string; receiver: string; doctype: string; 
     'no_route',
     `No active Outbound integration routes ${m.sender} → ${m.receiver} for doctype "${m.doctype}" version "${m.version}".`,
   );
-
-export function acceptedView(m: Message): AcceptedMessage {
-  return {
-    id: m.id,
-    status: 'accepted',
-    sender: m.sender,
-    receiver: m.receiver,
-    doctype: m.doctype,
-    version: m.version,
-    size: m.size,
-    sha256: m.sha256,
-    receivedAt: m.receivedAt,
-  };
-}
 
 function payloadKey(id: string, now: number): string {
   const d = new Date(now).toISOString();

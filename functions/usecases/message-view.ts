@@ -1,20 +1,13 @@
 import type { MessageRecord } from '../adapters/messages.js';
 import { parseDocument } from '../core/document.js';
-import { type Delivery, messageStatus } from '../core/message.js';
+import { acceptedView, type Delivery, messageStatus } from '../core/message.js';
 
 /** The message as GET /v1/messages/{id} and the admin API show it: status derived from its deliveries. */
 export function messageView({ message: m, deliveries }: MessageRecord) {
   return {
-    id: m.id,
+    ...acceptedView(m),
     status: messageStatus(deliveries),
-    sender: m.sender,
-    receiver: m.receiver,
-    doctype: m.doctype,
-    version: m.version,
-    size: m.size,
-    sha256: m.sha256,
     contentType: m.contentType,
-    receivedAt: m.receivedAt,
     deliveries: deliveries.map((d) => ({
       integrationId: d.integrationId,
       mode: d.mode,

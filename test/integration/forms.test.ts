@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, outboundIntegration, startTestHub, type TestHub } from '../support/hub.js';
-import { startPartner } from '../support/partner-server.js';
+import { eventually, startHubWithErpToWms, type TestHub } from '../support/hub.js';
+import type { startPartner } from '../support/partner-server.js';
 
 // One hub per file: the handlers' AWS clients are made once per process.
 
@@ -9,17 +9,13 @@ describe('form posts (urlencoded and multipart)', () => {
   let partner: Awaited<ReturnType<typeof startPartner>>;
   let key: string;
 
+  let fixture: Awaited<ReturnType<typeof startHubWithErpToWms>> | undefined;
+
   beforeAll(async () => {
-    hub = await startTestHub();
-    partner = await startPartner();
-    for (const code of ['erp', 'wms']) await hub.admin('POST', '/admin/partners', { code, name: code });
-    key = (await hub.admin('POST', '/admin/partners/erp/keys', {})).json.key;
-    await hub.admin('POST', '/admin/integrations', outboundIntegration('form orders', 'wms', partner.url));
+    fixture = await startHubWithErpToWms('form orders');
+    ({ hub, partner, key } = fixture);
   });
-  afterAll(async () => {
-    await partner?.stop();
-    await hub?.stop();
-  });
+  afterAll(() => fixture?.stop());
 
   const delivered = (id: string) =>
     eventually(async () => partner.received.find((r) => r.headers['webhook-id']?.startsWith(id)));

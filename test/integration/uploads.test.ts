@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, outboundIntegration, startTestHub, type TestHub } from '../support/hub.js';
-import { startPartner } from '../support/partner-server.js';
+import { eventually, startHubWithErpToWms, type TestHub } from '../support/hub.js';
+import type { startPartner } from '../support/partner-server.js';
 
 /** Large documents: a presigned PUT, and the message accepted when the upload lands. */
 describe('uploads (POST /v1/messages/uploads)', () => {
@@ -8,17 +8,13 @@ describe('uploads (POST /v1/messages/uploads)', () => {
   let partner: Awaited<ReturnType<typeof startPartner>>;
   let key: string;
 
+  let fixture: Awaited<ReturnType<typeof startHubWithErpToWms>> | undefined;
+
   beforeAll(async () => {
-    hub = await startTestHub();
-    partner = await startPartner();
-    for (const code of ['erp', 'wms']) await hub.admin('POST', '/admin/partners', { code, name: code });
-    key = (await hub.admin('POST', '/admin/partners/erp/keys', {})).json.key;
-    await hub.admin('POST', '/admin/integrations', outboundIntegration('big orders', 'wms', partner.url));
+    fixture = await startHubWithErpToWms('big orders');
+    ({ hub, partner, key } = fixture);
   });
-  afterAll(async () => {
-    await partner?.stop();
-    await hub?.stop();
-  });
+  afterAll(() => fixture?.stop());
 
   const announce = (query: string) => hub.partner('POST', `/v1/messages/uploads?${query}`, key);
 

@@ -1,6 +1,7 @@
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { type RunningHub, startHub } from '../../lib/local/hub.js';
 import { messagesTable } from '../../lib/resources.js';
+import { startPartner } from './partner-server.js';
 
 export interface TestHub extends RunningHub {
   admin(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }>;
@@ -99,3 +100,24 @@ export const outboundIntegration = (
   ...extra,
   delivery: { mode: 'push', url, format: 'raw', ...((extra.delivery as object) ?? {}) },
 });
+
+/**
+ * The usual fixture of a test file: a hub, a partner server, partners erp and wms, a key for erp and
+ * an integration pushing erp's orders to the partner server. Returns what the tests use.
+ */
+export async function startHubWithErpToWms(integrationName: string) {
+  const hub = await startTestHub();
+  const partner = await startPartner();
+  for (const code of ['erp', 'wms']) await hub.admin('POST', '/admin/partners', { code, name: code });
+  const key = (await hub.admin('POST', '/admin/partners/erp/keys', {})).json.key as string;
+  await hub.admin('POST', '/admin/integrations', outboundIntegration(integrationName, 'wms', partner.url));
+  return {
+    hub,
+    partner,
+    key,
+    async stop() {
+      await partner.stop();
+      await hub.stop();
+    },
+  };
+}
