@@ -21,16 +21,25 @@ const memoryOf = (name: string) =>
   workers.find((w) => w.id === name)?.memoryMb ??
   256;
 
-export function costPerMillion(
-  perMessage: Record<string, number>,
-  lambdaMsPerMessage: Record<string, number>,
-) {
+/** What was measured per delivered message (bench/deliver.ts). */
+export interface MeasuredWork {
+  /** AWS calls by service and command, and DynamoDB's reported capacity units. */
+  perMessage: Record<string, number>;
+  /** Handler milliseconds by function. */
+  lambdaMsPerMessage: Record<string, number>;
+  /** Invocations by function (HTTP requests and queue batches). */
+  invocationsPerMessage: Record<string, number>;
+  /** Bytes of the handlers' log lines at INFO. */
+  logBytesPerMessage: number;
+}
+
+export function costPerMillion(work: MeasuredWork) {
   const million = 1e6;
   let wru = 0;
   let rru = 0;
   let sqs = 0;
   let s3 = 0;
-  for (const [call, n] of Object.entries(perMessage)) {
+  for (const [call, n] of Object.entries(work.perMessage)) {
     // Capacity as DynamoDB reported it for each call (ReturnConsumedCapacity), not estimated.
     if (call === 'DynamoDB.WRU') wru += n;
     else if (call === 'DynamoDB.RRU') rru += n;
@@ -38,29 +47,34 @@ export function costPerMillion(
     else if (call === 'S3.PutObject') s3 += n * PRICES.s3Put;
     else if (call === 'S3.GetObject') s3 += n * PRICES.s3Get;
   }
-  const gbSeconds = Object.entries(lambdaMsPerMessage).reduce(
+  const gbSeconds = Object.entries(work.lambdaMsPerMessage).reduce(
     (sum, [name, ms]) => sum + (ms / 1000) * (memoryOf(name) / 1024),
     0,
   );
-  // One API request and one Lambda invocation to accept; the delivery worker takes batches of up to 10.
-  const invocations = 1 + 1 / 10;
+  const invocations = Object.values(work.invocationsPerMessage).reduce((a, b) => a + b, 0);
   // The event source mapping's own SQS calls (not made by handlers, so not counted above): a receive
-  // and a delete per batch of 10.
-  sqs += 2 / 10;
-  const logBytes = 2 * 400; // about two structured log lines per message
+  // and a delete per queue batch, i.e. per worker invocation. Its empty long polls are a fixed cost
+  // per queue, not per message, and left out.
+  const workerInvocations = Object.entries(work.invocationsPerMessage)
+    .filter(([name]) => workers.some((w) => w.id === name))
+    .reduce((a, [, n]) => a + n, 0);
+  sqs += 2 * workerInvocations;
   const items: [string, number][] = [
     ['API Gateway HTTP API (1 request)', PRICES.httpApiRequest],
-    [`Lambda requests (${invocations.toFixed(1)})`, invocations * PRICES.lambdaRequest],
+    [`Lambda requests (${invocations.toFixed(2)})`, invocations * PRICES.lambdaRequest],
     [
       `Lambda compute (${(gbSeconds * 1000).toFixed(1)} GB-ms, measured handler time)`,
       gbSeconds * PRICES.lambdaGbSecondArm,
     ],
-    [`DynamoDB writes (${wru.toFixed(1)} WRU)`, wru * PRICES.dynamoWriteUnit],
-    [`DynamoDB reads (${rru.toFixed(1)} RRU)`, rru * PRICES.dynamoReadUnit],
+    [`DynamoDB writes (${wru.toFixed(2)} WRU)`, wru * PRICES.dynamoWriteUnit],
+    [`DynamoDB reads (${rru.toFixed(2)} RRU)`, rru * PRICES.dynamoReadUnit],
     [`SQS (${sqs.toFixed(2)} requests, incl. the event source's receive/delete)`, sqs * PRICES.sqsRequest],
     ['S3 (documents ≤ 4 KB stay in DynamoDB)', s3],
-    ['CloudWatch Logs (~0.8 KB)', (logBytes / 1e9) * PRICES.logsIngestGb],
+    [
+      `CloudWatch Logs (${work.logBytesPerMessage.toFixed(0)} B of app logs; platform lines off)`,
+      (work.logBytesPerMessage / 1e9) * PRICES.logsIngestGb,
+    ],
   ];
   const total = items.reduce((sum, [, usd]) => sum + usd * million, 0);
-  return { total, lines: items.map(([what, usd]) => `${what.padEnd(58)} $${(usd * million).toFixed(2)}`) };
+  return { total, lines: items.map(([what, usd]) => `${what.padEnd(64)} $${(usd * million).toFixed(2)}`) };
 }

@@ -10,6 +10,7 @@ import {
 import { CommunicationRepository } from './adapters/communications.js';
 import { CredentialRepository, FieldDictionaryRepository } from './adapters/credentials.js';
 import { DeliveryQueue } from './adapters/delivery-queue.js';
+import { InFlightPermits } from './adapters/in-flight.js';
 import { MessageRepository } from './adapters/messages.js';
 import { PacketNotifier } from './adapters/notifications.js';
 import { PacketUrls } from './adapters/packet-urls.js';
@@ -63,6 +64,14 @@ export function deliveryQueue(): DeliveryQueue {
     ordered: process.env[orderedDeliveryQueue.envVar],
   });
   return queue;
+}
+
+let inFlightPermits: InFlightPermits | undefined;
+
+/** Each parallel integration's in-flight permits (messages table). */
+export function inFlight(): InFlightPermits {
+  inFlightPermits ??= new InFlightPermits(envOf(messagesTable.envVar));
+  return inFlightPermits;
 }
 
 /** 3PL credentials, login failures and access tokens (registry table). */

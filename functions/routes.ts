@@ -311,7 +311,7 @@ export const workers: readonly WorkerDefinition[] = [
   {
     id: 'Deliver',
     handler: h('workers/deliver.ts', 'handler'),
-    // :send too: a job that finds no free slot is requeued as a fresh message.
+    // :send too: a job that finds no free in-flight permit is requeued as a fresh message.
     uses: ['registry:read', 'messages:write', 'payloads:read', 'deliveryQueue:consume', 'deliveryQueue:send'],
     source: 'deliveryQueue',
     batchSize: 10,

@@ -24,11 +24,47 @@ export const CONNECT_TIMEOUT_MS = 3000;
 export const RESPONSE_CAP_BYTES = 64 * 1024;
 
 /**
+ * Connections to partners are kept open between deliveries: a batch to one partner pays for one TCP
+ * and TLS handshake, not ten. Only sockets that passed the address check at connect time are pooled,
+ * and an idle one is closed after two seconds, before a partner's own keep-alive timeout (often five)
+ * or a frozen Lambda could leave it half-dead.
+ */
+const agentOptions = { keepAlive: true, timeout: 2000, maxSockets: 64 };
+/** Separate pools by whether loopback is allowed, so a socket checked under one rule never serves the other. */
+const pools = new Map<boolean, { 'http:': http.Agent; 'https:': https.Agent }>();
+const poolFor = (allowLoopback: boolean) => {
+  let pool = pools.get(allowLoopback);
+  if (!pool) {
+    pool = { 'http:': new http.Agent(agentOptions), 'https:': new https.Agent(agentOptions) };
+    pools.set(allowLoopback, pool);
+  }
+  return pool;
+};
+
+/** Errors that mean a pooled socket had been closed by the partner before it was reused. */
+const STALE_SOCKET = new Set(['ECONNRESET', 'EPIPE']);
+
+/**
  * POSTs to a partner. The address is checked when it is resolved, right before connecting, so a DNS
  * answer that changed since registration (rebinding) cannot reach a private address. Redirects are
  * never followed; the response is read up to a cap; connect and total time are bounded.
  */
-export function postOutbound(req: OutboundRequest, allowLoopback: boolean): Promise<OutboundResponse> {
+export async function postOutbound(req: OutboundRequest, allowLoopback: boolean): Promise<OutboundResponse> {
+  const started = performance.now();
+  const first = await postOnce(req, allowLoopback, true);
+  // The request never reached the partner on a socket that had gone stale: once more, on a new one.
+  if (first.staleSocket) {
+    const again = await postOnce(req, allowLoopback, false);
+    return { ...again, durationMs: Math.round(performance.now() - started) };
+  }
+  return first;
+}
+
+function postOnce(
+  req: OutboundRequest,
+  allowLoopback: boolean,
+  pooled: boolean,
+): Promise<OutboundResponse & { staleSocket?: boolean }> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   const guardedLookup: LookupFunction = (hostname, options, callback) => {
@@ -52,7 +88,7 @@ export function postOutbound(req: OutboundRequest, allowLoopback: boolean): Prom
   return new Promise((resolve) => {
     let settled = false;
     let totalTimer: NodeJS.Timeout | undefined;
-    const finish = (r: Omit<OutboundResponse, 'durationMs'>) => {
+    const finish = (r: Omit<OutboundResponse, 'durationMs'> & { staleSocket?: boolean }) => {
       if (settled) return;
       settled = true;
       clearTimeout(totalTimer);
@@ -71,15 +107,17 @@ export function postOutbound(req: OutboundRequest, allowLoopback: boolean): Prom
     if (isIP(literal) && !isAllowedAddress(literal, allowLoopback))
       return fail(`${literal} is not a public address`);
     const client = url.protocol === 'https:' ? https : http;
+    let answered = false;
     const request = client.request(
       url,
       {
         method: 'POST',
         headers: { ...req.headers, 'content-length': String(req.body.byteLength) },
         lookup: guardedLookup,
-        agent: false,
+        agent: pooled ? poolFor(allowLoopback)[url.protocol === 'https:' ? 'https:' : 'http:'] : false,
       },
       (res) => {
+        answered = true;
         const chunks: Buffer[] = [];
         let size = 0;
         let truncated = false;
@@ -115,6 +153,8 @@ export function postOutbound(req: OutboundRequest, allowLoopback: boolean): Prom
       request.destroy(new Error(`connect timed out after ${CONNECT_TIMEOUT_MS} ms`));
     }, CONNECT_TIMEOUT_MS);
     request.on('socket', (socket) => {
+      // A pooled socket is connected already (and was checked when it connected).
+      if (request.reusedSocket) return clearTimeout(connectTimer);
       socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer));
     });
     totalTimer = setTimeout(() => {
@@ -122,6 +162,9 @@ export function postOutbound(req: OutboundRequest, allowLoopback: boolean): Prom
     }, req.timeoutMs);
     request.on('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(connectTimer);
+      if (request.reusedSocket && !answered && STALE_SOCKET.has(e.code ?? '')) {
+        return finish({ headers: {}, body: '', truncated: false, error: e.message, staleSocket: true });
+      }
       fail(e.code === 'EBLOCKED' ? e.message : e.message || String(e.code));
     });
     request.on('close', () => clearTimeout(connectTimer));

@@ -1,4 +1,5 @@
 import pkg from '../../package.json' with { type: 'json' };
+import type { InFlightPermits } from '../adapters/in-flight.js';
 import type { MessageRepository, StoredMessage } from '../adapters/messages.js';
 import type { OutboundRequest, OutboundResponse } from '../adapters/outbound-http.js';
 import type { PayloadStore } from '../adapters/payloads.js';
@@ -23,7 +24,6 @@ export interface DeliverPorts {
   publicBaseUrl: string;
 }
 
-/** What the queue consumer should do with the job's queue message. */
 /**
  * What the queue consumer should do with the job's queue message: delete it (`done`), hide it until a
  * retry is due (`later`), let its visibility run out (`redeliver`), or replace it with a fresh delayed
@@ -37,13 +37,54 @@ export type JobResult =
   | { kind: 'requeue'; delaySeconds: number };
 
 const DEFAULT_TIMEOUT_MS = 15_000;
-/** A slot is held a little longer than the call can take, so it outlives a slow attempt. */
-const SLOT_MARGIN_MS = 5_000;
+/** Permits are held a little longer than a call can take, so they outlive a slow attempt. */
+const PERMIT_MARGIN_MS = 5_000;
+
+export interface Permits {
+  /** How many of the jobs may make their attempt now; the rest wait (`requeue`). */
+  granted: number;
+  release: () => Promise<void>;
+}
+
+/**
+ * Takes in-flight permits for `wanted` jobs of one integration that arrived in one batch: a `parallel`
+ * integration keeps at most batchSize attempts in flight, counted by one conditional write per batch.
+ * Ordered integrations come from a FIFO group, which already holds one at a time, and jobs whose
+ * integration is gone need no permit (deliverOnce closes them).
+ */
+export async function takePermits(
+  ports: Pick<DeliverPorts, 'integration' | 'clock'> & {
+    permits: Pick<InFlightPermits, 'acquire' | 'release'>;
+  },
+  integrationId: string,
+  wanted: number,
+  holder: string,
+): Promise<Permits> {
+  const integration = await ports.integration(integrationId);
+  if (!integration || integration.parallel === false) return { granted: wanted, release: async () => {} };
+  const holdMs = (integration.delivery?.timeoutMs ?? DEFAULT_TIMEOUT_MS) + PERMIT_MARGIN_MS;
+  const granted = await ports.permits.acquire(
+    integrationId,
+    holder,
+    wanted,
+    integration.batchSize,
+    ports.clock.now(),
+    holdMs,
+  );
+  return {
+    granted,
+    release: () => (granted > 0 ? ports.permits.release(integrationId, holder, granted) : Promise.resolve()),
+  };
+}
+
+/** How long a job that found no free permit waits before it is looked at again. */
+export const requeueDelaySeconds = (random: Random) => 1 + Math.round(random() * 2);
 
 /**
  * Makes the next attempt of one delivery. Idempotent: a finished delivery is acknowledged, an attempt
  * that is not yet due is postponed, and each attempt number is claimed in DynamoDB before the partner
- * is called, so duplicates of the queue message never make an extra attempt.
+ * is called, so duplicates of the queue message never make an extra attempt. The caller holds an
+ * in-flight permit for it (takePermits).
  */
 export async function deliverOnce(
   ports: DeliverPorts,
@@ -91,31 +132,13 @@ export async function deliverOnce(
     await close('Every attempt was used; the last one did not report back (the worker stopped).');
     return { kind: 'done' };
   }
-  // `parallel` integrations keep at most batchSize attempts in flight; ordered ones come from a FIFO
-  // group, which already holds one at a time.
   const timeoutMs = integration.delivery?.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  let slot: number | undefined;
-  if (integration.parallel !== false) {
-    slot = await ports.messages.acquireSlot(
-      integration.id,
-      integration.batchSize,
-      delivery.webhookId,
-      now,
-      timeoutMs + SLOT_MARGIN_MS,
-      ports.random,
-    );
-    if (slot === undefined) return { kind: 'requeue', delaySeconds: 1 + Math.round(ports.random() * 2) };
+  const firstRow = stored ? undefined : { delivery, expiresAt: message.expiresAt };
+  if (!(await ports.messages.claimAttempt(job.messageId, job.integrationId, n, firstRow))) {
+    // Another worker holds this attempt; let the queue bring the job back and look again.
+    return { kind: 'redeliver' };
   }
-  try {
-    const firstRow = stored ? undefined : { delivery, expiresAt: message.expiresAt };
-    if (!(await ports.messages.claimAttempt(job.messageId, job.integrationId, n, firstRow))) {
-      // Another worker holds this attempt; let the queue bring the job back and look again.
-      return { kind: 'redeliver' };
-    }
-    return await attemptDelivery(ports, job, integration, message, delivery, n, round, now, timeoutMs);
-  } finally {
-    if (slot !== undefined) await ports.messages.releaseSlot(integration.id, slot, delivery.webhookId);
-  }
+  return attemptDelivery(ports, job, integration, message, delivery, n, round, now, timeoutMs);
 }
 
 async function attemptDelivery(

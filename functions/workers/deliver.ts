@@ -1,9 +1,18 @@
+import { randomBytes } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { DeliveryJob } from '../adapters/delivery-queue.js';
 import { postOutbound } from '../adapters/outbound-http.js';
 import { systemClock } from '../core/clock.js';
-import { deliveryQueue, messages, payloads, registry, settings } from '../deps.js';
-import { cachedIntegrations, deliverOnce } from '../usecases/deliver.js';
+import { deliveryQueue, inFlight, messages, payloads, registry, settings } from '../deps.js';
+import {
+  cachedIntegrations,
+  deliverOnce,
+  type JobResult,
+  type Permits,
+  requeueDelaySeconds,
+  takePermits,
+} from '../usecases/deliver.js';
 import { parseJob } from './jobs.js';
 
 const logger = new Logger({ serviceName: 'crossdock' });
@@ -26,6 +35,7 @@ export async function handler(
   const ports = {
     integration: integrations,
     messages: messages(),
+    permits: inFlight(),
     payloads: payloads(),
     send: (req: Parameters<typeof postOutbound>[0]) => postOutbound(req, ALLOW_LOOPBACK_OUTBOUND),
     clock: systemClock,
@@ -33,16 +43,11 @@ export async function handler(
     publicBaseUrl: PUBLIC_BASE_URL ?? '',
   };
   const failures: SQSBatchResponse['batchItemFailures'] = [];
-  /** Runs one job; true when its queue message may be deleted. */
-  const process = async (record: SQSRecord): Promise<boolean> => {
+  /** Settles one record with the job's result; true when its queue message may be deleted. */
+  const settle = async (record: SQSRecord, job: DeliveryJob, run: () => Promise<JobResult>) => {
     const ordered = Boolean(record.attributes.MessageGroupId);
     try {
-      const job = parseJob(record.body);
-      if (!job) {
-        logger.error('dropping a malformed delivery job', { messageId: record.messageId });
-        return true;
-      }
-      const result = await deliverOnce(ports, job);
+      const result = await run();
       if (result.kind === 'done') return true;
       if (result.kind === 'requeue' && !ordered) {
         // A fresh copy carries no receive count; this one is then deleted.
@@ -60,26 +65,62 @@ export async function handler(
     failures.push({ itemIdentifier: record.messageId });
     return false;
   };
+  const deliver = (record: SQSRecord, job: DeliveryJob) => settle(record, job, () => deliverOnce(ports, job));
+
   // FIFO records (ordered integrations) run one after another within their group, and once one is not
   // done the rest of its group is handed back untouched, as Lambda does for FIFO queues. Everything
-  // else runs concurrently, so one slow partner does not hold up the others in the batch.
-  const groups = new Map<string, SQSRecord[]>();
-  const unordered: SQSRecord[] = [];
+  // else runs concurrently, so one slow partner does not hold up the others in the batch; the jobs of
+  // one parallel integration share the permits taken for them in one write.
+  const groups = new Map<string, { record: SQSRecord; job: DeliveryJob }[]>();
+  const byIntegration = new Map<string, { record: SQSRecord; job: DeliveryJob }[]>();
   for (const record of event.Records) {
+    const job = parseJob(record.body);
+    if (!job) {
+      logger.error('dropping a malformed delivery job', { messageId: record.messageId });
+      continue;
+    }
     const group = record.attributes.MessageGroupId;
-    if (group) groups.set(group, [...(groups.get(group) ?? []), record]);
-    else unordered.push(record);
+    const into = group ? groups : byIntegration;
+    const key = group ?? job.integrationId;
+    into.set(key, [...(into.get(key) ?? []), { record, job }]);
   }
+  const holder = randomBytes(6).toString('base64url');
   await Promise.all([
-    ...unordered.map(process),
+    ...[...byIntegration].map(async ([integrationId, jobs]) => {
+      let permits: Permits;
+      try {
+        permits = await takePermits(ports, integrationId, jobs.length, holder);
+      } catch (e) {
+        logger.error('could not take in-flight permits', { integrationId, error: e as Error });
+        for (const { record } of jobs) failures.push({ itemIdentifier: record.messageId });
+        return;
+      }
+      try {
+        await Promise.all(
+          jobs.map(({ record, job }, i) =>
+            i < permits.granted
+              ? deliver(record, job)
+              : settle(record, job, async () => ({
+                  kind: 'requeue',
+                  delaySeconds: requeueDelaySeconds(Math.random),
+                })),
+          ),
+        );
+      } finally {
+        await permits.release().catch((e: unknown) => {
+          // Not fatal: the permits free themselves when their time runs out.
+          logger.warn('could not give back in-flight permits', { integrationId, error: e as Error });
+        });
+      }
+    }),
     ...[...groups.values()].map(async (records) => {
-      for (const [i, record] of records.entries()) {
+      for (const [i, { record, job }] of records.entries()) {
         // One after another, a group could outlast the function's timeout mid-attempt: hand back
         // what would not have time to finish.
         const timeLeft = context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
-        if (timeLeft < ORDERED_START_MARGIN_MS || !(await process(record))) {
+        if (timeLeft < ORDERED_START_MARGIN_MS || !(await deliver(record, job))) {
           if (timeLeft < ORDERED_START_MARGIN_MS) failures.push({ itemIdentifier: record.messageId });
-          for (const rest of records.slice(i + 1)) failures.push({ itemIdentifier: rest.messageId });
+          for (const rest of records.slice(i + 1)) failures.push({ itemIdentifier: rest.record.messageId });
           return;
         }
       }

@@ -42,6 +42,8 @@ export interface RunningHub {
   dataDir?: string;
   /** Stops the queue pollers only (benchmarks use the queues directly afterwards). */
   stopWorkers(): Promise<void>;
+  /** Starts them again, e.g. to drain what was queued while they were stopped. */
+  startWorkers(options?: Pick<HubOptions, 'deliveryConcurrency'>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -95,24 +97,26 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
     });
   });
 
-  const pollers = await Promise.all(
-    workers.map(async (w) => {
-      const from = queueSources[w.source];
-      const queueUrl = aws.queueUrls[from.deadLetter ? from.queue.deadLetter.envVar : from.queue.envVar];
-      return startQueuePoller({
-        sqs,
-        queueUrl: queueUrl as string,
-        queueArn: `arn:aws:sqs:${LOCAL_REGION}:000000000000:${w.source}`,
-        handler: (await loadHandler(w.handler)) as unknown as SqsHandler,
-        functionName: w.id,
-        timeoutSeconds: w.timeoutSeconds,
-        batchSize: w.batchSize,
-        concurrency: from.deadLetter ? 1 : isDelivery(from.queue) ? (options.deliveryConcurrency ?? 4) : 2,
-        onError: (e) => console.error(`[${w.id}] ${(e as Error).message}`),
-        ...(options.onInvoke ? { onInvoke: options.onInvoke } : {}),
-      });
-    }),
-  );
+  const startPollers = (deliveryConcurrency = options.deliveryConcurrency ?? 4) =>
+    Promise.all(
+      workers.map(async (w) => {
+        const from = queueSources[w.source];
+        const queueUrl = aws.queueUrls[from.deadLetter ? from.queue.deadLetter.envVar : from.queue.envVar];
+        return startQueuePoller({
+          sqs,
+          queueUrl: queueUrl as string,
+          queueArn: `arn:aws:sqs:${LOCAL_REGION}:000000000000:${w.source}`,
+          handler: (await loadHandler(w.handler)) as unknown as SqsHandler,
+          functionName: w.id,
+          timeoutSeconds: w.timeoutSeconds,
+          batchSize: w.batchSize,
+          concurrency: from.deadLetter ? 1 : isDelivery(from.queue) ? deliveryConcurrency : 2,
+          onError: (e) => console.error(`[${w.id}] ${(e as Error).message}`),
+          ...(options.onInvoke ? { onInvoke: options.onInvoke } : {}),
+        });
+      }),
+    );
+  let pollers = await startPollers();
 
   return {
     url,
@@ -121,6 +125,10 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
     ...(dataDir ? { dataDir } : {}),
     async stopWorkers() {
       await Promise.all(pollers.map((p) => p.stop()));
+      pollers = [];
+    },
+    async startWorkers(again) {
+      if (pollers.length === 0) pollers = await startPollers(again?.deliveryConcurrency);
     },
     async stop() {
       await Promise.all(pollers.map((p) => p.stop()));

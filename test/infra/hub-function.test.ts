@@ -206,6 +206,15 @@ describe('HubFunction', () => {
     expect(props.TracingConfig).toEqual({ Mode: 'Active' });
   });
 
+  it('logs JSON and drops the platform lines below WARN (START/END/REPORT cost more than the app logs)', () => {
+    const props = b.template.toJSON().Resources[id(b.fn.function)].Properties;
+    expect(props.LoggingConfig).toMatchObject({
+      LogFormat: 'JSON',
+      ApplicationLogLevel: 'INFO',
+      SystemLogLevel: 'WARN',
+    });
+  });
+
   it('presignUpload: the bucket env var and s3:PutObject under the upload prefix, nothing else', () => {
     const fn = b.others.PresignOnly as HubFunction;
     const statements = statementsOf(b, fn).filter((st) => !st.Action.every((a) => a.startsWith('logs:')));
