@@ -1,4 +1,5 @@
 import { routes, workers } from '../functions/routes.js';
+import { API_ACCESS_LOG_FIELDS } from '../lib/resources.js';
 
 /**
  * Prices, us-east-1, on demand, as published for 2026 (arm64 Lambda). The estimate multiplies them by
@@ -15,6 +16,33 @@ export const PRICES = {
   s3Get: 0.0004 / 1000,
   logsIngestGb: 0.5,
 } as const;
+
+/**
+ * The API's access log line for one POST /v1/messages, rendered from the stack's own format with the
+ * values API Gateway would put in (the emulator writes no access log, so this line is rendered, not
+ * captured).
+ */
+export function accessLogLineBytes(): number {
+  const typical: Record<string, string> = {
+    '$context.requestId': 'Jx3kRhN8oAMEbQw=',
+    '$context.identity.sourceIp': '203.0.113.17',
+    '$context.requestTime': '23/Nov/2026:02:00:00 +0000',
+    '$context.httpMethod': 'POST',
+    '$context.routeKey': 'POST /v1/messages',
+    '$context.path': '/v1/messages',
+    '$context.status': '202',
+    '$context.protocol': 'HTTP/1.1',
+    '$context.responseLength': '120',
+    '$context.responseLatency': '48',
+    '$context.integrationLatency': '45',
+    '$context.integrationErrorMessage': '-',
+    '$context.identity.userAgent': 'erp-connector/4.2 (+https://erp.example.com)',
+  };
+  const line = JSON.stringify(
+    Object.fromEntries(Object.entries(API_ACCESS_LOG_FIELDS).map(([k, v]) => [k, typical[v] ?? v])),
+  );
+  return Buffer.byteLength(line) + 1;
+}
 
 const memoryOf = (name: string) =>
   routes.find((r) => r.handler.export === name)?.memoryMb ??
@@ -59,6 +87,7 @@ export function costPerMillion(work: MeasuredWork) {
     .filter(([name]) => workers.some((w) => w.id === name))
     .reduce((a, [, n]) => a + n, 0);
   sqs += 2 * workerInvocations;
+  const accessLog = accessLogLineBytes();
   const items: [string, number][] = [
     ['API Gateway HTTP API (1 request)', PRICES.httpApiRequest],
     [`Lambda requests (${invocations.toFixed(2)})`, invocations * PRICES.lambdaRequest],
@@ -71,8 +100,8 @@ export function costPerMillion(work: MeasuredWork) {
     [`SQS (${sqs.toFixed(2)} requests, incl. the event source's receive/delete)`, sqs * PRICES.sqsRequest],
     ['S3 (documents ≤ 4 KB stay in DynamoDB)', s3],
     [
-      `CloudWatch Logs (${work.logBytesPerMessage.toFixed(0)} B of app logs; platform lines off)`,
-      (work.logBytesPerMessage / 1e9) * PRICES.logsIngestGb,
+      `CloudWatch Logs (${accessLog} B access log, ${work.logBytesPerMessage.toFixed(0)} B handler logs)`,
+      ((accessLog + work.logBytesPerMessage) / 1e9) * PRICES.logsIngestGb,
     ],
   ];
   const total = items.reduce((sum, [, usd]) => sum + usd * million, 0);

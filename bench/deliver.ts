@@ -18,6 +18,7 @@ import type { HandlerExecutionContext, InitializeHandler, InitializeHandlerArgum
 import { dynamoClient, s3Client, sqsClient } from '../functions/adapters/aws.js';
 import { startHub } from '../lib/local/hub.js';
 import { deliveryQueue, messagesTable } from '../lib/resources.js';
+import type { MeasuredWork } from './cost.js';
 import { runLoad } from './load.js';
 import { acceptCalls, BENCH_ADMIN_KEY, registerSenderAndReceiver } from './setup.js';
 
@@ -140,6 +141,9 @@ async function seen(sink: { firstSeen: Map<string, number> }, n: number) {
  *   set next to the floor, which does the delivery side only;
  * - the floor: the same SQS receive/delete, a DynamoDB read and update and the HTTP POST, made directly.
  */
+/** Messages of the trickle run. */
+const TRICKLE = 100;
+
 export async function benchDeliver(count = 1500, concurrency = 16, bytes = 2048) {
   const lambdaMs: Record<string, number> = {};
   const invocations: Record<string, number> = {};
@@ -177,28 +181,48 @@ export async function benchDeliver(count = 1500, concurrency = 16, bytes = 2048)
       return { id, t };
     };
 
-    // End to end.
     const counts = countCalls();
-    measuring = true;
+    /** Runs `work` over `n` messages and returns what it took per message. */
+    const measure = async (n: number, work: () => Promise<void>): Promise<MeasuredWork> => {
+      for (const o of [counts, lambdaMs, invocations]) for (const k of Object.keys(o)) delete o[k];
+      logs.counted.bytes = 0;
+      measuring = true;
+      await work();
+      measuring = false;
+      const per = (o: Record<string, number>) =>
+        Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v / n]));
+      return {
+        perMessage: per(counts),
+        lambdaMsPerMessage: per(lambdaMs),
+        invocationsPerMessage: per(invocations),
+        logBytesPerMessage: logs.counted.bytes / n,
+      };
+    };
+
+    // End to end.
     const sentAt = new Map<string, number>();
     const started = performance.now();
-    await runLoad(count, concurrency, async () => {
-      const { id, t } = await post();
-      sentAt.set(id, t);
+    const burst = await measure(count, async () => {
+      await runLoad(count, concurrency, async () => {
+        const { id, t } = await post();
+        sentAt.set(id, t);
+      });
+      await seen(sink, count);
     });
-    await seen(sink, count);
-    measuring = false;
     const endToEndPerSecond = count / ((Math.max(...sink.firstSeen.values()) - started) / 1000);
     const latencies = [...sink.firstSeen].map(
       ([webhookId, at]) => at - (sentAt.get(webhookId.split('.')[0] ?? '') ?? at),
     );
     latencies.sort((a, b) => a - b);
-    const per = (o: Record<string, number>) =>
-      Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v / count]));
-    const perMessage = per(counts);
-    const lambdaMsPerMessage = per(lambdaMs);
-    const invocationsPerMessage = per(invocations);
-    const logBytesPerMessage = logs.counted.bytes / count;
+
+    // A trickle: one message at a time, each delivered before the next is posted, so every queue
+    // batch holds one job and pays for its permits alone.
+    const trickle = await measure(TRICKLE, async () => {
+      for (let i = 1; i <= TRICKLE; i++) {
+        await post();
+        await seen(sink, count + i);
+      }
+    });
 
     // Delivery alone: queue them all, then let the workers drain the queue.
     await hub.stopWorkers();
@@ -207,7 +231,7 @@ export async function benchDeliver(count = 1500, concurrency = 16, bytes = 2048)
     });
     const drainStarted = performance.now();
     await hub.startWorkers({ deliveryConcurrency: concurrency });
-    await seen(sink, 2 * count);
+    await seen(sink, 2 * count + TRICKLE);
     const hubPerSecond = count / ((performance.now() - drainStarted) / 1000);
 
     // The floor: jobs already queued; 16 workers receive, read, update, POST and delete.
@@ -294,10 +318,8 @@ export async function benchDeliver(count = 1500, concurrency = 16, bytes = 2048)
       sameCallsPerSecond,
       medianMs: at(0.5),
       p99Ms: at(0.99),
-      perMessage,
-      lambdaMsPerMessage,
-      invocationsPerMessage,
-      logBytesPerMessage,
+      burst,
+      trickle,
     };
   } finally {
     logs.restore();

@@ -78,19 +78,25 @@ if (wanted('deliver')) {
   console.log(
     `  same-calls floor: ${r.sameCallsPerSecond.toFixed(0)} msg/s (every call the hub makes to accept and deliver, made directly); end to end / same-calls ${(r.endToEndPerSecond / r.sameCallsPerSecond).toFixed(2)}`,
   );
-  console.log('  Per delivered message, end to end (measured):');
-  for (const [call, n] of Object.entries({
-    ...r.perMessage,
-    ...Object.fromEntries(Object.entries(r.invocationsPerMessage).map(([k, v]) => [`Lambda.${k}`, v])),
-    'log bytes': r.logBytesPerMessage,
-  }).sort())
-    console.log(`    ${call.padEnd(32)} ${n.toFixed(2)}`);
-  const cost = costPerMillion(r);
-  console.log(
-    `  Cost per million ${r.bytes}-byte messages delivered on the first attempt, us-east-1 (target ≤ $6):`,
-  );
-  for (const line of cost.lines) console.log(`    ${line}`);
-  console.log(`    total: $${cost.total.toFixed(2)}\n`);
+  for (const [label, work] of [
+    [`a burst (the end-to-end run above, ${r.count} messages)`, r.burst],
+    ['a trickle (one message at a time: every queue batch holds one job)', r.trickle],
+  ] as const) {
+    console.log(`  Per delivered message in ${label}, measured:`);
+    for (const [call, n] of Object.entries({
+      ...work.perMessage,
+      ...Object.fromEntries(Object.entries(work.invocationsPerMessage).map(([k, v]) => [`Lambda.${k}`, v])),
+      'log bytes': work.logBytesPerMessage,
+    }).sort())
+      console.log(`    ${call.padEnd(32)} ${n.toFixed(2)}`);
+    const cost = costPerMillion(work);
+    console.log(
+      `  Cost per million ${r.bytes}-byte messages delivered on the first attempt, us-east-1 (target ≤ $6):`,
+    );
+    for (const line of cost.lines) console.log(`    ${line}`);
+    console.log(`    total: $${cost.total.toFixed(2)}`);
+  }
+  console.log();
 }
 
 if (wanted('threepl')) {

@@ -9,6 +9,7 @@ import {
 } from '../lib/resources.js';
 import { CommunicationRepository } from './adapters/communications.js';
 import { CredentialRepository, FieldDictionaryRepository } from './adapters/credentials.js';
+import { DeadLetterQueue } from './adapters/dead-letters.js';
 import { DeliveryQueue } from './adapters/delivery-queue.js';
 import { InFlightPermits } from './adapters/in-flight.js';
 import { MessageRepository } from './adapters/messages.js';
@@ -64,6 +65,14 @@ export function deliveryQueue(): DeliveryQueue {
     ordered: process.env[orderedDeliveryQueue.envVar],
   });
   return queue;
+}
+
+let deliveryDeadLetterQueue: DeadLetterQueue | undefined;
+
+/** The standard delivery queue's dead-letter queue, for the sweep that reads it without deleting. */
+export function deliveryDeadLetters(): DeadLetterQueue {
+  deliveryDeadLetterQueue ??= new DeadLetterQueue(envOf(deliveryQueueDefinition.deadLetter.envVar));
+  return deliveryDeadLetterQueue;
 }
 
 let inFlightPermits: InFlightPermits | undefined;

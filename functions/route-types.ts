@@ -19,6 +19,8 @@ export type ResourceUse =
   | `${TopicName}:publish`
   | `${QueueName}:send`
   | `${QueueSource}:consume`
+  /** Reads a dead-letter queue and hides what it read for a while, but never deletes (a sweep). */
+  | `${DeadLetterSource}:peek`
   | 'adminKey:read';
 
 /** The queues of lib/resources.ts, by the name routes use for them. */
@@ -30,6 +32,8 @@ export type QueueSource =
   | 'orderedDeliveryDeadLetter'
   | 'uploadDeadLetter'
   | 'packetDeadLetter';
+/** The dead-letter queues among the sources. */
+export type DeadLetterSource = Exclude<QueueSource, QueueName>;
 /** The SNS topics of lib/resources.ts, by the name routes and workers use for them. */
 export type TopicName = 'packetTopic';
 
@@ -65,6 +69,13 @@ export interface WorkerDefinition {
   handler: HandlerRef;
   uses: readonly ResourceUse[];
   source: QueueSource;
+  /**
+   * Unset: an SQS event source mapping hands the worker batches of `source` and deletes what it does
+   * not report failed. Set: the worker is invoked on this schedule instead, reads `source` itself
+   * (`<source>:peek`, `batchSize` at a time) and deletes nothing, so what it read stays for SQS's
+   * dead-letter redrive.
+   */
+  sweepEveryMinutes?: number;
   /** Most concurrent invocations of the event source mapping (unset: the account's default scaling). */
   maxConcurrency?: number;
   batchSize: number;

@@ -331,12 +331,14 @@ export const workers: readonly WorkerDefinition[] = [
     memoryMb: 512,
   },
   {
+    // Swept, not consumed: what it marks stays in the queue for SQS's redrive.
     id: 'DeadLetter',
-    handler: h('workers/dead-letter.ts', 'handler'),
-    uses: ['messages:write', 'deliveryDeadLetter:consume'],
+    handler: h('workers/dead-letter.ts', 'sweep'),
+    uses: ['messages:write', 'deliveryDeadLetter:peek'],
     source: 'deliveryDeadLetter',
+    sweepEveryMinutes: 5,
     batchSize: 10,
-    timeoutSeconds: 30,
+    timeoutSeconds: 60,
   },
   {
     id: 'OrderedDeadLetter',

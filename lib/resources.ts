@@ -189,3 +189,23 @@ export const queueSources = {
   packetQueue: { queue: packetQueue, deadLetter: false },
   packetDeadLetter: { queue: packetQueue, deadLetter: true },
 } as const satisfies Record<string, { queue: QueueDefinition; deadLetter: boolean }>;
+
+/**
+ * One JSON line per API request. `$context.path`, not the full URL: seed 000 allows the API key in the
+ * query string. This line is the request log (the handlers log only what goes wrong).
+ */
+export const API_ACCESS_LOG_FIELDS = {
+  requestId: '$context.requestId',
+  ip: '$context.identity.sourceIp',
+  requestTime: '$context.requestTime',
+  method: '$context.httpMethod',
+  routeKey: '$context.routeKey',
+  path: '$context.path',
+  status: '$context.status',
+  protocol: '$context.protocol',
+  responseLength: '$context.responseLength',
+  responseLatency: '$context.responseLatency',
+  integrationLatency: '$context.integrationLatency',
+  integrationError: '$context.integrationErrorMessage',
+  userAgent: '$context.identity.userAgent',
+} as const;

@@ -10,6 +10,8 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -44,6 +46,7 @@ import {
 } from './constructs/hub-function.js';
 import { checkQueueSources, QUEUE_SOURCES, queueSourceTarget } from './constructs/queue-sources.js';
 import {
+  API_ACCESS_LOG_FIELDS,
   type BucketDefinition,
   messagesTable as messagesTableDef,
   payloadBucket as payloadBucketDef,
@@ -254,8 +257,8 @@ export class CrossdockStack extends Stack {
         `${def.deadLetter.id} must keep messages longer than ${def.id} (${def.deadLetter.retentionSeconds} s ≤ ${def.retentionSeconds} s).`,
       );
     }
-    // Queues carry ids and attempt counts, never payloads; what reaches the dead-letter queue is marked
-    // failed in the messages table by the DeadLetter worker, so deleting a stage's queues loses no data.
+    // Queues carry ids and attempt counts, never payloads; what reaches a dead-letter queue is marked
+    // failed in the messages table by its dead-letter worker, so deleting a stage's queues loses no data.
     // The definition gives no visibility for the dead-letter queue: house rule 4 (at least 6× the
     // consumer's timeout) is derived from the workers that read it.
     const deadLetterSource = deadLetterSourceOf(def);
@@ -283,10 +286,11 @@ export class CrossdockStack extends Stack {
     });
     this.visibilitySeconds.set(queue, def.visibilityTimeoutSeconds);
     this.visibilitySeconds.set(deadLetter, deadLetterVisibility);
-    const readers = workers.filter((w) => w.source === deadLetterSource).map((w) => w.id);
+    const readers = workers.filter((w) => w.source === deadLetterSource);
+    const swept = readers.some((w) => w.sweepEveryMinutes !== undefined);
     new Alarm(this, `${def.deadLetter.id}Alarm`, {
-      alarmDescription: `Messages are waiting in ${def.deadLetter.id}: messages of ${def.id} crashed or were poisoned ${readers.length > 0 ? `(see the logs of ${readers.join(', ')})` : '(no worker reads it: inspect and redrive by hand)'}.`,
-      // The dead-letter workers drain their queues within seconds, so messages waiting there are
+      alarmDescription: `Messages are waiting in ${def.deadLetter.id}: messages of ${def.id} crashed or were poisoned ${readers.length > 0 ? `(see the logs of ${readers.map((w) => w.id).join(', ')})` : '(no worker reads it: inspect and redrive by hand)'}.${swept ? ' They stay there, marked failed, until redriven (SQS DLQ redrive) or purged.' : ''}`,
+      // A consuming dead-letter worker drains its queue within seconds, so messages waiting there are
       // rarely seen by a one-minute sample; any receive from the queue counts as well.
       metric: new MathExpression({
         expression: 'waiting + received',
@@ -336,24 +340,7 @@ export class CrossdockStack extends Stack {
       throttle: API_THROTTLE,
       accessLogSettings: {
         destination: new LogGroupLogDestination(accessLogs),
-        // $context.path, not the full URL: seed 000 allows the API key in the query string.
-        format: AccessLogFormat.custom(
-          JSON.stringify({
-            requestId: '$context.requestId',
-            ip: '$context.identity.sourceIp',
-            requestTime: '$context.requestTime',
-            method: '$context.httpMethod',
-            routeKey: '$context.routeKey',
-            path: '$context.path',
-            status: '$context.status',
-            protocol: '$context.protocol',
-            responseLength: '$context.responseLength',
-            responseLatency: '$context.responseLatency',
-            integrationLatency: '$context.integrationLatency',
-            integrationError: '$context.integrationErrorMessage',
-            userAgent: '$context.identity.userAgent',
-          }),
-        ),
+        format: AccessLogFormat.custom(JSON.stringify(API_ACCESS_LOG_FIELDS)),
       },
     });
     return api;
@@ -429,10 +416,10 @@ export class CrossdockStack extends Stack {
         `${worker.id}: the visibility timeout of its queue (${visibility} s) must be at least 6 × its timeout (${worker.timeoutSeconds} s).`,
       );
     }
-    if (!worker.uses.includes(`${worker.source}:consume`)) {
-      throw new Error(
-        `Worker ${worker.id} reads ${worker.source} but does not declare '${worker.source}:consume'.`,
-      );
+    const sweeps = worker.sweepEveryMinutes !== undefined;
+    const needs = `${worker.source}:${sweeps ? 'peek' : 'consume'}`;
+    if (!(worker.uses as readonly string[]).includes(needs)) {
+      throw new Error(`Worker ${worker.id} reads ${worker.source} but does not declare '${needs}'.`);
     }
     const fn = this.addFunction(`${worker.id}Worker`, {
       handler: worker.handler,
@@ -443,6 +430,15 @@ export class CrossdockStack extends Stack {
     });
     // Links in notify webhooks point at the API. Workers are not behind the API, so this adds no cycle.
     fn.addEnvironment('PUBLIC_BASE_URL', this.api.apiEndpoint);
+    if (sweeps) {
+      // A schedule instead of an event source: the worker reads the queue itself and deletes nothing.
+      new Rule(this, `${worker.id}Schedule`, {
+        description: `Runs worker ${worker.id}, which sweeps ${worker.source}`,
+        schedule: Schedule.rate(Duration.minutes(worker.sweepEveryMinutes ?? 5)),
+        targets: [new LambdaFunction(fn.function, { retryAttempts: 0 })],
+      });
+      return;
+    }
     // The event source grants the consumption (receive, delete, ChangeMessageVisibility) on this queue
     // only. maxConcurrency caps a backlog's fan-out, so it cannot flood partners' endpoints or eat the
     // account's concurrency; on a FIFO queue ordering per message group holds whatever the cap.

@@ -82,7 +82,8 @@ export function httpHandler(fn: (req: HubRequest) => Promise<HubResponse>, optio
       }
     }
     result.headers = { ...result.headers, 'x-request-id': requestId };
-    logger.info('request', {
+    // At DEBUG: the API's access log already has one line per request (lib/resources.ts).
+    logger.debug('request', {
       method: event.requestContext.http.method,
       route: event.routeKey,
       status: result.statusCode,

@@ -1,13 +1,48 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { messages } from '../deps.js';
+import { deliveryDeadLetters, messages } from '../deps.js';
+import { markDeadLettered } from '../usecases/dead-letters.js';
 import { parseJob } from './jobs.js';
 
 const logger = new Logger({ serviceName: 'crossdock' });
 
+/** A sweep hides each dead letter while it looks at it, at most this long (its timeout is 60 s). */
+const SWEEP_HIDE_SECONDS = 90;
+
 /**
- * Whatever reaches the dead-letter queue is marked failed with a reason, so nothing disappears
- * silently; the operator can start it again with POST /admin/messages/{id}/retry or a DLQ redrive.
+ * Sweeps the delivery dead-letter queue on a schedule: each job found there has its delivery marked
+ * failed with the reason, so nothing disappears silently, and the job stays in the queue. The operator
+ * then either redrives the queue with SQS (the job comes back and its delivery starts again) or uses
+ * POST /admin/messages/{id}/retry; what is left expires with the queue's retention.
+ */
+export async function sweep(): Promise<{ seen: number; marked: number }> {
+  const queue = deliveryDeadLetters();
+  const letters = await queue.peek(SWEEP_HIDE_SECONDS);
+  let marked = 0;
+  for (const letter of letters) {
+    const job = parseJob(letter.body);
+    if (!job) {
+      logger.error('dead letter is not a delivery job', { messageId: letter.messageId });
+      continue;
+    }
+    try {
+      if (await markDeadLettered(messages(), job, letter.receives)) {
+        marked++;
+        logger.warn('dead-lettered delivery marked failed', { ...job });
+      }
+    } catch (e) {
+      // The next sweep tries again.
+      logger.error('could not mark a dead letter', { ...job, error: e as Error });
+    }
+  }
+  await queue.reveal(letters);
+  return { seen: letters.length, marked };
+}
+
+/**
+ * Consumes the ordered (FIFO) delivery dead-letter queue, marking each job's delivery failed. A FIFO
+ * queue shows only the head of each message group to a reader, so it cannot be swept like the standard
+ * one; ordered deliveries are started again with POST /admin/messages/{id}/retry.
  */
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
   const failures: SQSBatchResponse['batchItemFailures'] = [];
@@ -18,16 +53,7 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
       continue;
     }
     try {
-      const { delivery } = await messages().getForDelivery(job.messageId, job.integrationId);
-      if (delivery && delivery.status !== 'delivered' && delivery.status !== 'failed') {
-        const receives = record.attributes.ApproximateReceiveCount;
-        await messages().updateDelivery(job.messageId, job.integrationId, {
-          status: 'failed',
-          deadLettered: true,
-          nextAttemptAt: undefined,
-          lastError: `The delivery job was dead-lettered after ${receives} receives (a worker kept failing on it).`,
-        });
-      }
+      await markDeadLettered(messages(), job, Number(record.attributes.ApproximateReceiveCount));
       logger.warn('dead-lettered delivery marked failed', { ...job });
     } catch (e) {
       logger.error('could not mark a dead letter', { ...job, error: e as Error });

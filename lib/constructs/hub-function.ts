@@ -18,7 +18,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { QueueName, QueueSource, TopicName } from '../../functions/route-types.js';
+import type { DeadLetterSource, QueueName, QueueSource, TopicName } from '../../functions/route-types.js';
 import type { HandlerRef, ResourceUse } from '../../functions/routes.js';
 import { entryPath, lockFilePath, nodejsBundling, repoRoot } from '../bundling.js';
 import {
@@ -74,8 +74,11 @@ export const TOPIC_BY_NAME: Readonly<Record<TopicName, TopicDefinition>> = { pac
 export type TopicUse = `${TopicName}:publish`;
 const isTopicUse = (use: ResourceUse): use is TopicUse => use.endsWith(':publish');
 
-/** The queue uses: `<queue>:send` and `<queue or dead-letter queue>:consume`. */
-export type QueueUse = `${QueueName}:send` | `${QueueSource}:consume`;
+/** The queue uses: `<queue>:send`, `<queue or dead-letter queue>:consume`, `<dead-letter queue>:peek`. */
+export type QueueUse = `${QueueName}:send` | `${QueueSource}:consume` | `${DeadLetterSource}:peek`;
+
+/** What `<dead-letter queue>:peek` grants: reading and hiding, never deleting. */
+export const PEEK_ACTIONS = ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'];
 
 /** The only action `payloads:presignUpload` grants: a presigned URL carries its signer's permissions. */
 export const PRESIGN_UPLOAD_ACTIONS = ['s3:PutObject'];
@@ -203,6 +206,7 @@ export class HubFunction extends Construct {
    * that serves it. `<queue>:send` grants SendMessage on that queue only. `<source>:consume` sets only
    * the env var (the handler needs the queue URL to postpone a message); the receive, delete and
    * ChangeMessageVisibility permissions come with the SQS event source that delivers the batches.
+   * `<dead-letter queue>:peek` grants receiving and hiding on that queue, and no DeleteMessage.
    */
   bind(use: ResourceUse): this {
     if (this.bound.has(use)) return this;
@@ -296,6 +300,13 @@ export class HubFunction extends Construct {
     }
     if (access === 'consume' && isQueueSource(name)) {
       return this.addEnvironment(queueSourceEnvVar(name), this.resources.queues[name].queueUrl);
+    }
+    if (access === 'peek' && isQueueSource(name) && !isQueueName(name)) {
+      const queue = this.resources.queues[name];
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({ actions: PEEK_ACTIONS, resources: [queue.queueArn] }),
+      );
+      return this.addEnvironment(queueSourceEnvVar(name), queue.queueUrl);
     }
     throw new Error(`No binding for resource use ${JSON.stringify(use)}.`);
   }

@@ -18,6 +18,7 @@ import { compileRoutes, lambdaContext, matchRoute, toApiGatewayEvent } from './a
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startEmbeddedAws } from './emulators.js';
 import { type SqsHandler, startQueuePoller } from './queue-poller.js';
 import { type ObjectCreated, startS3Gateway } from './s3-gateway.js';
+import { type ScheduledHandler, startSchedule } from './schedule.js';
 
 export interface HubOptions {
   port?: number;
@@ -27,6 +28,8 @@ export interface HubOptions {
   adminKey?: string;
   /** Concurrent pollers of the delivery queue (a Lambda event source mapping scales out like this). */
   deliveryConcurrency?: number;
+  /** How often the dead-letter sweeps run; by default as on AWS (every few minutes). */
+  sweepIntervalMs?: number;
   /** Called for each request once it is answered (for the start-up log). */
   onRequest?: (line: { method: string; path: string; status: number; ms: number }) => void;
   /** Called after each handler invocation, HTTP or queue, with its duration. */
@@ -102,6 +105,16 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       workers.map(async (w) => {
         const from = queueSources[w.source];
         const queueUrl = aws.queueUrls[from.deadLetter ? from.queue.deadLetter.envVar : from.queue.envVar];
+        if (w.sweepEveryMinutes !== undefined) {
+          return startSchedule({
+            handler: (await loadHandler(w.handler)) as unknown as ScheduledHandler,
+            functionName: w.id,
+            everyMs: options.sweepIntervalMs ?? w.sweepEveryMinutes * 60_000,
+            timeoutSeconds: w.timeoutSeconds,
+            onError: (e) => console.error(`[${w.id}] ${(e as Error).message}`),
+            ...(options.onInvoke ? { onInvoke: options.onInvoke } : {}),
+          });
+        }
         return startQueuePoller({
           sqs,
           queueUrl: queueUrl as string,

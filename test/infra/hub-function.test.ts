@@ -19,6 +19,7 @@ import {
   HubFunction,
   type HubFunctionProps,
   type HubResources,
+  PEEK_ACTIONS,
   PRESIGN_DOWNLOAD_ACTIONS,
   PRESIGN_UPLOAD_ACTIONS,
   TOPIC_BY_NAME,
@@ -64,6 +65,10 @@ const EVERY_USE: Record<ResourceUse, true> = {
   'orderedDeliveryDeadLetter:consume': true,
   'uploadDeadLetter:consume': true,
   'packetDeadLetter:consume': true,
+  'deliveryDeadLetter:peek': true,
+  'orderedDeliveryDeadLetter:peek': true,
+  'uploadDeadLetter:peek': true,
+  'packetDeadLetter:peek': true,
   'adminKey:read': true,
 };
 const ALL_USES = Object.keys(EVERY_USE) as ResourceUse[];
@@ -179,6 +184,7 @@ describe('HubFunction', () => {
       PublishesPackets: { uses: ['packetTopic:publish'] },
       SendsOrdered: { uses: ['orderedDeliveryQueue:send'] },
       ConsumesUploadDeadLetter: { uses: ['uploadDeadLetter:consume'] },
+      PeeksDeliveryDeadLetter: { uses: ['deliveryDeadLetter:peek'] },
     });
   });
 
@@ -305,6 +311,22 @@ describe('HubFunction', () => {
     expect(env[queueSourceEnvVar('uploadDeadLetter')]).toEqual({
       Ref: id(b.stack.node.findChild(queueSourceTarget('uploadDeadLetter').definition.deadLetter.id)),
     });
+  });
+
+  it('<dead-letter queue>:peek: receive and hide on that queue only, never delete, and its URL', () => {
+    const fn = b.others.PeeksDeliveryDeadLetter as HubFunction;
+    const deadLetter = b.stack.node.findChild(
+      queueSourceTarget('deliveryDeadLetter').definition.deadLetter.id,
+    );
+    const sqs = statementsOf(b, fn).filter((st) => st.Action.some((a) => a.startsWith('sqs:')));
+    expect(sqs).toEqual([
+      expect.objectContaining({
+        Action: PEEK_ACTIONS,
+        Resource: [{ 'Fn::GetAtt': [id(deadLetter), 'Arn'] }],
+      }),
+    ]);
+    expect(sqs.flatMap((st) => st.Action)).not.toContain('sqs:DeleteMessage');
+    expect(environmentOf(b, fn)[queueSourceEnvVar('deliveryDeadLetter')]).toEqual({ Ref: id(deadLetter) });
   });
 
   it('grants SendMessage for exactly the queues named in `<queue>:send` uses', () => {

@@ -12,6 +12,7 @@ import {
   DEFAULT_MEMORY_MB,
   functionId,
   type HubFunction,
+  PEEK_ACTIONS,
   PRESIGN_DOWNLOAD_ACTIONS,
   PRESIGN_UPLOAD_ACTIONS,
   TABLE_WRITE_ACTIONS,
@@ -156,11 +157,18 @@ describe('route table and handlers', () => {
     }
   });
 
-  it('reads every worker source and declares it as consumed', () => {
+  it('reads every worker source and declares it as consumed, or as peeked by a sweep', () => {
     for (const worker of workers) {
       expect(isQueueSource(worker.source), worker.id).toBe(true);
-      expect(worker.uses, worker.id).toContain(`${worker.source}:consume`);
+      expect(worker.uses, worker.id).toContain(
+        `${worker.source}:${worker.sweepEveryMinutes === undefined ? 'consume' : 'peek'}`,
+      );
     }
+  });
+
+  it('sweeps the standard delivery dead-letter queue, so what it marks stays there for SQS’s redrive', () => {
+    const sweepers = workers.filter((w) => w.sweepEveryMinutes !== undefined);
+    expect(sweepers.map((w) => w.source)).toEqual(['deliveryDeadLetter']);
   });
 
   it('accepts only known stages', () => {
@@ -598,9 +606,12 @@ describe.each(['test', 'prod'] as const)('CrossdockStack (%s)', (stage) => {
       }
     });
 
-    it('feeds each worker from its source with partial batch failures and its concurrency cap', () => {
-      s.template.resourceCountIs('AWS::Lambda::EventSourceMapping', workers.length);
-      for (const worker of workers) {
+    const consumers = workers.filter((w) => w.sweepEveryMinutes === undefined);
+    const sweepers = workers.filter((w) => w.sweepEveryMinutes !== undefined);
+
+    it('feeds each consuming worker from its source with partial batch failures and its concurrency cap', () => {
+      s.template.resourceCountIs('AWS::Lambda::EventSourceMapping', consumers.length);
+      for (const worker of consumers) {
         const fn = workerFunction(s.stack, worker.id);
         const mappings = s.template.findResources('AWS::Lambda::EventSourceMapping', {
           Properties: { FunctionName: { Ref: logicalId(s.stack, fn.function) } },
@@ -624,8 +635,31 @@ describe.each(['test', 'prod'] as const)('CrossdockStack (%s)', (stage) => {
       }
     });
 
-    it('lets each worker receive, delete and postpone (ChangeMessageVisibility) messages of its source only', () => {
-      for (const worker of workers) {
+    it('runs each sweeping worker on its schedule, with no event source, and lets it read and hide but never delete', () => {
+      for (const worker of sweepers) {
+        const fn = workerFunction(s.stack, worker.id);
+        const rules = s.template.findResources('AWS::Events::Rule', {
+          Properties: {
+            Targets: [{ Arn: { 'Fn::GetAtt': [logicalId(s.stack, fn.function), 'Arn'] } }],
+          },
+        });
+        expect(
+          Object.values(rules).map((r) => r.Properties.ScheduleExpression),
+          worker.id,
+        ).toEqual([`rate(${worker.sweepEveryMinutes} minutes)`]);
+        expect(
+          s.template.findResources('AWS::Lambda::EventSourceMapping', {
+            Properties: { FunctionName: { Ref: logicalId(s.stack, fn.function) } },
+          }),
+        ).toEqual({});
+        const arn = { 'Fn::GetAtt': [logicalId(s.stack, sourceConstruct(s.stack, worker.source)), 'Arn'] };
+        const sqs = statementsOf(s, fn).filter((st) => st.actions.some((a) => a.startsWith('sqs:')));
+        expect(sqs, worker.id).toEqual([{ actions: PEEK_ACTIONS, resources: [arn] }]);
+      }
+    });
+
+    it('lets each consuming worker receive, delete and postpone (ChangeMessageVisibility) messages of its source only', () => {
+      for (const worker of consumers) {
         const fn = workerFunction(s.stack, worker.id);
         const arn = { 'Fn::GetAtt': [logicalId(s.stack, sourceConstruct(s.stack, worker.source)), 'Arn'] };
         const consume = statementsOf(s, fn).filter((st) => st.actions.includes('sqs:ReceiveMessage'));
@@ -753,7 +787,7 @@ describe.each(['test', 'prod'] as const)('CrossdockStack (%s)', (stage) => {
             if (resource === 'adminKey') return ['secretsmanager'];
             // Publishing to an encrypted topic takes a data key from the topic's KMS key.
             if (access === 'publish') return ['sns', 'kms'];
-            return access === 'send' || access === 'consume' ? ['sqs'] : ['unknown'];
+            return access === 'send' || access === 'consume' || access === 'peek' ? ['sqs'] : ['unknown'];
           }),
         ]);
       const all = [

@@ -1,4 +1,10 @@
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveryQueue } from '../../lib/resources.js';
@@ -237,7 +243,7 @@ describe('delivery faults', () => {
     }
   });
 
-  it('marks a delivery whose job reaches the dead-letter queue as failed, with the reason', async () => {
+  it('marks a dead-lettered delivery failed and leaves its job in the DLQ, where SQS’s redrive restarts it', async () => {
     const { code, integration } = await route(partner.url.replace('/inbound', '/dlq'), {
       delivery: { retrySchedule: [3600, 3600, 3600] },
     });
@@ -250,33 +256,70 @@ describe('delivery faults', () => {
       const r = await hub.admin('GET', `/admin/messages/${id}`);
       return r.json.deliveries[0].status === 'retrying' ? true : undefined;
     });
-    // What SQS's redrive does after maxReceiveCount: the same job lands on the DLQ.
+    // What SQS does after maxReceiveCount: the same job lands on the DLQ.
     const sqs = new SQSClient({ endpoint: process.env.AWS_ENDPOINT_URL_SQS });
-    await sqs.send(
-      new SendMessageCommand({
-        QueueUrl: process.env[deliveryQueue.deadLetter.envVar],
-        MessageBody: JSON.stringify({ messageId: id, integrationId: integration.id }),
-      }),
-    );
-    sqs.destroy();
+    const dlq = process.env[deliveryQueue.deadLetter.envVar] as string;
+    const source = process.env[deliveryQueue.envVar] as string;
+    const job = JSON.stringify({ messageId: id, integrationId: integration.id });
+    await sqs.send(new SendMessageCommand({ QueueUrl: dlq, MessageBody: job }));
     const m = await settled(id);
     expect(m.status).toBe('failed');
     expect(m.deliveries[0].error).toMatch(/dead-lettered/);
 
-    // An SQS redrive moves the job back to the delivery queue: the delivery starts again.
+    // The sweep marked it and left it there: still one job in the DLQ, for the operator's redrive.
+    const depth = async () => {
+      const { Attributes } = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: dlq,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      );
+      return (
+        Number(Attributes?.ApproximateNumberOfMessages) +
+        Number(Attributes?.ApproximateNumberOfMessagesNotVisible)
+      );
+    };
+    expect(await depth()).toBe(1);
+
+    // SQS's redrive (StartMessageMoveTask, which the emulator lacks) done as SQS does it: each message
+    // moved back to its source queue. The delivery starts again, in a new round.
     partner.respondWith((_r, res) => res.end('ok'));
-    const again = new SQSClient({ endpoint: process.env.AWS_ENDPOINT_URL_SQS });
-    await again.send(
-      new SendMessageCommand({
-        QueueUrl: process.env[deliveryQueue.envVar],
-        MessageBody: JSON.stringify({ messageId: id, integrationId: integration.id }),
-      }),
-    );
-    again.destroy();
+    const moved = await eventually(async () => {
+      const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlq, WaitTimeSeconds: 1 }));
+      return r.Messages?.[0];
+    });
+    expect(moved.Body).toBe(job);
+    await sqs.send(new SendMessageCommand({ QueueUrl: source, MessageBody: moved.Body }));
+    await sqs.send(new DeleteMessageCommand({ QueueUrl: dlq, ReceiptHandle: moved.ReceiptHandle }));
     const redriven = await eventually(async () => {
       const r = await hub.admin('GET', `/admin/messages/${id}`);
       return r.json.status === 'delivered' ? r.json : undefined;
     });
     expect(redriven.deliveries[0].attempts.at(-1)).toMatchObject({ round: 1, n: 1, statusCode: 200 });
+    expect(await depth()).toBe(0);
+    sqs.destroy();
+  });
+
+  it('sweeps a dead letter that is not a delivery job without losing or deleting it', async () => {
+    const sqs = new SQSClient({ endpoint: process.env.AWS_ENDPOINT_URL_SQS });
+    const dlq = process.env[deliveryQueue.deadLetter.envVar] as string;
+    await sqs.send(new SendMessageCommand({ QueueUrl: dlq, MessageBody: 'not a job' }));
+    // Sweeps come and go (each hides what it reads, then shows it again); the letter stays.
+    const kept = await eventually(async () => {
+      const r = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: dlq,
+          WaitTimeSeconds: 1,
+          VisibilityTimeout: 0, // a look that hides nothing
+          MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+        }),
+      );
+      const m = r.Messages?.[0];
+      // Received by at least one sweep before this read.
+      return m && Number(m.Attributes?.ApproximateReceiveCount) >= 2 ? m : undefined;
+    });
+    expect(kept.Body).toBe('not a job');
+    await sqs.send(new DeleteMessageCommand({ QueueUrl: dlq, ReceiptHandle: kept.ReceiptHandle }));
+    sqs.destroy();
   });
 });

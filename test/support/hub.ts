@@ -25,6 +25,8 @@ export async function startTestHub(options: { deliveryConcurrency?: number } = {
     inMemory: true,
     adminKey: 'test-admin-key',
     deliveryConcurrency: options.deliveryConcurrency ?? 2,
+    // The dead-letter sweep runs every few minutes on AWS; tests do not wait that long.
+    sweepIntervalMs: 300,
   });
   const dynamo = new DynamoDBClient({});
   const request = async (

@@ -1,0 +1,23 @@
+import type { DeliveryJob } from '../adapters/delivery-queue.js';
+import type { MessageRepository } from '../adapters/messages.js';
+
+/**
+ * Marks the delivery of a job that reached the dead-letter queue as failed, with the reason, unless
+ * it has finished meanwhile (a retry by the operator, or a copy of the job that got through). Safe to
+ * repeat: a delivery already marked is left alone. True when this call marked it.
+ */
+export async function markDeadLettered(
+  messages: Pick<MessageRepository, 'getForDelivery' | 'updateDelivery'>,
+  job: DeliveryJob,
+  receives: number,
+): Promise<boolean> {
+  const { delivery } = await messages.getForDelivery(job.messageId, job.integrationId);
+  if (!delivery || delivery.status === 'delivered' || delivery.status === 'failed') return false;
+  await messages.updateDelivery(job.messageId, job.integrationId, {
+    status: 'failed',
+    deadLettered: true,
+    nextAttemptAt: undefined,
+    lastError: `The delivery job was dead-lettered after ${receives} receives (a worker kept failing on it).`,
+  });
+  return true;
+}
