@@ -72,8 +72,8 @@ export interface WorkerDefinition {
   /**
    * Unset: an SQS event source mapping hands the worker batches of `source` and deletes what it does
    * not report failed. Set: the worker is invoked on this schedule instead, reads `source` itself
-   * (`<source>:peek`, `batchSize` at a time) and deletes nothing, so what it read stays for SQS's
-   * dead-letter redrive.
+   * (`<source>:peek`; a standard dead-letter queue only) and deletes nothing, so what it read stays
+   * for SQS's dead-letter redrive.
    */
   sweepEveryMinutes?: number;
   /** Most concurrent invocations of the event source mapping (unset: the account's default scaling). */

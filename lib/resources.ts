@@ -209,3 +209,9 @@ export const API_ACCESS_LOG_FIELDS = {
   integrationError: '$context.integrationErrorMessage',
   userAgent: '$context.identity.userAgent',
 } as const;
+
+/**
+ * The log message the dead-letter sweep writes for each delivery it newly marks failed; the stack
+ * counts these lines (a metric filter) and alarms on them, since the swept queue itself stays non-empty.
+ */
+export const DEAD_LETTER_MARKED_LOG = 'dead-lettered delivery marked failed';

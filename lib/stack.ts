@@ -14,7 +14,7 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { FilterPattern, LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   BlockPublicAccess,
   Bucket,
@@ -48,6 +48,7 @@ import { checkQueueSources, QUEUE_SOURCES, queueSourceTarget } from './construct
 import {
   API_ACCESS_LOG_FIELDS,
   type BucketDefinition,
+  DEAD_LETTER_MARKED_LOG,
   messagesTable as messagesTableDef,
   payloadBucket as payloadBucketDef,
   type QueueDefinition,
@@ -431,6 +432,27 @@ export class CrossdockStack extends Stack {
     // Links in notify webhooks point at the API. Workers are not behind the API, so this adds no cycle.
     fn.addEnvironment('PUBLIC_BASE_URL', this.api.apiEndpoint);
     if (sweeps) {
+      if (queueSourceTarget(worker.source).definition.fifo) {
+        throw new Error(
+          `${worker.id}: a FIFO queue shows a reader only the head of each group, so ${worker.source} cannot be swept.`,
+        );
+      }
+      // The swept queue stays non-empty until the operator redrives or purges it, so its depth alarm
+      // stays raised; this one fires for each sweep that marks a new dead letter.
+      const marked = fn.logGroup.addMetricFilter(`${worker.id}MarkedFilter`, {
+        filterPattern: FilterPattern.stringValue('$.message', '=', DEAD_LETTER_MARKED_LOG),
+        metricNamespace: `Crossdock/${this.stage}`,
+        metricName: `${worker.id}Marked`,
+        metricValue: '1',
+      });
+      new Alarm(this, `${worker.id}MarkedAlarm`, {
+        alarmDescription: `${worker.id} marked deliveries failed whose jobs reached ${worker.source} (see its logs); the jobs wait there for an SQS redrive or POST /admin/messages/{id}/retry.`,
+        metric: marked.metric({ statistic: Stats.SUM, period: Duration.minutes(5) }),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
       // A schedule instead of an event source: the worker reads the queue itself and deletes nothing.
       new Rule(this, `${worker.id}Schedule`, {
         description: `Runs worker ${worker.id}, which sweeps ${worker.source}`,

@@ -1,7 +1,6 @@
 import {
   BatchGetCommand,
   BatchWriteCommand,
-  DeleteCommand,
   GetCommand,
   PutCommand,
   UpdateCommand,
@@ -290,50 +289,52 @@ export class MessageRepository {
   }
 
   /**
-   * Takes one of an integration's `slots` in-flight slots for `holdMs` (a slot whose holder died frees
-   * itself when its time runs out). Probes a few slots from a random start; undefined when all probed
-   * were busy, and the caller tries again a little later.
+   * Fails a delivery that has not finished (queued or retrying) with `lastError`, as dead-lettered;
+   * `firstRow` when its row does not exist yet (no attempt was claimed), which this then writes whole.
+   * False when it had finished or changed meanwhile: a copy of its job that got through is never
+   * overwritten.
    */
-  async acquireSlot(
+  async failDeadLettered(
+    messageId: string,
     integrationId: string,
-    slots: number,
-    holder: string,
-    now: number,
-    holdMs: number,
-    random: () => number,
-  ) {
-    const start = Math.floor(random() * slots);
-    for (let probe = 0; probe < Math.min(slots, 3); probe++) {
-      const slot = (start + probe) % slots;
-      const took = await conditional(() =>
+    lastError: string,
+    firstRow?: { delivery: Delivery; expiresAt: number },
+  ): Promise<boolean> {
+    const key = { pk: `MSG#${messageId}`, sk: `DLV#${integrationId}` };
+    if (firstRow) {
+      const { nextAttemptAt: _, ...delivery } = firstRow.delivery;
+      return conditional(() =>
         this.db.send(
           new PutCommand({
             TableName: this.table,
             Item: {
-              pk: `SLOTS#${integrationId}`,
-              sk: `SLOT#${slot}`,
-              holder,
-              leaseUntil: now + holdMs,
-              expiresAt: Math.ceil((now + holdMs) / 1000) + 86_400,
+              ...key,
+              ...delivery,
+              status: 'failed',
+              deadLettered: true,
+              lastError,
+              expiresAt: firstRow.expiresAt,
             },
-            ConditionExpression: 'attribute_not_exists(pk) OR leaseUntil <= :now',
-            ExpressionAttributeValues: { ':now': now },
+            ConditionExpression: 'attribute_not_exists(pk)',
           }),
         ),
       );
-      if (took) return slot;
     }
-    return undefined;
-  }
-
-  async releaseSlot(integrationId: string, slot: number, holder: string): Promise<void> {
-    await conditional(() =>
+    return conditional(() =>
       this.db.send(
-        new DeleteCommand({
+        new UpdateCommand({
           TableName: this.table,
-          Key: { pk: `SLOTS#${integrationId}`, sk: `SLOT#${slot}` },
-          ConditionExpression: 'holder = :h',
-          ExpressionAttributeValues: { ':h': holder },
+          Key: key,
+          UpdateExpression: 'SET #s = :failed, deadLettered = :yes, lastError = :why REMOVE nextAttemptAt',
+          ConditionExpression: '#s IN (:queued, :retrying)',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: {
+            ':failed': 'failed',
+            ':yes': true,
+            ':why': lastError,
+            ':queued': 'queued',
+            ':retrying': 'retrying',
+          },
         }),
       ),
     );

@@ -52,12 +52,16 @@ const STALE_SOCKET = new Set(['ECONNRESET', 'EPIPE']);
 export async function postOutbound(req: OutboundRequest, allowLoopback: boolean): Promise<OutboundResponse> {
   const started = performance.now();
   const first = await postOnce(req, allowLoopback, true);
-  // The request never reached the partner on a socket that had gone stale: once more, on a new one.
-  if (first.staleSocket) {
-    const again = await postOnce(req, allowLoopback, false);
+  // A pooled socket the partner had closed: once more on a new connection, within what is left of the
+  // attempt's time. The partner may have read the first send before it reset, so it can see the
+  // request twice, with the same webhook-id (delivery is at least once, as on any retry).
+  const left = req.timeoutMs - (performance.now() - started);
+  if (first.staleSocket && left > 0) {
+    const again = await postOnce({ ...req, timeoutMs: left }, allowLoopback, false);
     return { ...again, durationMs: Math.round(performance.now() - started) };
   }
-  return first;
+  const { staleSocket: _, ...result } = first;
+  return result;
 }
 
 function postOnce(

@@ -7,17 +7,17 @@ import type { MessageRepository } from '../adapters/messages.js';
  * repeat: a delivery already marked is left alone. True when this call marked it.
  */
 export async function markDeadLettered(
-  messages: Pick<MessageRepository, 'getForDelivery' | 'updateDelivery'>,
+  messages: Pick<MessageRepository, 'getForDelivery' | 'failDeadLettered'>,
   job: DeliveryJob,
   receives: number,
 ): Promise<boolean> {
-  const { delivery } = await messages.getForDelivery(job.messageId, job.integrationId);
+  const { delivery, message, stored } = await messages.getForDelivery(job.messageId, job.integrationId);
   if (!delivery || delivery.status === 'delivered' || delivery.status === 'failed') return false;
-  await messages.updateDelivery(job.messageId, job.integrationId, {
-    status: 'failed',
-    deadLettered: true,
-    nextAttemptAt: undefined,
-    lastError: `The delivery job was dead-lettered after ${receives} receives (a worker kept failing on it).`,
-  });
-  return true;
+  // Conditional: a copy of the job may have delivered it since the read.
+  return messages.failDeadLettered(
+    job.messageId,
+    job.integrationId,
+    `The delivery job was dead-lettered after ${receives} receives (a worker kept failing on it).`,
+    stored || !message ? undefined : { delivery, expiresAt: message.expiresAt },
+  );
 }

@@ -37,7 +37,7 @@ export type JobResult =
   | { kind: 'requeue'; delaySeconds: number };
 
 const DEFAULT_TIMEOUT_MS = 15_000;
-/** Permits are held a little longer than a call can take, so they outlive a slow attempt. */
+/** Without an invocation deadline, permits are held a little longer than a call can take. */
 const PERMIT_MARGIN_MS = 5_000;
 
 export interface Permits {
@@ -49,8 +49,9 @@ export interface Permits {
 /**
  * Takes in-flight permits for `wanted` jobs of one integration that arrived in one batch: a `parallel`
  * integration keeps at most batchSize attempts in flight, counted by one conditional write per batch.
- * Ordered integrations come from a FIFO group, which already holds one at a time, and jobs whose
- * integration is gone need no permit (deliverOnce closes them).
+ * The permits are held until `deadline` (the invocation's end, which no attempt of it outlives), so a
+ * worker that dies frees them then. Ordered integrations come from a FIFO group, which already holds
+ * one at a time, and jobs whose integration is gone need no permit (deliverOnce closes them).
  */
 export async function takePermits(
   ports: Pick<DeliverPorts, 'integration' | 'clock'> & {
@@ -59,17 +60,19 @@ export async function takePermits(
   integrationId: string,
   wanted: number,
   holder: string,
+  deadline?: number,
 ): Promise<Permits> {
   const integration = await ports.integration(integrationId);
   if (!integration || integration.parallel === false) return { granted: wanted, release: async () => {} };
-  const holdMs = (integration.delivery?.timeoutMs ?? DEFAULT_TIMEOUT_MS) + PERMIT_MARGIN_MS;
+  const now = ports.clock.now();
+  const until = deadline ?? now + (integration.delivery?.timeoutMs ?? DEFAULT_TIMEOUT_MS) + PERMIT_MARGIN_MS;
   const granted = await ports.permits.acquire(
     integrationId,
     holder,
     wanted,
     integration.batchSize,
-    ports.clock.now(),
-    holdMs,
+    now,
+    until,
   );
   return {
     granted,

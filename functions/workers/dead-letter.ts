@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { DEAD_LETTER_MARKED_LOG } from '../../lib/resources.js';
 import { deliveryDeadLetters, messages } from '../deps.js';
 import { markDeadLettered } from '../usecases/dead-letters.js';
 import { parseJob } from './jobs.js';
@@ -8,6 +9,8 @@ const logger = new Logger({ serviceName: 'crossdock' });
 
 /** A sweep hides each dead letter while it looks at it, at most this long (its timeout is 60 s). */
 const SWEEP_HIDE_SECONDS = 90;
+/** Time a sweep keeps to show the letters again; what it has not marked by then waits for the next. */
+const SWEEP_RESERVE_MS = 10_000;
 
 /**
  * Sweeps the delivery dead-letter queue on a schedule: each job found there has its delivery marked
@@ -15,11 +18,15 @@ const SWEEP_HIDE_SECONDS = 90;
  * then either redrives the queue with SQS (the job comes back and its delivery starts again) or uses
  * POST /admin/messages/{id}/retry; what is left expires with the queue's retention.
  */
-export async function sweep(): Promise<{ seen: number; marked: number }> {
+export async function sweep(
+  _event?: unknown,
+  context?: Pick<Context, 'getRemainingTimeInMillis'>,
+): Promise<{ seen: number; marked: number }> {
   const queue = deliveryDeadLetters();
   const letters = await queue.peek(SWEEP_HIDE_SECONDS);
   let marked = 0;
   for (const letter of letters) {
+    if (context && context.getRemainingTimeInMillis() < SWEEP_RESERVE_MS) break;
     const job = parseJob(letter.body);
     if (!job) {
       logger.error('dead letter is not a delivery job', { messageId: letter.messageId });
@@ -28,7 +35,7 @@ export async function sweep(): Promise<{ seen: number; marked: number }> {
     try {
       if (await markDeadLettered(messages(), job, letter.receives)) {
         marked++;
-        logger.warn('dead-lettered delivery marked failed', { ...job });
+        logger.warn(DEAD_LETTER_MARKED_LOG, { ...job });
       }
     } catch (e) {
       // The next sweep tries again.
@@ -53,8 +60,9 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
       continue;
     }
     try {
-      await markDeadLettered(messages(), job, Number(record.attributes.ApproximateReceiveCount));
-      logger.warn('dead-lettered delivery marked failed', { ...job });
+      if (await markDeadLettered(messages(), job, Number(record.attributes.ApproximateReceiveCount))) {
+        logger.warn(DEAD_LETTER_MARKED_LOG, { ...job });
+      }
     } catch (e) {
       logger.error('could not mark a dead letter', { ...job, error: e as Error });
       failures.push({ itemIdentifier: record.messageId });

@@ -89,7 +89,8 @@ export async function handler(
     ...[...byIntegration].map(async ([integrationId, jobs]) => {
       let permits: Permits;
       try {
-        permits = await takePermits(ports, integrationId, jobs.length, holder);
+        const deadline = context ? Date.now() + context.getRemainingTimeInMillis() : undefined;
+        permits = await takePermits(ports, integrationId, jobs.length, holder, deadline);
       } catch (e) {
         logger.error('could not take in-flight permits', { integrationId, error: e as Error });
         for (const { record } of jobs) failures.push({ itemIdentifier: record.messageId });

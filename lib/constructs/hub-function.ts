@@ -78,7 +78,7 @@ const isTopicUse = (use: ResourceUse): use is TopicUse => use.endsWith(':publish
 export type QueueUse = `${QueueName}:send` | `${QueueSource}:consume` | `${DeadLetterSource}:peek`;
 
 /** What `<dead-letter queue>:peek` grants: reading and hiding, never deleting. */
-export const PEEK_ACTIONS = ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'];
+export const PEEK_ACTIONS = ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility'];
 
 /** The only action `payloads:presignUpload` grants: a presigned URL carries its signer's permissions. */
 export const PRESIGN_UPLOAD_ACTIONS = ['s3:PutObject'];

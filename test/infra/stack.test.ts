@@ -26,6 +26,7 @@ import {
   queueSourceTarget,
 } from '../../lib/constructs/queue-sources.js';
 import {
+  DEAD_LETTER_MARKED_LOG,
   messagesTable,
   orderedDeliveryQueue,
   packetPrefixes,
@@ -397,7 +398,8 @@ describe.each(['test', 'prod'] as const)('CrossdockStack (%s)', (stage) => {
     });
 
     it('alarms as soon as anything reaches any dead-letter queue: one alarm per dead-letter queue', () => {
-      s.template.resourceCountIs('AWS::CloudWatch::Alarm', queues.length);
+      const sweeps = workers.filter((w) => w.sweepEveryMinutes !== undefined).length;
+      s.template.resourceCountIs('AWS::CloudWatch::Alarm', queues.length + sweeps);
       for (const def of queues) {
         const dimensions = [
           {
@@ -436,9 +438,12 @@ describe.each(['test', 'prod'] as const)('CrossdockStack (%s)', (stage) => {
         });
       }
       for (const alarm of Object.values(s.resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm')) {
-        const periods = ((alarm.Properties?.Metrics ?? []) as { MetricStat?: { Period: number } }[]).flatMap(
-          (m) => (m.MetricStat ? [m.MetricStat.Period] : []),
-        );
+        const periods = [
+          ...((alarm.Properties?.Metrics ?? []) as { MetricStat?: { Period: number } }[]).flatMap((m) =>
+            m.MetricStat ? [m.MetricStat.Period] : [],
+          ),
+          ...(alarm.Properties?.Period === undefined ? [] : [alarm.Properties.Period as number]),
+        ];
         expect(periods.length).toBeGreaterThan(0);
         for (const period of periods) expect([60, 300]).toContain(period);
       }
@@ -638,6 +643,26 @@ describe.each(['test', 'prod'] as const)('CrossdockStack (%s)', (stage) => {
     it('runs each sweeping worker on its schedule, with no event source, and lets it read and hide but never delete', () => {
       for (const worker of sweepers) {
         const fn = workerFunction(s.stack, worker.id);
+        // Its queue stays non-empty, so new dead letters are counted from its log and alarmed on.
+        s.template.hasResourceProperties('AWS::Logs::MetricFilter', {
+          LogGroupName: { Ref: logicalId(s.stack, fn.logGroup) },
+          FilterPattern: `{ $.message = "${DEAD_LETTER_MARKED_LOG}" }`,
+          MetricTransformations: [
+            Match.objectLike({
+              MetricName: `${worker.id}Marked`,
+              MetricNamespace: `Crossdock/${s.stack.stage}`,
+              MetricValue: '1',
+            }),
+          ],
+        });
+        s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          MetricName: `${worker.id}Marked`,
+          Namespace: `Crossdock/${s.stack.stage}`,
+          Statistic: 'Sum',
+          Period: 300,
+          Threshold: 0,
+          ComparisonOperator: 'GreaterThanThreshold',
+        });
         const rules = s.template.findResources('AWS::Events::Rule', {
           Properties: {
             Targets: [{ Arn: { 'Fn::GetAtt': [logicalId(s.stack, fn.function), 'Arn'] } }],

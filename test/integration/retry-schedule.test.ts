@@ -4,6 +4,7 @@ import type { OutboundRequest, OutboundResponse } from '../../functions/adapters
 import { PayloadStore } from '../../functions/adapters/payloads.js';
 import { RegistryRepository } from '../../functions/adapters/registry.js';
 import { storeMessage } from '../../functions/usecases/accept-message.js';
+import { markDeadLettered } from '../../functions/usecases/dead-letters.js';
 import { type DeliverPorts, deliverOnce } from '../../functions/usecases/deliver.js';
 import { type EmbeddedAws, startEmbeddedAws } from '../../lib/local/emulators.js';
 import { messagesTable, payloadBucket, registryTable } from '../../lib/resources.js';
@@ -136,5 +137,24 @@ describe('retry schedule with an injected clock', () => {
       response: { statusCode: 202, body: '{"ref":"W-7"}' },
     });
     expect(delivery?.nextAttemptAt).toBeUndefined();
+  });
+
+  it('marks a dead-lettered job’s delivery failed unless it finished: a delivered one is never overwritten', async () => {
+    const integration = await registry.getIntegration('int_sched');
+    await storeMessage({ ...ports, queue: noQueue }, smallOrder('msg_dlq'), integration ? [integration] : []);
+    const job = { messageId: 'msg_dlq', integrationId: 'int_sched' };
+    // Still waiting for its first attempt (no delivery row yet): marked, with the reason.
+    expect(await markDeadLettered(ports.messages, job, 26)).toBe(true);
+    expect((await ports.messages.getRecord('msg_dlq'))?.deliveries[0]).toMatchObject({
+      status: 'failed',
+      deadLettered: true,
+      lastError: expect.stringMatching(/dead-lettered after 26 receives/),
+    });
+    // A finished delivery is left alone, even when it is marked without reading first.
+    expect(
+      await markDeadLettered(ports.messages, { messageId: 'msg_later', integrationId: 'int_sched' }, 26),
+    ).toBe(false);
+    expect(await ports.messages.failDeadLettered('msg_later', 'int_sched', 'late')).toBe(false);
+    expect((await ports.messages.getRecord('msg_later'))?.deliveries[0]?.status).toBe('delivered');
   });
 });
