@@ -179,24 +179,8 @@ export class MessageRepository {
     n: number,
     firstRow?: { delivery: Delivery; expiresAt: number },
   ): Promise<boolean> {
-    if (firstRow) {
-      // The delivery's row does not exist yet: the first claim creates it, and only one can.
-      return conditional(() =>
-        this.db.send(
-          new PutCommand({
-            TableName: this.table,
-            Item: {
-              pk: `MSG#${messageId}`,
-              sk: `DLV#${integrationId}`,
-              ...firstRow.delivery,
-              attemptCount: n,
-              expiresAt: firstRow.expiresAt,
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        ),
-      );
-    }
+    // The delivery's row does not exist yet: the first claim creates it, and only one can.
+    if (firstRow) return this.createRow(messageId, integrationId, firstRow, { attemptCount: n });
     return conditional(() =>
       this.db.send(
         new UpdateCommand({
@@ -289,6 +273,33 @@ export class MessageRepository {
   }
 
   /**
+   * Writes a push or notify delivery's row, which exists only from its first claim on (the message
+   * names its deliveries until then), with `fields` over the route's; false when it exists already.
+   */
+  private createRow(
+    messageId: string,
+    integrationId: string,
+    firstRow: { delivery: Delivery; expiresAt: number },
+    fields: Partial<Delivery>,
+  ): Promise<boolean> {
+    return conditional(() =>
+      this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            pk: `MSG#${messageId}`,
+            sk: `DLV#${integrationId}`,
+            ...firstRow.delivery,
+            ...fields,
+            expiresAt: firstRow.expiresAt,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+  }
+
+  /**
    * Fails a delivery that has not finished (queued or retrying) with `lastError`, as dead-lettered;
    * `firstRow` when its row does not exist yet (no attempt was claimed), which this then writes whole.
    * False when it had finished or changed meanwhile: a copy of its job that got through is never
@@ -300,31 +311,19 @@ export class MessageRepository {
     lastError: string,
     firstRow?: { delivery: Delivery; expiresAt: number },
   ): Promise<boolean> {
-    const key = { pk: `MSG#${messageId}`, sk: `DLV#${integrationId}` };
     if (firstRow) {
-      const { nextAttemptAt: _, ...delivery } = firstRow.delivery;
-      return conditional(() =>
-        this.db.send(
-          new PutCommand({
-            TableName: this.table,
-            Item: {
-              ...key,
-              ...delivery,
-              status: 'failed',
-              deadLettered: true,
-              lastError,
-              expiresAt: firstRow.expiresAt,
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        ),
-      );
+      return this.createRow(messageId, integrationId, firstRow, {
+        status: 'failed',
+        deadLettered: true,
+        lastError,
+        nextAttemptAt: undefined,
+      });
     }
     return conditional(() =>
       this.db.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: key,
+          Key: { pk: `MSG#${messageId}`, sk: `DLV#${integrationId}` },
           UpdateExpression: 'SET #s = :failed, deadLettered = :yes, lastError = :why REMOVE nextAttemptAt',
           ConditionExpression: '#s IN (:queued, :retrying)',
           ExpressionAttributeNames: { '#s': 'status' },
