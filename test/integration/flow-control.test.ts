@@ -132,4 +132,44 @@ describe('flow control per integration', () => {
     const settled = await settledAll(stuckIds);
     expect(settled.every((s) => s === 'failed')).toBe(true);
   });
+
+  it('counts ordered jobs against the cap once their integration is switched to parallel while they queue', async () => {
+    const path = '/switched';
+    const code = `r${++n}`;
+    await hub.admin('POST', '/admin/partners', { code, name: code });
+    const created = await hub.admin(
+      'POST',
+      '/admin/integrations',
+      outboundIntegration(`flow ${code}`, code, partner.url.replace('/inbound', path), {
+        parallel: false,
+        batchSize: 1,
+      }),
+    );
+    expect(created.status).toBe(201);
+    let inFlight = 0;
+    let maxInFlight = 0;
+    partner.respondWith(async (r, res) => {
+      if (r.url.pathname !== path) return res.end('ok');
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise((x) => setTimeout(x, 150));
+      inFlight--;
+      res.end('ok');
+    });
+    const ids: string[] = [];
+    await hub.stopWorkers();
+    try {
+      // Four jobs queue in the FIFO queue, then the switch sends the next four to the standard queue.
+      for (let i = 0; i < 4; i++) ids.push(await send(code, i));
+      const patched = await hub.admin('PATCH', `/admin/integrations/${created.json.id}`, { parallel: true });
+      expect(patched.status).toBe(200);
+      for (let i = 4; i < 8; i++) ids.push(await send(code, i));
+      // Workers read an integration at most once a second.
+      await new Promise((x) => setTimeout(x, 1100));
+    } finally {
+      await hub.startWorkers({ deliveryConcurrency: 4 });
+    }
+    expect(await settledAll(ids)).toEqual(ids.map(() => 'delivered'));
+    expect(maxInFlight).toBe(1);
+  });
 });
