@@ -323,7 +323,14 @@ export const workers: readonly WorkerDefinition[] = [
   {
     id: 'DeliverOrdered',
     handler: h('workers/deliver.ts', 'handler'),
-    uses: ['registry:read', 'messages:write', 'payloads:read', 'orderedDeliveryQueue:consume'],
+    // :send on the standard queue: jobs of an integration switched to parallel move there.
+    uses: [
+      'registry:read',
+      'messages:write',
+      'payloads:read',
+      'orderedDeliveryQueue:consume',
+      'deliveryQueue:send',
+    ],
     source: 'orderedDeliveryQueue',
     batchSize: 10,
     timeoutSeconds: DELIVERY_WORKER_TIMEOUT_SECONDS,

@@ -80,6 +80,16 @@ export async function takePermits(
   };
 }
 
+/**
+ * Whether an integration's jobs from the FIFO queue are still to be delivered in order. False once
+ * the operator switched it to parallel: those jobs then belong in the standard queue, under the cap.
+ * A deleted integration stays ordered here (deliverOnce closes its deliveries).
+ */
+export async function stillOrdered(ports: Pick<DeliverPorts, 'integration'>, integrationId: string) {
+  const integration = await ports.integration(integrationId);
+  return !integration || integration.parallel === false;
+}
+
 /** How long a job that found no free permit waits before it is looked at again. */
 export const requeueDelaySeconds = (random: Random) => 1 + Math.round(random() * 2);
 

@@ -11,6 +11,7 @@ import {
   type JobResult,
   type Permits,
   requeueDelaySeconds,
+  stillOrdered,
   takePermits,
 } from '../usecases/deliver.js';
 import { parseJob } from './jobs.js';
@@ -54,8 +55,8 @@ export async function handler(
         await deliveryQueue().enqueue([{ ...job, ordered, delaySeconds: result.delaySeconds }]);
         return true;
       }
-      // A FIFO copy would be dropped as a duplicate within SQS's five-minute window: an ordered job
-      // (an integration switched to parallel while it queued) waits in place instead.
+      // A retry that is not due yet waits in place (a FIFO copy would also be dropped as a duplicate
+      // within SQS's five-minute window).
       if (result.kind === 'later' || result.kind === 'requeue') {
         await deliveryQueue().postpone(record.receiptHandle, result.delaySeconds, ordered);
       }
@@ -86,60 +87,58 @@ export async function handler(
   }
   const holder = randomBytes(6).toString('base64url');
   const deadline = context ? Date.now() + context.getRemainingTimeInMillis() : undefined;
-  /** Runs `work` with in-flight permits for `wanted` of an integration's jobs, given back afterwards. */
-  const withPermits = async (
-    integrationId: string,
-    jobs: readonly { record: SQSRecord }[],
-    wanted: number,
-    work: (granted: number) => Promise<unknown>,
-  ) => {
-    let permits: Permits;
-    try {
-      permits = await takePermits(ports, integrationId, wanted, holder, deadline);
-    } catch (e) {
-      logger.error('could not take in-flight permits', { integrationId, error: e as Error });
-      for (const { record } of jobs) failures.push({ itemIdentifier: record.messageId });
-      return;
-    }
-    try {
-      await work(permits.granted);
-    } finally {
-      await permits.release().catch((e: unknown) => {
-        // Not fatal: the permits free themselves when their time runs out.
-        logger.warn('could not give back in-flight permits', { integrationId, error: e as Error });
-      });
-    }
-  };
   /** A job that found no free permit waits a second or two. */
   const wait = (record: SQSRecord, job: DeliveryJob) =>
     settle(record, job, async () => ({ kind: 'requeue', delaySeconds: requeueDelaySeconds(Math.random) }));
 
   await Promise.all([
-    ...[...byIntegration].map(([integrationId, jobs]) =>
-      withPermits(integrationId, jobs, jobs.length, (granted) =>
-        Promise.all(
-          jobs.map(({ record, job }, i) => (i < granted ? deliver(record, job) : wait(record, job))),
-        ),
-      ),
-    ),
-    // An ordered group takes no permit, unless its integration was switched to parallel while these
-    // jobs were queued: then they count against its cap too, one at a time.
-    ...[...groups.values()].map((records) =>
-      withPermits(records[0]?.job.integrationId ?? '', records, 1, async (granted) => {
-        for (const [i, { record, job }] of records.entries()) {
-          // One after another, a group could outlast the function's timeout mid-attempt: hand back
-          // what would not have time to finish.
-          const timeLeft = context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
-          const late = timeLeft < ORDERED_START_MARGIN_MS;
-          if (late || granted === 0 || !(await deliver(record, job))) {
-            if (late) failures.push({ itemIdentifier: record.messageId });
-            else if (granted === 0) await wait(record, job);
-            for (const rest of records.slice(i + 1)) failures.push({ itemIdentifier: rest.record.messageId });
-            return;
-          }
+    ...[...byIntegration].map(async ([integrationId, jobs], i) => {
+      let permits: Permits;
+      try {
+        permits = await takePermits(ports, integrationId, jobs.length, `${holder}${i}`, deadline);
+      } catch (e) {
+        logger.error('could not take in-flight permits', { integrationId, error: e as Error });
+        for (const { record } of jobs) failures.push({ itemIdentifier: record.messageId });
+        return;
+      }
+      try {
+        await Promise.all(
+          jobs.map(({ record, job }, j) => (j < permits.granted ? deliver(record, job) : wait(record, job))),
+        );
+      } finally {
+        await permits.release().catch((e: unknown) => {
+          // Not fatal: the permits free themselves when their time runs out.
+          logger.warn('could not give back in-flight permits', { integrationId, error: e as Error });
+        });
+      }
+    }),
+    ...[...groups].map(async ([integrationId, records]) => {
+      try {
+        // The integration was switched to parallel while these jobs queued: order no longer binds
+        // them, and the standard queue counts them against its cap like the rest.
+        if (!(await stillOrdered(ports, integrationId))) {
+          await deliveryQueue().enqueue(records.map(({ job }) => ({ ...job, ordered: false })));
+          return;
         }
-      }),
-    ),
+      } catch (e) {
+        logger.error('could not move ordered jobs to the standard queue', {
+          integrationId,
+          error: e as Error,
+        });
+        for (const { record } of records) failures.push({ itemIdentifier: record.messageId });
+        return;
+      }
+      for (const [i, { record, job }] of records.entries()) {
+        // One after another, a group could outlast the function's timeout mid-attempt: hand back
+        // what would not have time to finish.
+        const timeLeft = context?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
+        if (timeLeft < ORDERED_START_MARGIN_MS || !(await deliver(record, job))) {
+          if (timeLeft < ORDERED_START_MARGIN_MS) failures.push({ itemIdentifier: record.messageId });
+          for (const rest of records.slice(i + 1)) failures.push({ itemIdentifier: rest.record.messageId });
+          return;
+        }
+      }
+    }),
   ]);
   return { batchItemFailures: failures };
 }
