@@ -33,11 +33,27 @@ async function npmStart(args: string[], env: Record<string, string> = {}) {
   };
 }
 
+/**
+ * Stops the hub as Ctrl+C would (the whole process group) and waits until every process of the group
+ * is gone: npm can exit before the hub under it has closed its data folder, and a hub started on that
+ * folder meanwhile would find it still in use.
+ */
 async function stop(child: ChildProcess) {
   if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
+  const group = child.pid;
   const exited = new Promise((r) => child.once('exit', r));
-  process.kill(-child.pid, 'SIGTERM');
+  process.kill(-group, 'SIGTERM');
   await exited;
+  const alive = () => {
+    try {
+      process.kill(-group, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const until = Date.now() + 15_000;
+  while (alive() && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
 }
 
 describe('the local hub as a user runs it', () => {
