@@ -4,6 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import {
   DeleteMessageBatchCommand,
+  type Message,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   SQSClient,
@@ -272,6 +273,48 @@ export async function benchDeliver(count = 1500, concurrency = 16, bytes = 2048)
 }
 
 /**
+ * `loops` loops receive up to ten jobs at a time from the queue, hand each non-empty batch to
+ * `handle` and delete it, until `count` jobs are done. With `waitSeconds` 0 an empty receive is
+ * retried after 5 ms, so no loop sits in a long poll after the last job.
+ */
+async function drainJobs(
+  sqs: SQSClient,
+  queueUrl: string | undefined,
+  loops: number,
+  count: number,
+  waitSeconds: number,
+  handle: (messages: Message[]) => Promise<unknown>,
+): Promise<void> {
+  let done = 0;
+  await Promise.all(
+    Array.from({ length: loops }, async () => {
+      while (done < count) {
+        const r = await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: waitSeconds,
+          }),
+        );
+        const messages = r.Messages ?? [];
+        if (messages.length === 0) {
+          if (waitSeconds === 0) await new Promise((x) => setTimeout(x, 5));
+          continue;
+        }
+        await handle(messages);
+        await sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '' })),
+          }),
+        );
+        done += messages.length;
+      }
+    }),
+  );
+}
+
+/**
  * The delivery floor: `concurrency` loops receive up to ten queued jobs, read each document (from S3,
  * or from a DynamoDB item), POST it to the partner, mark it delivered with a DynamoDB update and
  * delete the batch: the calls the issue names, made directly.
@@ -316,47 +359,26 @@ async function directFloor(
     const r = await db.send(new GetCommand({ TableName: table, Key: { pk: pkOf(id), sk: 'MSG' } }));
     return r.Item?.body as Uint8Array;
   };
-  let done = 0;
   const started = performance.now();
-  await Promise.all(
-    Array.from({ length: o.concurrency }, async () => {
-      while (done < count) {
-        const r = await sqs.send(
-          new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
-        );
-        const messages = r.Messages ?? [];
-        if (messages.length === 0) {
-          if (done >= count) break;
-          await new Promise((x) => setTimeout(x, 5));
-          continue;
-        }
-        await Promise.all(
-          messages.map(async (m) => {
-            const id = String(m.Body);
-            await fetch(o.sink.url, {
-              method: 'POST',
-              body: await document(id),
-              headers: { 'webhook-id': `floor.${read}.${id}` },
-            }).then((x) => x.arrayBuffer());
-            await db.send(
-              new UpdateCommand({
-                TableName: table,
-                Key: { pk: pkOf(id), sk: 'MSG' },
-                UpdateExpression: 'SET delivered = :t',
-                ExpressionAttributeValues: { ':t': true },
-              }),
-            );
+  await drainJobs(sqs, queueUrl, o.concurrency, count, 0, (messages) =>
+    Promise.all(
+      messages.map(async (m) => {
+        const id = String(m.Body);
+        await fetch(o.sink.url, {
+          method: 'POST',
+          body: await document(id),
+          headers: { 'webhook-id': `floor.${read}.${id}` },
+        }).then((x) => x.arrayBuffer());
+        await db.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { pk: pkOf(id), sk: 'MSG' },
+            UpdateExpression: 'SET delivered = :t',
+            ExpressionAttributeValues: { ':t': true },
           }),
         );
-        await sqs.send(
-          new DeleteMessageBatchCommand({
-            QueueUrl: queueUrl,
-            Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '' })),
-          }),
-        );
-        done += messages.length;
-      }
-    }),
+      }),
+    ),
   );
   return count / ((performance.now() - started) / 1000);
 }
@@ -364,8 +386,8 @@ async function directFloor(
 /**
  * A second floor, closer to what the hub must do: every DynamoDB and SQS call the hub makes for one
  * message (authenticate, find the receiver, route, store, enqueue; then receive, take the batch's
- * permits, read, claim the attempt, POST, record, give the permits back, delete), made directly, accepting and delivering at
- * once. The gap between this and the hub is the hub's own overhead (HTTP, events, middleware, logs).
+ * permits, read, claim the attempt, POST, record, give the permits back, delete), made directly,
+ * accepting and delivering at once. The gap between this and the hub is the hub's own overhead (HTTP, events, middleware, logs).
  */
 async function sameCallsFloor(
   count: number,
@@ -377,77 +399,59 @@ async function sameCallsFloor(
 ): Promise<number> {
   const table = process.env[messagesTable.envVar] as string;
   const queueUrl = process.env[deliveryQueue.envVar];
-  let delivered = 0;
   const started = performance.now();
   const accept = runLoad(count, concurrency, async (i) => {
     const pk = `SAME#${i}`;
     await acceptCalls(db, sqs, pk, payload, pk);
   });
-  const deliver = Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (delivered < count) {
-        const r = await sqs.send(
-          new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+  const deliver = drainJobs(sqs, queueUrl, concurrency, count, 1, async (messages) => {
+    // The batch's in-flight permits: one write to take them, one to give them back.
+    const permits = { pk: 'INFLIGHT#same', sk: 'INFLIGHT' };
+    const permitsChange = (n: number) =>
+      db.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: permits,
+          UpdateExpression: 'SET #t = if_not_exists(#t, :z) + :n',
+          ExpressionAttributeNames: { '#t': 'total' },
+          ExpressionAttributeValues: { ':z': 0, ':n': n },
+        }),
+      );
+    await permitsChange(messages.length);
+    await Promise.all(
+      messages.map(async (m) => {
+        const pk = String(m.Body);
+        const keys = [
+          { pk, sk: 'MSG' },
+          { pk, sk: 'DLV#x' },
+        ];
+        const got = await db.send(
+          new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: true } } }),
         );
-        const messages = r.Messages ?? [];
-        // The batch's in-flight permits: one write to take them, one to give them back.
-        const permits = { pk: 'INFLIGHT#same', sk: 'INFLIGHT' };
-        const permitsChange = (n: number) =>
-          db.send(
-            new UpdateCommand({
-              TableName: table,
-              Key: permits,
-              UpdateExpression: 'SET #t = if_not_exists(#t, :z) + :n',
-              ExpressionAttributeNames: { '#t': 'total' },
-              ExpressionAttributeValues: { ':z': 0, ':n': n },
-            }),
-          );
-        if (messages.length) await permitsChange(messages.length);
-        await Promise.all(
-          messages.map(async (m) => {
-            const pk = String(m.Body);
-            const keys = [
-              { pk, sk: 'MSG' },
-              { pk, sk: 'DLV#x' },
-            ];
-            const got = await db.send(
-              new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: true } } }),
-            );
-            await db.send(
-              new PutCommand({
-                TableName: table,
-                Item: { ...keys[1], status: 'queued', attemptCount: 1 },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              }),
-            );
-            const body = got.Responses?.[table]?.find((x) => x.sk === 'MSG')?.body as Uint8Array;
-            await fetch(sink.url, { method: 'POST', body, headers: { 'webhook-id': `same.${pk}` } }).then(
-              (x) => x.arrayBuffer(),
-            );
-            await db.send(
-              new UpdateCommand({
-                TableName: table,
-                Key: keys[1],
-                UpdateExpression: 'SET #s = :d, attempts = list_append(if_not_exists(attempts, :e), :a)',
-                ExpressionAttributeNames: { '#s': 'status' },
-                ExpressionAttributeValues: { ':d': 'delivered', ':e': [], ':a': [{ n: 1, statusCode: 200 }] },
-              }),
-            );
+        await db.send(
+          new PutCommand({
+            TableName: table,
+            Item: { ...keys[1], status: 'queued', attemptCount: 1 },
+            ConditionExpression: 'attribute_not_exists(pk)',
           }),
         );
-        if (messages.length) {
-          await permitsChange(-messages.length);
-          await sqs.send(
-            new DeleteMessageBatchCommand({
-              QueueUrl: queueUrl,
-              Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '' })),
-            }),
-          );
-        }
-        delivered += messages.length;
-      }
-    }),
-  );
+        const body = got.Responses?.[table]?.find((x) => x.sk === 'MSG')?.body as Uint8Array;
+        await fetch(sink.url, { method: 'POST', body, headers: { 'webhook-id': `same.${pk}` } }).then((x) =>
+          x.arrayBuffer(),
+        );
+        await db.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: keys[1],
+            UpdateExpression: 'SET #s = :d, attempts = list_append(if_not_exists(attempts, :e), :a)',
+            ExpressionAttributeNames: { '#s': 'status' },
+            ExpressionAttributeValues: { ':d': 'delivered', ':e': [], ':a': [{ n: 1, statusCode: 200 }] },
+          }),
+        );
+      }),
+    );
+    await permitsChange(-messages.length);
+  });
   await Promise.all([accept, deliver]);
   return count / ((performance.now() - started) / 1000);
 }

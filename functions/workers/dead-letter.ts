@@ -27,20 +27,8 @@ export async function sweep(
   let marked = 0;
   for (const letter of letters) {
     if (context && context.getRemainingTimeInMillis() < SWEEP_RESERVE_MS) break;
-    const job = parseJob(letter.body);
-    if (!job) {
-      logger.error('dead letter is not a delivery job', { messageId: letter.messageId });
-      continue;
-    }
-    try {
-      if (await markDeadLettered(messages(), job, letter.receives)) {
-        marked++;
-        logger.warn(DEAD_LETTER_MARKED_LOG, { ...job });
-      }
-    } catch (e) {
-      // The next sweep tries again.
-      logger.error('could not mark a dead letter', { ...job, error: e as Error });
-    }
+    // A letter that could not be marked is tried again by the next sweep.
+    if ((await markLetter(letter.messageId, letter.body, letter.receives)) === 'marked') marked++;
   }
   await queue.reveal(letters);
   return { seen: letters.length, marked };
@@ -54,19 +42,33 @@ export async function sweep(
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
   const failures: SQSBatchResponse['batchItemFailures'] = [];
   for (const record of event.Records) {
-    const job = parseJob(record.body);
-    if (!job) {
-      logger.error('dead letter is not a delivery job', { messageId: record.messageId });
-      continue;
-    }
-    try {
-      if (await markDeadLettered(messages(), job, Number(record.attributes.ApproximateReceiveCount))) {
-        logger.warn(DEAD_LETTER_MARKED_LOG, { ...job });
-      }
-    } catch (e) {
-      logger.error('could not mark a dead letter', { ...job, error: e as Error });
-      failures.push({ itemIdentifier: record.messageId });
-    }
+    const outcome = await markLetter(
+      record.messageId,
+      record.body,
+      Number(record.attributes.ApproximateReceiveCount),
+    );
+    if (outcome === 'error') failures.push({ itemIdentifier: record.messageId });
   }
   return { batchItemFailures: failures };
+}
+
+/** Marks the delivery of one dead letter failed; what became of it, with the log line for each case. */
+async function markLetter(
+  messageId: string,
+  body: string,
+  receives: number,
+): Promise<'marked' | 'finished' | 'not a job' | 'error'> {
+  const job = parseJob(body);
+  if (!job) {
+    logger.error('dead letter is not a delivery job', { messageId });
+    return 'not a job';
+  }
+  try {
+    if (!(await markDeadLettered(messages(), job, receives))) return 'finished';
+    logger.warn(DEAD_LETTER_MARKED_LOG, { ...job });
+    return 'marked';
+  } catch (e) {
+    logger.error('could not mark a dead letter', { ...job, error: e as Error });
+    return 'error';
+  }
 }

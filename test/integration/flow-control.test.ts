@@ -22,6 +22,8 @@ describe('flow control per integration', () => {
     await hub?.stop();
   });
 
+  /** Each receiver's integration id, by receiver code. */
+  const integrationOf = new Map<string, string>();
   async function receiver(path: string, extra: Record<string, unknown>) {
     const code = `r${++n}`;
     await hub.admin('POST', '/admin/partners', { code, name: code });
@@ -31,7 +33,22 @@ describe('flow control per integration', () => {
       outboundIntegration(`flow ${code}`, code, partner.url.replace('/inbound', path), extra),
     );
     expect(r.status).toBe(201);
+    integrationOf.set(code, r.json.id);
     return code;
+  }
+  /** Has the partner answer `path` after `holdMs`, counting how many requests it held at once. */
+  function countInFlight(path: string, holdMs: number) {
+    let inFlight = 0;
+    const seen = { max: 0 };
+    partner.respondWith(async (r, res) => {
+      if (r.url.pathname !== path) return res.end('ok');
+      inFlight++;
+      seen.max = Math.max(seen.max, inFlight);
+      await new Promise((x) => setTimeout(x, holdMs));
+      inFlight--;
+      res.end('ok');
+    });
+    return seen;
   }
   const send = async (receiverCode: string, i: number) => {
     const r = await hub.partner(
@@ -91,20 +108,11 @@ describe('flow control per integration', () => {
   it('parallel: true keeps at most batchSize attempts in flight for the integration', async () => {
     const path = '/capped';
     const code = await receiver(path, { parallel: true, batchSize: 2 });
-    let inFlight = 0;
-    let maxInFlight = 0;
-    partner.respondWith(async (r, res) => {
-      if (r.url.pathname !== path) return res.end('ok');
-      inFlight++;
-      maxInFlight = Math.max(maxInFlight, inFlight);
-      await new Promise((x) => setTimeout(x, 150));
-      inFlight--;
-      res.end('ok');
-    });
+    const inFlight = countInFlight(path, 150);
     const ids = await Promise.all(Array.from({ length: 12 }, (_, i) => send(code, i)));
     expect(await settledAll(ids)).toEqual(ids.map(() => 'delivered'));
-    expect(maxInFlight).toBeGreaterThanOrEqual(1);
-    expect(maxInFlight).toBeLessThanOrEqual(2);
+    expect(inFlight.max).toBeGreaterThanOrEqual(1);
+    expect(inFlight.max).toBeLessThanOrEqual(2);
   });
 
   it('a partner that hangs does not hold up another integration’s deliveries', async () => {
@@ -135,33 +143,16 @@ describe('flow control per integration', () => {
 
   it('counts ordered jobs against the cap once their integration is switched to parallel while they queue', async () => {
     const path = '/switched';
-    const code = `r${++n}`;
-    await hub.admin('POST', '/admin/partners', { code, name: code });
-    const created = await hub.admin(
-      'POST',
-      '/admin/integrations',
-      outboundIntegration(`flow ${code}`, code, partner.url.replace('/inbound', path), {
-        parallel: false,
-        batchSize: 1,
-      }),
-    );
-    expect(created.status).toBe(201);
-    let inFlight = 0;
-    let maxInFlight = 0;
-    partner.respondWith(async (r, res) => {
-      if (r.url.pathname !== path) return res.end('ok');
-      inFlight++;
-      maxInFlight = Math.max(maxInFlight, inFlight);
-      await new Promise((x) => setTimeout(x, 150));
-      inFlight--;
-      res.end('ok');
-    });
+    const code = await receiver(path, { parallel: false, batchSize: 1 });
+    const inFlight = countInFlight(path, 150);
     const ids: string[] = [];
     await hub.stopWorkers();
     try {
       // Four jobs queue in the FIFO queue, then the switch sends the next four to the standard queue.
       for (let i = 0; i < 4; i++) ids.push(await send(code, i));
-      const patched = await hub.admin('PATCH', `/admin/integrations/${created.json.id}`, { parallel: true });
+      const patched = await hub.admin('PATCH', `/admin/integrations/${integrationOf.get(code)}`, {
+        parallel: true,
+      });
       expect(patched.status).toBe(200);
       for (let i = 4; i < 8; i++) ids.push(await send(code, i));
       // Workers read an integration at most once a second.
@@ -170,6 +161,6 @@ describe('flow control per integration', () => {
       await hub.startWorkers({ deliveryConcurrency: 4 });
     }
     expect(await settledAll(ids)).toEqual(ids.map(() => 'delivered'));
-    expect(maxInFlight).toBe(1);
+    expect(inFlight.max).toBe(1);
   });
 });
