@@ -1,5 +1,6 @@
 import { type EntityDecoderOptions, type X2jOptions, XMLParser } from 'fast-xml-parser';
 import { badRequest } from './errors.js';
+import { capReason } from './reason.js';
 
 const MAX_XML_DEPTH = 64;
 
@@ -18,7 +19,10 @@ export function secureXmlParser(options: X2jOptions): (text: string) => unknown 
     try {
       return parser.parse(text, true);
     } catch (e) {
-      throw badRequest('invalid_document', `The document is not valid XML: ${(e as Error).message}`);
+      throw badRequest(
+        'invalid_document',
+        `The document is not valid XML: ${capReason((e as Error).message)}`,
+      );
     }
   };
 }
@@ -95,17 +99,62 @@ export function parseDocument(body: Uint8Array, contentType: string | undefined)
   try {
     return JSON.parse(text, (key, value) => (key === '__proto__' ? undefined : value));
   } catch (e) {
-    throw badRequest('invalid_document', `The document is not valid JSON: ${(e as Error).message}`);
+    throw badRequest(
+      'invalid_document',
+      `The document is not valid JSON: ${capReason((e as Error).message)}`,
+    );
   }
 }
 
-/** A cheap upper bound of element depth, checked before the parser recurses. */
-function nestingDepth(text: string): number {
+/**
+ * An upper bound of element depth, checked before the parser recurses. One pass over the text, each
+ * character looked at once, so it is linear on any input (a regular expression that looks ahead for a
+ * tag's `>` is quadratic on `'<a'.repeat(n)`). Comments, CDATA sections and processing instructions
+ * are skipped with one forward search each; a `<` inside an unfinished tag starts a new tag, which only
+ * raises the bound (the parser then refuses the document anyway).
+ */
+export function nestingDepth(text: string): number {
   let depth = 0;
   let max = 0;
-  for (const m of text.matchAll(/<(\/?)[A-Za-z_][^>]*?(\/?)>/g)) {
-    if (m[1]) depth--;
-    else if (!m[2]) max = Math.max(max, ++depth);
+  const n = text.length;
+  let i = text.indexOf('<');
+  while (i !== -1 && i < n) {
+    const next = text.charCodeAt(i + 1);
+    if (next === 0x21 /* ! */ || next === 0x3f /* ? */) {
+      const close = text.startsWith('<!--', i) ? '-->' : text.startsWith('<![CDATA[', i) ? ']]>' : '>';
+      const end = text.indexOf(close, i + 2);
+      if (end === -1) break;
+      i = text.indexOf('<', end + close.length);
+      continue;
+    }
+    const closing = next === 0x2f; /* / */
+    if (!closing && !isNameStart(next)) {
+      i = text.indexOf('<', i + 1);
+      continue;
+    }
+    // Find the tag's end: the first `>` outside quotes, or the next `<` (a malformed tag).
+    let j = i + 1;
+    let quote = 0;
+    let end = -1;
+    for (; j < n; j++) {
+      const c = text.charCodeAt(j);
+      if (quote) {
+        if (c === quote) quote = 0;
+        else if (c === 0x3c) break;
+      } else if (c === 0x22 || c === 0x27) quote = c;
+      else if (c === 0x3e) {
+        end = j;
+        break;
+      } else if (c === 0x3c) break;
+    }
+    if (closing) depth = Math.max(0, depth - 1);
+    else if (end === -1 || text.charCodeAt(end - 1) !== 0x2f) max = Math.max(max, ++depth);
+    if (end === -1) i = j < n ? j : -1;
+    else i = text.indexOf('<', end + 1);
   }
   return max;
 }
+
+/** XML's NameStartChar, approximated: ASCII letters, `_`, `:` and anything past ASCII. */
+const isNameStart = (c: number) =>
+  (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f || c === 0x3a || c > 0x7f;

@@ -1,6 +1,9 @@
+import { capReason } from './reason.js';
+
 /**
  * Typed errors that own their HTTP status. Each face's error boundary maps them to its own body
- * shape; anything that is not a HubError becomes a generic 500 with no internals.
+ * shape; anything that is not a HubError becomes a generic 500 with no internals. The message is
+ * capped: it may quote partner input (a parser's reason), and no answer grows with that input.
  */
 export class HubError extends Error {
   constructor(
@@ -8,7 +11,7 @@ export class HubError extends Error {
     readonly code: string,
     message: string,
   ) {
-    super(message);
+    super(capReason(message));
     this.name = 'HubError';
   }
 }

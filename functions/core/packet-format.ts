@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { HOUSE_XML_OPTIONS, secureXmlParser } from './document.js';
 import { DoneBodySchema } from './lease.js';
+import { capReason } from './reason.js';
 
 /**
  * The Synchronization Packet Format (shared/API.md): Dynamics Mobile's XML, and the JSON that mirrors
@@ -36,7 +37,7 @@ export function convertPacket(body: Uint8Array, type: 'xml' | 'json'): Conversio
     const raw = type === 'xml' ? rawFromXml(text) : rawFromJson(text);
     return { ok: true, packet: normalize(raw) };
   } catch (e) {
-    return { ok: false, reason: (e as Error).message };
+    return { ok: false, reason: capReason((e as Error).message) };
   }
 }
 
@@ -315,7 +316,7 @@ export function doneItemsFromXml(
     }
     return { ok: true, items: r.data as z.output<typeof DoneBodySchema> };
   } catch (e) {
-    return { ok: false, reason: (e as Error).message };
+    return { ok: false, reason: capReason((e as Error).message) };
   }
 }
 

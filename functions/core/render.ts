@@ -1,6 +1,6 @@
 import { XMLBuilder } from 'fast-xml-parser';
-import jsonata from 'jsonata';
 import { looksLikeXml, parseDocument } from './document.js';
+import { describeFailure, evaluateExpression } from './expressions.js';
 
 export interface Rendered {
   body: Uint8Array;
@@ -31,7 +31,18 @@ export async function renderDocument(
     }
   }
   let value = parseDocument(body, contentType);
-  if (template) value = await jsonata(template).evaluate(value);
+  if (template) value = await applyTemplate(template, value);
   if (format === 'xml') return { body: Buffer.from(xmlBuilder.build(value)), contentType: 'application/xml' };
   return { body: Buffer.from(JSON.stringify(value ?? null)), contentType: 'application/json' };
+}
+
+/**
+ * Applies a template under the expression budget. Its failure (an error, or an overrun) is thrown
+ * with the reason; the attempt records it and the delivery fails without retry, since the same
+ * template on the same document fails the same way.
+ */
+async function applyTemplate(template: string, document: unknown): Promise<unknown> {
+  const r = await evaluateExpression(template, document);
+  if (!r.ok) throw new Error(describeFailure(r));
+  return r.value;
 }

@@ -1,5 +1,6 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { HubError } from './errors.js';
+import { capReason } from './reason.js';
 import { sha256Hex } from './secrets.js';
 
 /**
@@ -29,9 +30,23 @@ export class ThreeplError extends HubError {
     readonly details: { errors?: LineError[]; retryAfterSeconds?: number } = {},
   ) {
     super(status, code, message);
+    // Field names and messages come from the 3PL's input: each is capped, and so is their number.
+    if (details.errors) {
+      this.details = {
+        ...details,
+        errors: details.errors.slice(0, MAX_LINE_ERRORS).map((x) => ({
+          ...x,
+          field: capReason(x.field, 256),
+          message: capReason(x.message),
+        })),
+      };
+    }
     this.name = 'ThreeplError';
   }
 }
+
+/** The most line errors one answer lists. */
+export const MAX_LINE_ERRORS = 100;
 
 export interface LineError {
   /** The index of the line in repLines (0-based), absent for errors about the whole body. */

@@ -1,11 +1,11 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { HubError, payloadTooLarge } from '../core/errors.js';
+import { logger } from '../observability.js';
 
-export const logger = new Logger({ serviceName: 'crossdock' });
+export { logger };
 
 export interface HubRequest {
   method: string;

@@ -1,4 +1,3 @@
-import jsonata from 'jsonata';
 import { MESSAGE_RETENTION_DAYS } from '../../lib/resources.js';
 import type { DeliveryQueue } from '../adapters/delivery-queue.js';
 import type { MessageRepository, StoredMessage } from '../adapters/messages.js';
@@ -19,6 +18,7 @@ import {
 import type { ApiKeyRecord } from '../core/partners.js';
 import { matchesRoute } from '../core/routing.js';
 import { sha256Hex } from '../core/secrets.js';
+import { filterAdmits } from './filters.js';
 
 /** The largest document POST /v1/messages takes (API Gateway and Lambda limits, base64 included). */
 export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
@@ -219,7 +219,7 @@ export async function routeMessage(
       continue;
     }
     parsed ??= parseDocument(document.body, document.contentType);
-    if ((await jsonata(i.filter).evaluate(parsed)) === true) routed.push(i);
+    if (await filterAdmits(i, parsed)) routed.push(i);
   }
   return routed;
 }

@@ -8,6 +8,7 @@ import { classifyAttempt, nextRetryDelaySeconds, parseRetryAfter } from '../core
 import { decodeInline } from '../core/inline-payload.js';
 import { retryScheduleOf, type StoredIntegration } from '../core/integration.js';
 import type { Attempt, Delivery } from '../core/message.js';
+import { capReason } from '../core/reason.js';
 import { type Rendered, renderDocument } from '../core/render.js';
 import { sha256Hex } from '../core/secrets.js';
 import { webhookHeaders } from '../core/signing.js';
@@ -128,7 +129,7 @@ export async function deliverOnce(
   const close = (error: string) =>
     ports.messages.updateDelivery(job.messageId, job.integrationId, {
       status: 'failed',
-      lastError: error,
+      lastError: capReason(error),
       nextAttemptAt: undefined,
     });
   if (!integration || !message) {
@@ -166,30 +167,40 @@ async function attemptDelivery(
   timeoutMs: number,
 ): Promise<JobResult> {
   const at = new Date(now);
-  let rendered: Rendered;
-  try {
-    rendered = await renderFor(ports, integration, message);
-  } catch (e) {
-    const error = `The document could not be rendered: ${(e as Error).message}`;
+  // Whatever throws while preparing or making the attempt (a document or template that cannot be
+  // rendered, a header Node refuses to send) fails the same way next time: it is recorded as this
+  // attempt's failure and ends the delivery, instead of escaping to the queue to be redelivered.
+  const failAttempt = async (error: string): Promise<JobResult> => {
     await record(
       ports,
       job,
       { n, round, at: at.toISOString(), durationMs: 0, error },
-      { status: 'failed', lastError: error },
+      { status: 'failed', lastError: `${error} (not retryable)` },
     );
     return { kind: 'done' };
+  };
+  let rendered: Rendered;
+  try {
+    rendered = await renderFor(ports, integration, message);
+  } catch (e) {
+    return failAttempt(`The document could not be rendered: ${messageOf(e)}`);
   }
-  const res = await ports.send({
-    url: targetUrl(integration, message),
-    headers: {
-      'content-type': rendered.contentType,
-      'user-agent': `Crossdock/${pkg.version}`,
-      ...integration.delivery?.headers,
-      ...webhookHeaders(delivery.webhookId, at, rendered.body, integration),
-    },
-    body: rendered.body,
-    timeoutMs,
-  });
+  let res: OutboundResponse;
+  try {
+    res = await ports.send({
+      url: targetUrl(integration, message),
+      headers: {
+        'content-type': rendered.contentType,
+        'user-agent': `Crossdock/${pkg.version}`,
+        ...integration.delivery?.headers,
+        ...webhookHeaders(delivery.webhookId, at, rendered.body, integration),
+      },
+      body: rendered.body,
+      timeoutMs,
+    });
+  } catch (e) {
+    return failAttempt(`The attempt could not be made: ${messageOf(e)}`);
+  }
   const outcome = classifyAttempt(res.statusCode);
   const attempt: Attempt = {
     n,
@@ -233,16 +244,26 @@ async function attemptDelivery(
   return { kind: 'later', delaySeconds: delay };
 }
 
+const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
 function record(
   ports: DeliverPorts,
   job: { messageId: string; integrationId: string },
   attempt: Attempt,
   next: Pick<Delivery, 'status' | 'nextAttemptAt' | 'lastError' | 'response'>,
 ) {
-  return ports.messages.recordAttempt(job.messageId, job.integrationId, attempt, {
-    nextAttemptAt: undefined,
-    ...next,
-  });
+  // Reasons are capped here, the one way attempts are written, so no partner's answer or parser
+  // message can make the item approach DynamoDB's 400 KB.
+  return ports.messages.recordAttempt(
+    job.messageId,
+    job.integrationId,
+    attempt.error === undefined ? attempt : { ...attempt, error: capReason(attempt.error) },
+    {
+      nextAttemptAt: undefined,
+      ...next,
+      ...(next.lastError === undefined ? {} : { lastError: capReason(next.lastError) }),
+    },
+  );
 }
 
 async function renderFor(ports: DeliverPorts, i: StoredIntegration, m: StoredMessage): Promise<Rendered> {

@@ -4,6 +4,7 @@ import type { PayloadStore } from '../adapters/payloads.js';
 import type { Clock } from '../core/clock.js';
 import { nativeObjectKey, type Packet, packetIdOfKey } from '../core/packet.js';
 import { convertPacket } from '../core/packet-format.js';
+import { capReason } from '../core/reason.js';
 
 export interface LandedPacketPorts {
   packets: PacketRepository;
@@ -32,7 +33,7 @@ export async function acceptLandedPacket(
   if (packet.status === 'awaiting') {
     const reason = await settle(ports, packet, size);
     if (reason !== undefined) {
-      return (await ports.packets.markFailed(packet.id, reason)) ? 'failed' : 'ignored';
+      return (await ports.packets.markFailed(packet.id, capReason(reason))) ? 'failed' : 'ignored';
     }
     packet = (await ports.packets.get(packet.id)) ?? packet;
     outcome = packet.status === 'ready' ? 'ready' : 'ignored';

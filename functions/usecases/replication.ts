@@ -179,10 +179,11 @@ export interface ReplicationPorts {
   /** storeMessage (usecases/accept-message.ts) bound to its ports: the one way into the delivery engine. */
   store: (m: NewMessage, routed: readonly StoredIntegration[]) => Promise<{ id: string }>;
   /**
-   * Evaluates an integration's JSONata filter over a line (true admits it). A port, so that only the
-   * function that routes lines bundles JSONata, not the token and read functions sharing this file.
+   * Whether an integration's JSONata filter admits a line (usecases/filters.ts: a filter that fails
+   * or overruns its budget counts as false). A port, so that only the function that routes lines
+   * bundles the evaluator, not the token and read functions sharing this file.
    */
-  admits: (filter: string, line: RepLine) => Promise<boolean>;
+  admits: (integration: StoredIntegration, line: RepLine) => Promise<boolean>;
   clock: Clock;
 }
 
@@ -301,19 +302,7 @@ async function routeLines(
   for (const [index, line] of post.repLines.entries()) {
     const routed: StoredIntegration[] = [];
     for (const i of lineRoutes(candidates, partnerCode, line)) {
-      if (!i.filter) {
-        routed.push(i);
-        continue;
-      }
-      // A filter that fails to evaluate is the hub's configuration fault: a 500, before anything is written.
-      let admitted: boolean;
-      try {
-        admitted = await admits(i.filter, line);
-      } catch (e) {
-        // JSONata throws plain objects; an Error with the integration's id is what the log needs.
-        throw new Error(`The filter of integration ${i.id} failed: ${(e as { message?: string }).message}`);
-      }
-      if (admitted) routed.push(i);
+      if (!i.filter || (await admits(i, line))) routed.push(i);
     }
     if (routed.length === 0) {
       throw notProcessed(

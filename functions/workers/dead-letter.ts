@@ -1,11 +1,9 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { DEAD_LETTER_MARKED_LOG } from '../../lib/resources.js';
 import { deliveryDeadLetters, messages } from '../deps.js';
+import { logger } from '../observability.js';
 import { markDeadLettered } from '../usecases/dead-letters.js';
 import { parseJob } from './jobs.js';
-
-const logger = new Logger({ serviceName: 'crossdock' });
 
 /** A sweep hides each dead letter while it looks at it, at most this long (its timeout is 60 s). */
 const SWEEP_HIDE_SECONDS = 90;

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { DeliveryJob } from '../adapters/delivery-queue.js';
 import { postOutbound } from '../adapters/outbound-http.js';
 import { systemClock } from '../core/clock.js';
 import { deliveryQueue, inFlight, messages, payloads, registry, settings } from '../deps.js';
+import { logger } from '../observability.js';
 import {
   cachedIntegrations,
   deliverOnce,
@@ -15,8 +15,6 @@ import {
   takePermits,
 } from '../usecases/deliver.js';
 import { parseJob } from './jobs.js';
-
-const logger = new Logger({ serviceName: 'crossdock' });
 
 /**
  * Consumes the delivery queue. A job that must wait (a retry not yet due) is hidden until its time

@@ -1,8 +1,6 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { objectsOf } from '../adapters/s3-events.js';
-
-const logger = new Logger({ serviceName: 'crossdock' });
+import { logger } from '../observability.js';
 
 /**
  * A consumer of S3 ObjectCreated notifications (or their dead letters): `handle` runs for every object

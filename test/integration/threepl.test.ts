@@ -526,14 +526,11 @@ describe('3PL API (seed 002)', () => {
       expect(await written()).toEqual(before);
     });
 
-    it('is 500 without internals when the hub’s own configuration fails (a filter that throws), writing nothing', async () => {
+    it('counts a filter that throws as false (402: nothing carries the lines), writing nothing', async () => {
       const before = await written();
       const r = await post(`Bearer ${await tokenFor('broken-user', 'broken-user-password')}`, SEED_POST);
-      expect(r.status).toBe(500);
-      expect(r.json).toEqual({
-        ResponseCode: 500,
-        ResponseMessage: 'Server error: an error was detected on our side; retry later.',
-      });
+      expect(r.status).toBe(402);
+      expect(r.json.ResponseCode).toBe(402);
       expect(await written()).toEqual(before);
     });
 

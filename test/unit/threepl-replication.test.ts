@@ -1,4 +1,3 @@
-import jsonata from 'jsonata';
 import { describe, expect, it } from 'vitest';
 import type { CommunicationLine } from '../../functions/adapters/communications.js';
 import type { StoredIntegration } from '../../functions/core/integration.js';
@@ -17,6 +16,7 @@ import {
   replicationCandidates,
 } from '../../functions/core/replication.js';
 import type { ThreeplError } from '../../functions/core/tokens.js';
+import { filterAdmits } from '../../functions/usecases/filters.js';
 import {
   acceptReplicationPost,
   mapPool,
@@ -330,7 +330,7 @@ describe('accepting a post (use case with in-memory ports)', () => {
         stored.push({ receiver: m.receiver, version: m.version, body: Buffer.from(m.body).toString() });
         return { id: m.id };
       },
-      admits: async (filter, l) => (await jsonata(filter).evaluate(l)) === true,
+      admits: filterAdmits,
       clock: { now: () => Date.parse('2026-11-23T10:00:00Z') },
     };
     return { ports, claims, stored, posts, released };
@@ -379,14 +379,13 @@ describe('accepting a post (use case with in-memory ports)', () => {
     }
   });
 
-  it('routes by filter over the line, and a filter that fails is a fault (500) before anything is written', async () => {
+  it('routes by filter over the line; a filter that fails counts as false (402 when nothing else carries the line), writing nothing', async () => {
     const m = memory([{ ...flex, filter: 'nodes[name="pallet_#" or name="Pallet"].value = "12345678"' }]);
     await acceptReplicationPost(m.ports, 'wms', seed());
     expect(m.stored).toHaveLength(3);
     const broken = memory([{ ...flex, filter: '$error("boom")' }]);
     const e = await acceptReplicationPost(broken.ports, 'wms', seed()).catch((x: Error) => x);
-    expect(e).toBeInstanceOf(Error);
-    expect((e as ThreeplError).status).toBeUndefined();
+    expect((e as ThreeplError).status).toBe(402);
     expect(broken.claims.size + broken.stored.length).toBe(0);
   });
 

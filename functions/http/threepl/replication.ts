@@ -1,4 +1,3 @@
-import jsonata from 'jsonata';
 import * as z from 'zod/mini';
 import { systemClock } from '../../core/clock.js';
 import { MAX_LINES, MAX_REPLICATION_BODY_BYTES, parseReplicationPost } from '../../core/replication.js';
@@ -13,20 +12,10 @@ import {
   registry,
 } from '../../deps.js';
 import { storeMessage } from '../../usecases/accept-message.js';
+import { filterAdmits } from '../../usecases/filters.js';
 import { acceptReplicationPost, authenticateAccessToken } from '../../usecases/replication.js';
 import { parseJsonBody } from '../validation.js';
 import { BEARER_CHALLENGE, ok, threeplHandler } from './respond.js';
-
-/** Integration filters, compiled once per expression for the life of the function. */
-const filters = new Map<string, ReturnType<typeof jsonata>>();
-async function admits(filter: string, line: unknown): Promise<boolean> {
-  let expression = filters.get(filter);
-  if (!expression) {
-    expression = jsonata(filter);
-    filters.set(filter, expression);
-  }
-  return (await expression.evaluate(line)) === true;
-}
 
 /** POST /v1/replicationpost (seed 002): a post of replication lines → its CommunicationID. */
 export const replicationPost = threeplHandler(
@@ -45,7 +34,7 @@ export const replicationPost = threeplHandler(
         fields: fieldDictionaries(),
         communications: communications(),
         store: (m, routed) => storeMessage(stores, m, routed),
-        admits,
+        admits: filterAdmits,
         clock: systemClock,
       },
       grant.partnerCode,
