@@ -59,7 +59,7 @@ export const routes: readonly RouteDefinition[] = [
       201: 'the partner',
       400: 'invalid body',
       401: 'admin key missing or wrong',
-      409: 'code exists',
+      409: 'code exists (codes are unique regardless of case)',
     },
   },
   {

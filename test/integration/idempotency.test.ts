@@ -25,7 +25,7 @@ describe('Idempotency-Key left behind by a crashed request', () => {
     Object.assign(process.env, aws.env);
     const registry = new RegistryRepository(aws.env[registryTable.envVar] as string);
     for (const code of ['erp', 'wms', 'dc1', 'dc2']) {
-      await registry.createPartner({ code, name: code, createdAt: '' });
+      await registry.createPartner({ code, name: code, createdAt: '' }, now);
     }
     await registry.createIntegration(pushIntegration());
     // Any doctype and version to dc1 and dc2, so only the Idempotency-Key decides what is answered.
