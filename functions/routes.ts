@@ -59,7 +59,7 @@ export const routes: readonly RouteDefinition[] = [
       201: 'the partner',
       400: 'invalid body',
       401: 'admin key missing or wrong',
-      409: 'code exists',
+      409: 'code exists (codes are unique regardless of case)',
     },
   },
   {
@@ -215,7 +215,7 @@ export const routes: readonly RouteDefinition[] = [
       401: 'no key',
       403: 'key revoked, unknown, or not the sender’s',
       404: 'unknown receiver',
-      409: 'Idempotency-Key reused with a different body',
+      409: 'Idempotency-Key reused with a different body, receiver, doctype, version or content type',
       413: 'over the size limit',
       422: 'no active Outbound integration routes this message',
     },

@@ -1,14 +1,27 @@
-import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { StoredCredential } from '../core/credentials.js';
 import { APIIDS, type ApiId, type FieldExtension } from '../core/replication.js';
-import { FAILED_LOGIN_WINDOW_MS, type LoginFailures, type TokenRecord } from '../core/tokens.js';
+import {
+  FAILED_LOGIN_WINDOW_MS,
+  type LoginFailureCounters,
+  type LoginFailures,
+  type TokenRecord,
+} from '../core/tokens.js';
 import { dynamoClient } from './aws.js';
-import { conditional } from './dynamo.js';
+import { conditional, queryPartition } from './dynamo.js';
 
 /**
  * 3PL credentials, login failures and access tokens in the registry table:
  * `CRED#<username>` (usernames are unique across partners), `PARTNER#<code>`/`CRED` (which username a
- * partner has), `LOGINFAIL#<username>` and `TOKEN#<sha256>`, the last two with an `expiresAt` TTL.
+ * partner has), `LOGINFAIL#<username>` (sk `LOGINFAIL`: its failures from any address; sk
+ * `ADDR#<address>`: from one source address) and `TOKEN#<sha256>`, the last two with an `expiresAt` TTL.
  * Get and conditional writes only; expiry is checked on read because TTL deletion is late (and never
  * happens in the emulators).
  */
@@ -69,14 +82,21 @@ export class CredentialRepository {
     );
   }
 
-  async getLoginFailures(username: string, now: number): Promise<LoginFailures | undefined> {
-    const r = await this.db.send(
-      new GetCommand({
-        TableName: this.table,
-        Key: { pk: `LOGINFAIL#${username}`, sk: 'LOGINFAIL' },
-        ConsistentRead: true,
-      }),
-    );
+  /** Both failure counters of a login attempt (username + address, and username), expired ones as none. */
+  async getLoginFailures(
+    username: string,
+    address: string,
+    now: number,
+  ): Promise<LoginFailureCounters<LoginFailures | undefined>> {
+    const [byAddress, byUsername] = await Promise.all([
+      this.getFailures(failureKey(username, address), now),
+      this.getFailures(failureKey(username), now),
+    ]);
+    return { address: byAddress, username: byUsername };
+  }
+
+  private async getFailures(Key: Record<string, string>, now: number): Promise<LoginFailures | undefined> {
+    const r = await this.db.send(new GetCommand({ TableName: this.table, Key, ConsistentRead: true }));
     const i = r.Item;
     if (!i) return undefined;
     const f: LoginFailures = {
@@ -88,12 +108,21 @@ export class CredentialRepository {
     return f.windowEndsAtMs <= now && (f.lockedUntilMs ?? 0) <= now ? undefined : f;
   }
 
-  /**
-   * Counts a failed login: one atomic increment inside the current window, or a new window of one.
-   * Returns the count after this failure.
-   */
-  async addLoginFailure(username: string, now: number): Promise<number> {
-    const Key = { pk: `LOGINFAIL#${username}`, sk: 'LOGINFAIL' };
+  /** Counts a failed login on both counters; returns their counts after it. */
+  async addLoginFailure(
+    username: string,
+    address: string,
+    now: number,
+  ): Promise<LoginFailureCounters<number>> {
+    const [byAddress, byUsername] = await Promise.all([
+      this.addFailure(failureKey(username, address), now),
+      this.addFailure(failureKey(username), now),
+    ]);
+    return { address: byAddress, username: byUsername };
+  }
+
+  /** One atomic increment inside the current window, or a new window of one. */
+  private async addFailure(Key: Record<string, string>, now: number): Promise<number> {
     try {
       const r = await this.db.send(
         new UpdateCommand({
@@ -120,21 +149,43 @@ export class CredentialRepository {
     return 1;
   }
 
-  async lockLogin(username: string, untilMs: number): Promise<void> {
+  /** Locks the username from one address, or (address undefined) from every address. */
+  async lockLogin(username: string, address: string | undefined, untilMs: number): Promise<void> {
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
-        Key: { pk: `LOGINFAIL#${username}`, sk: 'LOGINFAIL' },
+        Key: failureKey(username, address),
         UpdateExpression: 'SET lockedUntilMs = :u, expiresAt = :e',
         ExpressionAttributeValues: { ':u': untilMs, ':e': ttlSeconds(untilMs) },
       }),
     );
   }
 
-  async clearLoginFailures(username: string): Promise<void> {
-    await this.db.send(
-      new DeleteCommand({ TableName: this.table, Key: { pk: `LOGINFAIL#${username}`, sk: 'LOGINFAIL' } }),
-    );
+  /**
+   * Forgets the failures of the username from one address, or (address undefined) all of them, from
+   * every address: at most one item per address that failed within a window, since a locked counter
+   * stops counting.
+   */
+  async clearLoginFailures(username: string, address?: string): Promise<void> {
+    if (address !== undefined) {
+      await this.db.send(new DeleteCommand({ TableName: this.table, Key: failureKey(username, address) }));
+      return;
+    }
+    const keys = (await queryPartition(this.table, failureKey(username).pk)).map((i) => ({
+      pk: String(i.pk),
+      sk: String(i.sk),
+    }));
+    for (let at = 0; at < keys.length; at += 25) {
+      let requests: Record<string, unknown>[] = keys
+        .slice(at, at + 25)
+        .map((Key) => ({ DeleteRequest: { Key } }));
+      for (let round = 0; requests.length > 0; round++) {
+        if (round > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** round));
+        if (round > 6) throw new Error('DynamoDB left deletes unprocessed');
+        const r = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: requests } }));
+        requests = r.UnprocessedItems?.[this.table] ?? [];
+      }
+    }
   }
 
   async putToken(hash: string, t: TokenRecord): Promise<void> {
@@ -211,6 +262,16 @@ export class FieldDictionaryRepository {
     );
   }
 }
+
+/**
+ * A login failure counter: of the username from one source address, or of the username. The
+ * username's counter keeps the key counters had before addresses were counted, so a lock written then
+ * runs out as it was (within LOGIN_LOCKOUT_MS), and its count goes on towards the higher ceiling.
+ */
+const failureKey = (username: string, address?: string) => ({
+  pk: `LOGINFAIL#${username}`,
+  sk: address === undefined ? 'LOGINFAIL' : `ADDR#${address}`,
+});
 
 /** DynamoDB's TTL attribute is in epoch seconds; rounded up so an item never goes before its time. */
 const ttlSeconds = (ms: number) => Math.ceil(ms / 1000);

@@ -25,6 +25,18 @@ export interface StoredMessage extends Message {
   expiresAt: number;
 }
 
+/**
+ * What an Idempotency-Key remembers: the message it named and the request it came with. `fingerprint`
+ * (receiver, doctype, version, content type and body) is absent from claims written before it existed,
+ * which have only `bodySha256`.
+ */
+export interface IdempotencyClaim {
+  messageId: string;
+  bodySha256: string;
+  fingerprint?: string;
+  claimedAt?: number;
+}
+
 export interface InboxEntry {
   messageId: string;
   receiptHandle: string;
@@ -384,9 +396,9 @@ export class MessageRepository {
   async claimIdempotencyKey(
     sender: string,
     keyHash: string,
-    value: { messageId: string; bodySha256: string; claimedAt: number },
+    value: IdempotencyClaim & { claimedAt: number },
     expiresAt: number,
-  ): Promise<{ messageId: string; bodySha256: string; claimedAt?: number } | undefined> {
+  ): Promise<IdempotencyClaim | undefined> {
     const Key = { pk: `IDEM#${sender}#${keyHash}`, sk: 'IDEM' };
     const took = await conditional(() =>
       this.db.send(
@@ -399,7 +411,7 @@ export class MessageRepository {
     );
     if (took) return undefined;
     const r = await this.db.send(new GetCommand({ TableName: this.table, Key, ConsistentRead: true }));
-    return r.Item as { messageId: string; bodySha256: string; claimedAt?: number };
+    return r.Item as IdempotencyClaim;
   }
 
   /**
@@ -410,7 +422,7 @@ export class MessageRepository {
     sender: string,
     keyHash: string,
     previousMessageId: string,
-    value: { messageId: string; bodySha256: string; claimedAt: number },
+    value: IdempotencyClaim & { claimedAt: number },
     expiresAt: number,
   ): Promise<boolean> {
     return conditional(() =>

@@ -4,6 +4,17 @@ import type { ApiKeyRecord, Partner, PartnerKey } from '../core/partners.js';
 import { dynamoClient } from './aws.js';
 import { conditional, queryAll } from './dynamo.js';
 
+/**
+ * After this long, a code guard whose partner was never written is taken over: whoever wrote it is
+ * dead, since the HTTP functions time out after 15 s (API_FUNCTION_TIMEOUT_SECONDS).
+ */
+export const PARTNER_CODE_TAKEOVER_MS = 60_000;
+
+/** The guard that makes a partner code unique regardless of case: one item per lower-cased code. */
+const codeGuardKey = (code: string) => ({ pk: `PARTNER_CODE#${code.toLowerCase()}`, sk: 'CODE' });
+/** Written once every partner stored before guards existed has its guard. */
+const GUARDS_BACKFILLED = { pk: 'PARTNER_CODE', sk: 'BACKFILLED' };
+
 /** Partners, their keys and the integrations, in the registry table (Get/Query/conditional writes only). */
 export class RegistryRepository {
   constructor(private readonly table: string) {}
@@ -12,16 +23,115 @@ export class RegistryRepository {
     return dynamoClient();
   }
 
-  /** Creates the partner; false when the code is taken. */
-  async createPartner(p: Partner): Promise<boolean> {
-    return conditional(() =>
+  /**
+   * Creates the partner; false when the code is taken, in any case (`WMS` and `wms` cannot both
+   * exist). The code is stored and looked up as typed: it is an identifier, and only its uniqueness
+   * ignores case.
+   *
+   * Without transactions (dynalite has none) the guard is written first and the partner second, so a
+   * crash can leave a guard without its partner but never a partner without its guard. Such a guard
+   * names its code and when it was claimed; once its partner is missing for PARTNER_CODE_TAKEOVER_MS
+   * the next create of that code (any case) takes it over, so it never blocks the code for good.
+   */
+  async createPartner(p: Partner, now: number): Promise<boolean> {
+    await this.guardExistingCodes(now);
+    if (!(await this.claimCode(p.code, now))) return false;
+    try {
+      return await conditional(() =>
+        this.db.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: { pk: `PARTNER#${p.code}`, sk: 'PARTNER', kind: 'partner', kindSort: p.code, ...p },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      );
+    } catch (e) {
+      // Best effort: a guard left behind here is taken over later anyway.
+      await this.releaseCode(p.code, now).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** Takes the guard of `code`; false when a partner holds it, or another create claimed it just now. */
+  private async claimCode(code: string, now: number): Promise<boolean> {
+    const Key = codeGuardKey(code);
+    const claim = { ...Key, partnerCode: code, claimedAt: now };
+    const put = (condition: string, values?: Record<string, unknown>) =>
+      conditional(() =>
+        this.db.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: claim,
+            ConditionExpression: condition,
+            ...(values ? { ExpressionAttributeValues: values } : {}),
+          }),
+        ),
+      );
+    if (await put('attribute_not_exists(pk)')) return true;
+    const r = await this.db.send(new GetCommand({ TableName: this.table, Key, ConsistentRead: true }));
+    const held = r.Item as { partnerCode: string; claimedAt: number } | undefined;
+    if (!held) return put('attribute_not_exists(pk)');
+    if (await this.partnerExists(held.partnerCode)) return false;
+    if (now - held.claimedAt <= PARTNER_CODE_TAKEOVER_MS) return false;
+    // Abandoned: only one of several creates can take it over, the first to replace that very claim.
+    return put('partnerCode = :code AND claimedAt = :at', {
+      ':code': held.partnerCode,
+      ':at': held.claimedAt,
+    });
+  }
+
+  private async releaseCode(code: string, claimedAt: number): Promise<void> {
+    await conditional(() =>
       this.db.send(
-        new PutCommand({
+        new DeleteCommand({
           TableName: this.table,
-          Item: { pk: `PARTNER#${p.code}`, sk: 'PARTNER', kind: 'partner', kindSort: p.code, ...p },
-          ConditionExpression: 'attribute_not_exists(pk)',
+          Key: codeGuardKey(code),
+          ConditionExpression: 'partnerCode = :code AND claimedAt = :at',
+          ExpressionAttributeValues: { ':code': code, ':at': claimedAt },
         }),
       ),
+    );
+  }
+
+  private async partnerExists(code: string): Promise<boolean> {
+    const r = await this.db.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: `PARTNER#${code}`, sk: 'PARTNER' },
+        ConsistentRead: true,
+        ProjectionExpression: 'pk',
+      }),
+    );
+    return r.Item !== undefined;
+  }
+
+  /**
+   * Partners stored before codes had guards get theirs, once per table, before the first create that
+   * relies on them: one read per create after that. Codes that already differ only in case (possible
+   * before) are left as they are; the first one listed holds the guard.
+   */
+  private async guardExistingCodes(now: number): Promise<void> {
+    const done = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: GUARDS_BACKFILLED, ConsistentRead: true }),
+    );
+    if (done.Item) return;
+    for (const p of await this.listPartners()) {
+      await conditional(() =>
+        this.db.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: { ...codeGuardKey(p.code), partnerCode: p.code, claimedAt: now },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      );
+    }
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...GUARDS_BACKFILLED, at: new Date(now).toISOString() },
+      }),
     );
   }
 

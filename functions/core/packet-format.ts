@@ -95,7 +95,7 @@ function normalize(raw: RawPacket): NativePacket {
         const fields: Record<string, string> = {};
         for (const [name, value] of r.fields) {
           if (Object.hasOwn(fields, name)) fail(`${where} has the field ${name} twice.`);
-          if (value !== null) fields[name] = value;
+          if (value !== null) setField(fields, name, value);
         }
         if (!fields[ROW_ID_FIELD]) fail(`${where} has no ${ROW_ID_FIELD} (the record's key).`);
         return { status: recordStatus(r.status, where), fields };
@@ -103,6 +103,15 @@ function normalize(raw: RawPacket): NativePacket {
     };
   });
   return { salesmancode: salesmancode as string, tables };
+}
+
+/**
+ * Field names are the partner's data: `constructor`, `toString` or `__proto__` is a field like any
+ * other. It is defined as an own property, since assigning `__proto__` would set the prototype of the
+ * fields object instead (and drop the field); nothing is ever assigned through a partner's name.
+ */
+function setField(fields: Record<string, string>, name: string, value: string): void {
+  Object.defineProperty(fields, name, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** insert | update | delete; their examples also write `inserted`, or leave the status out (insert). */
@@ -116,9 +125,19 @@ function recordStatus(raw: string | undefined, where: string): RecordStatus {
 // ---- XML ----
 
 /**
+ * Element names are data too (a field may be called `constructor`), but fast-xml-parser refuses
+ * `__proto__`, `constructor` and `prototype` as names and renames `toString`, `hasOwnProperty` and the
+ * like. So every element name reaches it with a mark in front, which no XML name can begin with (the
+ * parser validates the names as written first): no output key is ever a property of Object.prototype,
+ * and elementOf takes the mark off again. Attribute names already carry the `@` prefix. The parser
+ * calls the transform twice for a self-closing tag, hence the check.
+ */
+const ELEMENT_MARK = '%';
+const markElementName = (name: string) => (name.startsWith(ELEMENT_MARK) ? name : ELEMENT_MARK + name);
+
+/**
  * Values keep their whitespace (trimValues off: they are data), entities follow XML 1.0 exactly, the
- * declaration and processing instructions are skipped. `__proto__`, `constructor` and the like are
- * refused as element names by fast-xml-parser itself.
+ * declaration and processing instructions are skipped.
  */
 // Pure: a bundle that never parses packets (the URL routes) leaves fast-xml-parser out.
 const parsePacketXml = /* @__PURE__ */ secureXmlParser({
@@ -126,6 +145,7 @@ const parsePacketXml = /* @__PURE__ */ secureXmlParser({
   trimValues: false,
   ignoreDeclaration: true,
   ignorePiTags: true,
+  transformTagName: markElementName,
 });
 
 const ROOT = 'NavMobileSync';
@@ -138,7 +158,10 @@ interface XmlElement {
   text: string;
 }
 
-/** fast-xml-parser's output for one element, taken apart: `@name` attributes, `#text`, children. */
+/**
+ * fast-xml-parser's output for one element, taken apart: `@name` attributes, `#text`, children
+ * (their names marked, see markElementName).
+ */
 function elementOf(value: unknown): XmlElement {
   const element: XmlElement = { attributes: new Map(), children: new Map(), text: '' };
   if (typeof value === 'string') {
@@ -148,7 +171,9 @@ function elementOf(value: unknown): XmlElement {
   for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
     if (key === '#text') element.text = String(v);
     else if (key.startsWith('@')) element.attributes.set(key.slice(1), String(v));
-    else element.children.set(key, Array.isArray(v) ? v : [v]);
+    else if (key.startsWith(ELEMENT_MARK)) {
+      element.children.set(key.slice(ELEMENT_MARK.length), Array.isArray(v) ? v : [v]);
+    }
   }
   return element;
 }
@@ -235,9 +260,10 @@ const JsonPacketSchema = z.strictObject({
       records: z.array(
         z.strictObject({
           status: z.optional(z.string()),
-          fields: z.record(
-            z.string(),
-            z.nullable(z.string({ error: 'must be a string (values stay strings)' })),
+          // Checked below, not by z.record, which drops a field named `__proto__`.
+          fields: z.custom<Record<string, unknown>>(
+            (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+            { error: 'must be an object of field names and string values' },
           ),
         }),
       ),
@@ -248,28 +274,40 @@ const JsonPacketSchema = z.strictObject({
 function rawFromJson(text: string): RawPacket {
   let value: unknown;
   try {
-    value = JSON.parse(text, (key, v) => {
-      if (key === '__proto__') throw new SyntaxError('the property "__proto__" is not allowed');
-      return v;
-    });
+    // JSON.parse defines every key as an own property (never through the `__proto__` setter), so a
+    // field named `__proto__` or `constructor` is plain data here; elsewhere the strict schema
+    // refuses it as an unknown property.
+    value = JSON.parse(text);
   } catch (e) {
     return fail(`The packet is not valid JSON: ${(e as Error).message}`);
   }
+  const notTheFormat = (path: string, message: string): never =>
+    fail(`The JSON packet does not have the format: ${path}: ${message}.`);
   const r = JsonPacketSchema.safeParse(value);
   if (!r.success) {
     const issue = r.error.issues[0];
-    const path = issue?.path.join('.') || '(packet)';
-    const message =
+    return notTheFormat(
+      issue?.path.join('.') || '(packet)',
       issue?.code === 'unrecognized_keys'
         ? `unknown property ${issue.keys.map((k) => `"${k}"`).join(', ')}`
-        : (issue?.message ?? 'is invalid');
-    return fail(`The JSON packet does not have the format: ${path}: ${message}.`);
+        : (issue?.message ?? 'is invalid'),
+    );
   }
   return {
     salesmancode: r.data.salesmancode ?? r.data.salesmanCode,
-    tables: r.data.tables.map((t) => ({
+    tables: r.data.tables.map((t, ti) => ({
       tablename: t.tablename,
-      records: t.records.map((rec) => ({ status: rec.status, fields: Object.entries(rec.fields) })),
+      records: t.records.map((rec, ri) => ({
+        status: rec.status,
+        fields: Object.entries(rec.fields).map(([name, v]): [string, string | null] =>
+          typeof v === 'string' || v === null
+            ? [name, v]
+            : notTheFormat(
+                `tables.${ti}.records.${ri}.fields.${name}`,
+                'must be a string (values stay strings)',
+              ),
+        ),
+      })),
     })),
   };
 }
@@ -324,6 +362,7 @@ const parseDoneXml = /* @__PURE__ */ secureXmlParser({
   ...HOUSE_XML_OPTIONS,
   ignoreDeclaration: true,
   ignorePiTags: true,
+  transformTagName: markElementName,
 });
 
 const escapeXml = (s: string) =>

@@ -15,10 +15,19 @@ import { sha256Hex } from './secrets.js';
 export const DEFAULT_TOKEN_TTL_MS = 60 * 60_000;
 export const MAX_TOKEN_TTL_MS = 24 * 60 * 60_000;
 
-/** Failed logins for one username before it is locked: this many within the window… */
-export const MAX_FAILED_LOGINS = 5;
+/**
+ * Failed logins are counted per username and source address, and per username across addresses.
+ * This many failures of one username from one address within the window lock that pair…
+ */
+export const MAX_FAILED_LOGINS_PER_ADDRESS = 5;
+/**
+ * …and this many of one username from any addresses lock the username everywhere: someone who only
+ * knows a username cannot lock its owner out from a single address, while guessing from many
+ * addresses still meets a ceiling.
+ */
+export const MAX_FAILED_LOGINS_PER_USERNAME = 50;
 export const FAILED_LOGIN_WINDOW_MS = 15 * 60_000;
-/** …lock it for this long (429 with Retry-After), even for the right password. */
+/** A lock lasts this long (429 with Retry-After), even for the right password. */
 export const LOGIN_LOCKOUT_MS = 15 * 60_000;
 
 /** 3PL errors that carry more than a message: line errors for the body, a wait for Retry-After. */
@@ -222,20 +231,34 @@ export const scryptHasher: PasswordHasher = {
   dummyHash: dummyPasswordHash,
 };
 
-/** Failed logins of one username, as the registry keeps them. */
+/** Failed logins of one counter (a username from one address, or a username), as the registry keeps them. */
 export interface LoginFailures {
   count: number;
   windowEndsAtMs: number;
   lockedUntilMs?: number;
 }
 
-/** Milliseconds until the username may try again, or 0 when it is not locked. */
-export function lockedForMs(f: LoginFailures | undefined, now: number): number {
-  return f?.lockedUntilMs !== undefined && f.lockedUntilMs > now ? f.lockedUntilMs - now : 0;
+/** Both counters of a login attempt: its username from its source address, and its username. */
+export interface LoginFailureCounters<T> {
+  address: T;
+  username: T;
 }
 
-/** The failure count that locks a username (reached within the window). */
-export const locksAt = (count: number) => count >= MAX_FAILED_LOGINS;
+/** Milliseconds until the attempt may be made, or 0 when neither of its counters is locked. */
+export function lockedForMs(
+  f: Partial<LoginFailureCounters<LoginFailures | undefined>>,
+  now: number,
+): number {
+  const wait = (c: LoginFailures | undefined) =>
+    c?.lockedUntilMs !== undefined && c.lockedUntilMs > now ? c.lockedUntilMs - now : 0;
+  return Math.max(wait(f.address), wait(f.username));
+}
+
+/** Which counters a failure locks, from their counts after it (reached within the window). */
+export const locksAt = (counts: LoginFailureCounters<number>): LoginFailureCounters<boolean> => ({
+  address: counts.address >= MAX_FAILED_LOGINS_PER_ADDRESS,
+  username: counts.username >= MAX_FAILED_LOGINS_PER_USERNAME,
+});
 
 const oauthError = (code: 'invalid_request' | 'unsupported_grant_type', message: string) =>
   new ThreeplError(400, code, message);

@@ -16,6 +16,8 @@ export interface HubRequest {
   headers: Record<string, string>;
   body: Buffer;
   requestId: string;
+  /** The caller's IP address as API Gateway saw it (requestContext.http.sourceIp). */
+  sourceIp: string;
 }
 
 export interface HubResponse {
@@ -68,6 +70,7 @@ export function httpHandler(fn: (req: HubRequest) => Promise<HubResponse>, optio
         headers: (event.headers ?? {}) as Record<string, string>,
         body,
         requestId,
+        sourceIp: event.requestContext.http.sourceIp ?? '',
       });
       result = toResult(res);
     } catch (e) {

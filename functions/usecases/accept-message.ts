@@ -26,6 +26,24 @@ export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 /** After this long without a stored message, a claimed Idempotency-Key is taken over by a retry. */
 export const IDEMPOTENCY_TAKEOVER_MS = 60_000;
 
+const ANOTHER_ENVELOPE = 'another receiver, doctype, version or content type';
+
+const keyReused = (what: string) =>
+  conflict(
+    'idempotency_key_reused',
+    `This Idempotency-Key was used with ${what}; use a new key for a new message.`,
+  );
+
+/**
+ * What an Idempotency-Key stands for: everything that makes the message (the sender is in the key
+ * itself). Two requests with the same fingerprint are the same message; any difference is another one.
+ */
+function requestFingerprint(envelope: Envelope, contentType: string, bodySha256: string): string {
+  return sha256Hex(
+    JSON.stringify([envelope.receiver, envelope.doctype, envelope.version, contentType, bodySha256]),
+  );
+}
+
 export interface AcceptPorts {
   registry: RegistryRepository;
   messages: MessageRepository;
@@ -73,14 +91,25 @@ export async function acceptMessage(
   const idemHash = input.idempotencyKey ? sha256Hex(input.idempotencyKey) : undefined;
   const expiresAt = Math.floor(now / 1000) + MESSAGE_RETENTION_DAYS * 86_400;
   if (idemHash) {
-    const claim = { messageId: id, bodySha256: sha256, claimedAt: now };
+    const fingerprint = requestFingerprint(envelope, input.contentType, sha256);
+    const claim = { messageId: id, bodySha256: sha256, fingerprint, claimedAt: now };
     const first = await ports.messages.claimIdempotencyKey(sender, idemHash, claim, expiresAt);
     if (first) {
-      if (first.bodySha256 !== sha256) {
-        throw conflict('idempotency_key_reused', 'This Idempotency-Key was used with a different body.');
+      if (first.bodySha256 !== sha256) throw keyReused('a different body');
+      if (first.fingerprint !== undefined && first.fingerprint !== fingerprint) {
+        throw keyReused(ANOTHER_ENVELOPE);
       }
       const earlier = await ports.messages.get(first.messageId);
-      if (earlier) return { replay: true, message: acceptedView(earlier) };
+      if (earlier) {
+        // The key belongs to the whole request, not to the body alone. A claim written before claims
+        // kept a fingerprint has only the body's hash: it is judged by the message it names, whose
+        // stored receiver, doctype, version and content type are exactly what the fingerprint covers.
+        // (Such an old claim whose message was never stored is taken over below as any other.)
+        if (requestFingerprint(earlier, earlier.contentType, earlier.sha256) !== fingerprint) {
+          throw keyReused(ANOTHER_ENVELOPE);
+        }
+        return { replay: true, message: acceptedView(earlier) };
+      }
       // The first request may still be storing; one that died long ago left its key behind.
       const abandoned = now - (first.claimedAt ?? 0) > IDEMPOTENCY_TAKEOVER_MS;
       if (

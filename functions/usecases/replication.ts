@@ -79,21 +79,25 @@ export interface IssuedToken {
 }
 
 /**
- * Issues an access token for Basic credentials. Every refusal — a malformed header, an unknown
- * username, a wrong password — does the same work (one failure-counter read, one credential read,
- * one scrypt, one failure-counter write) and gets the same 401, so neither the answer nor its timing
- * tells whether a username exists. A username with too many recent failures is 429 before any of it.
+ * Issues an access token for Basic credentials, asked for from `sourceAddress` (the caller's IP, as
+ * API Gateway saw it). Every refusal — a malformed header, an unknown username, a wrong password —
+ * does the same work (one failure-counters read, one credential read, one scrypt, one
+ * failure-counters write) and gets the same 401, so neither the answer nor its timing tells whether a
+ * username exists. Failures are counted per username and address and per username: too many from
+ * one address lock only that address out of the username, and the owner elsewhere keeps logging in;
+ * the higher per-username ceiling locks it everywhere. A locked attempt is 429 before any of it.
  */
 export async function issueToken(
   ports: TokenPorts,
   given: BasicCredentials | undefined,
+  sourceAddress: string,
 ): Promise<IssuedToken> {
   const { credentials, passwords, clock } = ports;
   const now = clock.now();
   // '' is never a username (they have at least one character), so a malformed header looks up nothing,
   // and its failures are counted under a name that is never locked.
   const username = given?.username ?? '';
-  const failures = await credentials.getLoginFailures(username, now);
+  const failures = await credentials.getLoginFailures(username, sourceAddress, now);
   const wait = username ? lockedForMs(failures, now) : 0;
   if (wait > 0) throw tooManyFailures(Math.ceil(wait / 1000));
 
@@ -103,11 +107,16 @@ export async function issueToken(
     stored?.passwordHash ?? (await passwords.dummyHash()),
   );
   if (!given || !stored || !ok) {
-    const count = await credentials.addLoginFailure(username, now);
-    if (username && locksAt(count)) await credentials.lockLogin(username, now + LOGIN_LOCKOUT_MS);
+    const locks = locksAt(await credentials.addLoginFailure(username, sourceAddress, now));
+    if (username && locks.address) {
+      await credentials.lockLogin(username, sourceAddress, now + LOGIN_LOCKOUT_MS);
+    }
+    if (username && locks.username) await credentials.lockLogin(username, undefined, now + LOGIN_LOCKOUT_MS);
     throw invalidCredentials();
   }
-  if (failures) await credentials.clearLoginFailures(username);
+  // The address proved it knows the password: its own failures are forgotten. The username's count
+  // from every address is not, so one success cannot reset what others are guessing.
+  if (failures.address) await credentials.clearLoginFailures(username, sourceAddress);
 
   const accessToken = newAccessToken();
   const record: TokenRecord = {
@@ -166,6 +175,7 @@ export async function setCredentials(
   const previous = await ports.credentials.swapPartnerUsername(partnerCode, input.username);
   if (previous && previous !== input.username)
     await ports.credentials.deleteCredential(previous, partnerCode);
+  // Every lock of the username, from any address, ends.
   await ports.credentials.clearLoginFailures(input.username);
 }
 

@@ -1,4 +1,8 @@
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dynamoClient } from '../../functions/adapters/aws.js';
+import { PARTNER_CODE_TAKEOVER_MS, RegistryRepository } from '../../functions/adapters/registry.js';
+import { registryTable } from '../../lib/resources.js';
 import { outboundIntegration, startTestHub, type TestHub } from '../support/hub.js';
 
 describe('operator API: partners, keys, integrations', () => {
@@ -46,6 +50,67 @@ describe('operator API: partners, keys, integrations', () => {
       'wms1',
     ]);
     expect((await hub.admin('GET', '/admin/partners/zz')).status).toBe(404);
+  });
+
+  describe('partner codes are unique regardless of case', () => {
+    const table = () => process.env[registryTable.envVar] as string;
+    const codes = async () =>
+      (await hub.admin('GET', '/admin/partners')).json.partners.map((p: { code: string }) => p.code);
+
+    it('refuses another case of a taken code with 409, and keeps and finds the code as typed', async () => {
+      expect((await hub.admin('POST', '/admin/partners', { code: 'WMS', name: 'Warehouse' })).status).toBe(
+        201,
+      );
+      for (const code of ['wms', 'Wms', 'WMS']) {
+        const again = await hub.admin('POST', '/admin/partners', { code, name: 'Another' });
+        expect(again.status, code).toBe(409);
+        expect(again.json.error.code).toBe('partner_exists');
+      }
+      expect(await codes()).toContain('WMS');
+      expect(await codes()).not.toContain('wms');
+      expect((await hub.admin('GET', '/admin/partners/WMS')).json).toMatchObject({
+        code: 'WMS',
+        name: 'Warehouse',
+      });
+      // The code is an identifier: lookups are exact.
+      expect((await hub.admin('GET', '/admin/partners/wms')).status).toBe(404);
+    });
+
+    it('guards partners stored before codes had guards', async () => {
+      // A table written by the code before: a partner without its guard, and no backfill marker.
+      const db = dynamoClient();
+      await db.send(new DeleteCommand({ TableName: table(), Key: { pk: 'PARTNER_CODE', sk: 'BACKFILLED' } }));
+      const legacy = { code: 'Legacy', name: 'Old', createdAt: '2026-01-01T00:00:00.000Z' };
+      await db.send(
+        new PutCommand({
+          TableName: table(),
+          Item: { pk: 'PARTNER#Legacy', sk: 'PARTNER', kind: 'partner', kindSort: 'Legacy', ...legacy },
+        }),
+      );
+      expect((await hub.admin('POST', '/admin/partners', { code: 'LEGACY', name: 'New' })).status).toBe(409);
+      expect((await hub.admin('POST', '/admin/partners', { code: 'legacy', name: 'New' })).status).toBe(409);
+      expect((await codes()).filter((c: string) => c.toLowerCase() === 'legacy')).toEqual(['Legacy']);
+    });
+
+    it('takes over a guard left without its partner only once its creator must be dead', async () => {
+      const registry = new RegistryRepository(table());
+      const now = Date.parse('2026-11-23T10:00:00Z');
+      // A create that crashed between its two writes: the guard of "Crashed", no partner.
+      await dynamoClient().send(
+        new PutCommand({
+          TableName: table(),
+          Item: { pk: 'PARTNER_CODE#crashed', sk: 'CODE', partnerCode: 'Crashed', claimedAt: now },
+        }),
+      );
+      const partner = (code: string) => ({ code, name: code, createdAt: new Date(now).toISOString() });
+      expect(await registry.createPartner(partner('crashed'), now + 1_000)).toBe(false);
+      expect(await registry.createPartner(partner('crashed'), now + PARTNER_CODE_TAKEOVER_MS + 1)).toBe(true);
+      expect(await registry.getPartner('crashed')).toMatchObject({ code: 'crashed' });
+      expect(await registry.getPartner('Crashed')).toBeUndefined();
+      // From then on the guard names a partner that exists: taken for good, in any case.
+      const later = now + 10 * PARTNER_CODE_TAKEOVER_MS;
+      expect(await registry.createPartner(partner('CRASHED'), later)).toBe(false);
+    });
   });
 
   it('issues scoped keys shown once and lists them without the secret', async () => {

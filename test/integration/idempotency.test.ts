@@ -24,9 +24,16 @@ describe('Idempotency-Key left behind by a crashed request', () => {
     aws = await startEmbeddedAws();
     Object.assign(process.env, aws.env);
     const registry = new RegistryRepository(aws.env[registryTable.envVar] as string);
-    for (const code of ['erp', 'wms']) await registry.createPartner({ code, name: code, createdAt: '' });
-    const integration = pushIntegration();
-    await registry.createIntegration(integration);
+    for (const code of ['erp', 'wms', 'dc1', 'dc2']) {
+      await registry.createPartner({ code, name: code, createdAt: '' }, now);
+    }
+    await registry.createIntegration(pushIntegration());
+    // Any doctype and version to dc1 and dc2, so only the Idempotency-Key decides what is answered.
+    for (const receiver of ['dc1', 'dc2']) {
+      await registry.createIntegration(
+        pushIntegration({ id: `int_${receiver}`, name: `any-${receiver}`, entity: '*', receiver }),
+      );
+    }
     ports = {
       registry,
       messages: new MessageRepository(aws.env[messagesTable.envVar] as string),
@@ -66,5 +73,52 @@ describe('Idempotency-Key left behind by a crashed request', () => {
     const again = await post();
     expect(again).toMatchObject({ replay: true, message: { id: taken.message.id } });
     expect(enqueued).toHaveLength(1);
+  });
+
+  const order = {
+    sender: 'erp',
+    receiver: 'dc1',
+    doctype: 'order',
+    version: '1',
+    body: Buffer.from('{"order":2}'),
+    contentType: 'application/json',
+  };
+
+  it('answers 409 for the same key and body with another receiver, doctype, version or content type', async () => {
+    const first = await acceptMessage(ports, key, { ...order, idempotencyKey: 'order-2' });
+    expect(first.replay).toBe(false);
+    const jobs = enqueued.length;
+    for (const other of [
+      { receiver: 'dc2' },
+      { doctype: 'invoice' },
+      { version: '2' },
+      { version: undefined },
+      { contentType: 'application/xml' },
+    ]) {
+      await expect(
+        acceptMessage(ports, key, { ...order, ...other, idempotencyKey: 'order-2' }),
+      ).rejects.toMatchObject({ status: 409, code: 'idempotency_key_reused' });
+    }
+    expect(enqueued).toHaveLength(jobs);
+    // The first request itself is still answered with its message.
+    const again = await acceptMessage(ports, key, { ...order, idempotencyKey: 'order-2' });
+    expect(again).toMatchObject({ replay: true, message: { id: first.message.id, receiver: 'dc1' } });
+  });
+
+  it('judges a claim stored before fingerprints (body hash only) by the message it names', async () => {
+    const first = await acceptMessage(ports, key, { ...order, idempotencyKey: 'order-3' });
+    // Rewrite the claim as older code stored it: no fingerprint.
+    await ports.messages.takeOverIdempotencyKey(
+      'erp',
+      sha256Hex('order-3'),
+      first.message.id,
+      { messageId: first.message.id, bodySha256: sha256Hex(order.body), claimedAt: now },
+      Math.floor(now / 1000) + 3600,
+    );
+    const again = await acceptMessage(ports, key, { ...order, idempotencyKey: 'order-3' });
+    expect(again).toMatchObject({ replay: true, message: { id: first.message.id } });
+    await expect(
+      acceptMessage(ports, key, { ...order, doctype: 'invoice', idempotencyKey: 'order-3' }),
+    ).rejects.toMatchObject({ status: 409, code: 'idempotency_key_reused' });
   });
 });

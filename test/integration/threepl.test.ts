@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { request } from 'node:http';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOGIN_LOCKOUT_MS, MAX_FAILED_LOGINS } from '../../functions/core/tokens.js';
+import { LOGIN_LOCKOUT_MS, MAX_FAILED_LOGINS_PER_ADDRESS } from '../../functions/core/tokens.js';
 import { messagesTable } from '../../lib/resources.js';
 import { eventually, outboundIntegration, startTestHub, type TestHub } from '../support/hub.js';
 import { startPartner } from '../support/partner-server.js';
@@ -138,6 +139,33 @@ describe('3PL API (seed 002)', () => {
         ...(authorization ? { authorization } : {}),
         ...(contentType ? { 'content-type': contentType } : {}),
       },
+    });
+  /** GET /v1/generatetoken from another loopback address (fetch always connects from 127.0.0.1). */
+  const generateTokenFrom = (localAddress: string, authorization: string) =>
+    new Promise<{ status: number; json: any; retryAfter?: string }>((resolve, reject) => {
+      const url = new URL('/v1/generatetoken', hub.url);
+      request(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          localAddress,
+          headers: { authorization, 'content-type': JSON_UTF8 },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              json: JSON.parse(Buffer.concat(chunks).toString('utf8')),
+              ...(res.headers['retry-after'] ? { retryAfter: String(res.headers['retry-after']) } : {}),
+            }),
+          );
+        },
+      )
+        .on('error', reject)
+        .end();
     });
   const tokenFor = async (user: string, password: string) => {
     const r = await generateToken(basic(user, password));
@@ -338,21 +366,25 @@ describe('3PL API (seed 002)', () => {
       });
     });
 
-    it(`answers 429 for a while after ${MAX_FAILED_LOGINS} failures of one username, even with the right password`, async () => {
-      for (let i = 0; i < MAX_FAILED_LOGINS; i++) {
-        expect((await generateToken(basic('lock-user', `guess-${i}`))).status).toBe(401);
+    it(`answers 429 for a while after ${MAX_FAILED_LOGINS_PER_ADDRESS} failures of one username from one address, even with the right password, and only to that address`, async () => {
+      const guesser = '127.0.0.2';
+      for (let i = 0; i < MAX_FAILED_LOGINS_PER_ADDRESS; i++) {
+        expect((await generateTokenFrom(guesser, basic('lock-user', `guess-${i}`))).status).toBe(401);
       }
-      const locked = await generateToken(basic('lock-user', 'lock-user-password'));
+      const locked = await generateTokenFrom(guesser, basic('lock-user', 'lock-user-password'));
       expect(locked.status).toBe(429);
       expect(locked.json).toMatchObject({ ResponseCode: 429 });
       expect(locked.json.ResponseMessage).toMatch(/too many failed logins/i);
-      expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(LOGIN_LOCKOUT_MS / 1000 - 60);
+      expect(Number(locked.retryAfter)).toBeGreaterThan(LOGIN_LOCKOUT_MS / 1000 - 60);
+      // The owner, from its own address, still gets its token: knowing a username locks nobody out.
+      expect((await generateToken(basic('lock-user', 'lock-user-password'))).status).toBe(200);
+      expect((await generateTokenFrom(guesser, basic('lock-user', 'lock-user-password'))).status).toBe(429);
       // Another username is not affected; the operator lifts the lock by setting the credentials again.
-      expect((await generateToken(basic('b-user', 'b-user-password'))).status).toBe(200);
+      expect((await generateTokenFrom(guesser, basic('b-user', 'b-user-password'))).status).toBe(200);
       expect(
         (await credentials('wms-lock', { username: 'lock-user', password: 'lock-user-password' })).status,
       ).toBe(204);
-      expect((await generateToken(basic('lock-user', 'lock-user-password'))).status).toBe(200);
+      expect((await generateTokenFrom(guesser, basic('lock-user', 'lock-user-password'))).status).toBe(200);
     });
   });
 

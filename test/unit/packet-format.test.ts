@@ -125,7 +125,7 @@ describe('sync packet format', () => {
     expect(reasonOf(wrap('<r><DMS_ROWID>1</r>'))).toMatch(/Expected closing tag 'DMS_ROWID'/);
   });
 
-  it('refuses billion laughs, external entities, deep nesting and __proto__ elements', () => {
+  it('refuses billion laughs, external entities, deep nesting, and __proto__ where it is no field', () => {
     const laughs = `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>${wrap('<r><DMS_ROWID>&lol2;</DMS_ROWID></r>')}`;
     expect(reasonOf(laughs)).toMatch(/DOCTYPE is refused/);
     const xxe = `<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>${wrap('<r><DMS_ROWID>&e;</DMS_ROWID></r>')}`;
@@ -137,6 +137,65 @@ describe('sync packet format', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(reasonOf('{"__proto__":{"polluted":1},"tables":[]}', 'json')).toMatch(/__proto__/);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('keeps fields named like Object.prototype’s properties as ordinary fields, in XML and JSON alike', () => {
+    const prototypeOf = () =>
+      Object.getOwnPropertyNames(Object.prototype).map((n) => [
+        n,
+        Object.getOwnPropertyDescriptor(Object.prototype, n),
+      ]);
+    const prototypeBefore = prototypeOf();
+    const names = ['constructor', 'prototype', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'];
+    const xml = wrap(
+      `<r><DMS_ROWID>1</DMS_ROWID>${names.map((n) => `<${n}>${n}-value</${n}>`).join('')}<text/></r>`,
+    );
+    const fromXml = convertPacket(bytes(xml), 'xml');
+    if (!fromXml.ok) throw new Error(fromXml.reason);
+    const expected = [['DMS_ROWID', '1'], ...names.map((n) => [n, `${n}-value`]), ['text', '']];
+    const fields = fromXml.packet.tables[0]?.records[0]?.fields ?? {};
+    expect(Object.entries(fields)).toEqual(expected);
+    expect(Object.getPrototypeOf(fields)).toBe(Object.prototype);
+    // The converted (native) output carries them, and reads back as the same packet from JSON.
+    const native = JSON.stringify(fromXml.packet);
+    expect(native).toContain('"__proto__":"__proto__-value"');
+    expect(native).toContain('"constructor":"constructor-value"');
+    const fromJson = convertPacket(bytes(native), 'json');
+    if (!fromJson.ok) throw new Error(fromJson.reason);
+    expect(Object.entries(fromJson.packet.tables[0]?.records[0]?.fields ?? {})).toEqual(expected);
+    expect(JSON.stringify(fromJson.packet)).toBe(native);
+    // A self-closing element and a done body behave the same.
+    const empty = convertPacket(bytes(wrap('<r><DMS_ROWID>2</DMS_ROWID><prototype/></r>')), 'xml');
+    expect(empty.ok && Object.entries(empty.packet.tables[0]?.records[0]?.fields ?? {})).toEqual([
+      ['DMS_ROWID', '2'],
+      ['prototype', ''],
+    ]);
+    expect(doneItemsFromXml('<messages><message><constructor>1</constructor></message></messages>')).toEqual({
+      ok: false,
+      reason: '<message> 1 may hold only <id> and <receiptHandle>.',
+    });
+    // Packets trying to reach a prototype fail as ill-formed, and pollute nothing.
+    expect(
+      reasonOf(
+        wrap(
+          '<r><DMS_ROWID>1</DMS_ROWID><constructor><prototype><polluted>1</polluted></prototype></constructor></r>',
+        ),
+      ),
+    ).toMatch(/field constructor holds elements/);
+    expect(
+      reasonOf(
+        '{"salesmancode":"u","tables":[{"tablename":"T","records":[{"fields":{"DMS_ROWID":"1","__proto__":{"polluted":"1"}}}]}]}',
+        'json',
+      ),
+    ).toMatch(/fields\.__proto__: must be a string/);
+    expect(
+      reasonOf(
+        '{"salesmancode":"u","tables":[{"tablename":"T","records":[{"fields":{"DMS_ROWID":"1","constructor":{"prototype":{"polluted":"1"}}}}]}]}',
+        'json',
+      ),
+    ).toMatch(/fields\.constructor: must be a string/);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(prototypeOf()).toEqual(prototypeBefore);
   });
 
   it('fails packets that break the format’s rules, naming the place', () => {

@@ -8,7 +8,8 @@ import {
   isAcceptedContentType,
   LOGIN_LOCKOUT_MS,
   type LoginFailures,
-  MAX_FAILED_LOGINS,
+  MAX_FAILED_LOGINS_PER_ADDRESS,
+  MAX_FAILED_LOGINS_PER_USERNAME,
   type PasswordHasher,
   parseBasicAuthorization,
   parseClientCredentialsRequest,
@@ -23,6 +24,8 @@ import {
   type TokenPorts,
 } from '../../functions/usecases/replication.js';
 
+/** Where the logins of these tests come from, unless a test says otherwise. */
+const ADDRESS = '203.0.113.7';
 const basic = (s: string) => `Basic ${Buffer.from(s, 'utf8').toString('base64')}`;
 
 describe('3PL request parsing', () => {
@@ -164,6 +167,15 @@ function memoryCredentials() {
   const failures = new Map<string, LoginFailures>();
   const tokens = new Map<string, TokenRecord>();
   const calls: string[] = [];
+  const failureKey = (username: string, address?: string) => JSON.stringify([username, address ?? null]);
+  const live = (f: LoginFailures | undefined, now: number) =>
+    f && (f.windowEndsAtMs > now || (f.lockedUntilMs ?? 0) > now) ? { ...f } : undefined;
+  const count = (key: string, now: number) => {
+    const f = failures.get(key);
+    if (f && f.windowEndsAtMs > now) return ++f.count;
+    failures.set(key, { count: 1, windowEndsAtMs: now + FAILED_LOGIN_WINDOW_MS });
+    return 1;
+  };
   const repo: TokenPorts['credentials'] = {
     async getCredential(username) {
       calls.push('getCredential');
@@ -183,28 +195,28 @@ function memoryCredentials() {
     async deleteCredential(username, partnerCode) {
       if (creds.get(username)?.partnerCode === partnerCode) creds.delete(username);
     },
-    async getLoginFailures(username, now) {
+    async getLoginFailures(username, address, now) {
       calls.push('getLoginFailures');
-      const f = failures.get(username);
-      return f && (f.windowEndsAtMs > now || (f.lockedUntilMs ?? 0) > now) ? { ...f } : undefined;
+      return {
+        address: live(failures.get(failureKey(username, address)), now),
+        username: live(failures.get(failureKey(username)), now),
+      };
     },
-    async addLoginFailure(username, now) {
+    async addLoginFailure(username, address, now) {
       calls.push('addLoginFailure');
-      const f = failures.get(username);
-      if (f && f.windowEndsAtMs > now) {
-        f.count += 1;
-        return f.count;
-      }
-      failures.set(username, { count: 1, windowEndsAtMs: now + FAILED_LOGIN_WINDOW_MS });
-      return 1;
+      return {
+        address: count(failureKey(username, address), now),
+        username: count(failureKey(username), now),
+      };
     },
-    async lockLogin(username, untilMs) {
+    async lockLogin(username, address, untilMs) {
       calls.push('lockLogin');
-      const f = failures.get(username);
+      const f = failures.get(failureKey(username, address));
       if (f) f.lockedUntilMs = untilMs;
     },
-    async clearLoginFailures(username) {
-      failures.delete(username);
+    async clearLoginFailures(username, address) {
+      if (address !== undefined) failures.delete(failureKey(username, address));
+      else for (const k of failures.keys()) if (JSON.parse(k)[0] === username) failures.delete(k);
     },
     async putToken(hash, t) {
       tokens.set(hash, t);
@@ -268,7 +280,7 @@ describe('tokens and credentials (use cases, injected clock)', () => {
 
   it('issues a token that works until its lifetime (ExpirationMs) has passed, then is 403', async () => {
     const t = await setup(30_000);
-    const issued = await issueToken(t.ports, { username: 'wms-user', password: 'right-password' });
+    const issued = await issueToken(t.ports, { username: 'wms-user', password: 'right-password' }, ADDRESS);
     expect(issued).toMatchObject({ expiresInMs: 30_000, partnerCode: 'wms' });
     expect(issued.accessToken).toMatch(/^cdt_[A-Za-z0-9_-]{43}$/);
     // Only the hash is kept.
@@ -288,16 +300,17 @@ describe('tokens and credentials (use cases, injected clock)', () => {
 
   it('ends earlier tokens when the operator sets the credentials again', async () => {
     const t = await setup();
-    const issued = await issueToken(t.ports, { username: 'wms-user', password: 'right-password' });
+    const issued = await issueToken(t.ports, { username: 'wms-user', password: 'right-password' }, ADDRESS);
     await setCredentials({ ...t.ports, registry: t.registry }, 'wms', {
       username: 'wms-user',
       password: 'new-password!',
     });
     expect((await refusal(authenticateAccessToken(t.ports, issued.accessToken))).status).toBe(403);
     expect(
-      (await refusal(issueToken(t.ports, { username: 'wms-user', password: 'right-password' }))).status,
+      (await refusal(issueToken(t.ports, { username: 'wms-user', password: 'right-password' }, ADDRESS)))
+        .status,
     ).toBe(401);
-    await issueToken(t.ports, { username: 'wms-user', password: 'new-password!' });
+    await issueToken(t.ports, { username: 'wms-user', password: 'new-password!' }, ADDRESS);
   });
 
   it('keeps usernames unique across partners, frees a replaced one, and knows unknown partners', async () => {
@@ -321,7 +334,7 @@ describe('tokens and credentials (use cases, injected clock)', () => {
     for (const [name, given] of cases) {
       t.mem.calls.length = 0;
       t.verified.length = 0;
-      const e = await refusal(issueToken(t.ports, given));
+      const e = await refusal(issueToken(t.ports, given, ADDRESS));
       expect(e.status, name).toBe(401);
       expect(e.message, name).toBe(
         'No valid credentials were provided: send Authorization: Basic base64(username:password).',
@@ -334,11 +347,11 @@ describe('tokens and credentials (use cases, injected clock)', () => {
     expect(traces[2]).toEqual(traces[0]);
   });
 
-  it(`locks a username after ${MAX_FAILED_LOGINS} failures (429, even for the right password) until the lockout ends`, async () => {
+  it(`locks a username after ${MAX_FAILED_LOGINS_PER_ADDRESS} failures (429, even for the right password) until the lockout ends`, async () => {
     const t = await setup();
-    const wrong = () => issueToken(t.ports, { username: 'wms-user', password: 'wrong' });
-    const right = () => issueToken(t.ports, { username: 'wms-user', password: 'right-password' });
-    for (let i = 0; i < MAX_FAILED_LOGINS; i++) expect((await refusal(wrong())).status).toBe(401);
+    const wrong = () => issueToken(t.ports, { username: 'wms-user', password: 'wrong' }, ADDRESS);
+    const right = () => issueToken(t.ports, { username: 'wms-user', password: 'right-password' }, ADDRESS);
+    for (let i = 0; i < MAX_FAILED_LOGINS_PER_ADDRESS; i++) expect((await refusal(wrong())).status).toBe(401);
     const locked = await refusal(right());
     expect(locked.status).toBe(429);
     expect(locked.details.retryAfterSeconds).toBe(LOGIN_LOCKOUT_MS / 1000);
@@ -347,45 +360,99 @@ describe('tokens and credentials (use cases, injected clock)', () => {
     expect((await refusal(wrong())).status).toBe(429);
     expect(t.verified).toHaveLength(0);
     // Other usernames are untouched, and a malformed header is never "locked".
-    expect((await refusal(issueToken(t.ports, { username: 'someone', password: 'x' }))).status).toBe(401);
+    expect((await refusal(issueToken(t.ports, { username: 'someone', password: 'x' }, ADDRESS))).status).toBe(
+      401,
+    );
     t.advance(LOGIN_LOCKOUT_MS - 1000);
     expect((await refusal(right())).details.retryAfterSeconds).toBe(1);
     t.advance(1000);
     expect((await right()).partnerCode).toBe('wms');
     // A success clears the count: four more failures do not lock.
-    for (let i = 0; i < MAX_FAILED_LOGINS - 1; i++) await refusal(wrong());
+    for (let i = 0; i < MAX_FAILED_LOGINS_PER_ADDRESS - 1; i++) await refusal(wrong());
     expect((await right()).partnerCode).toBe('wms');
+  });
+
+  it('locks a username only from the address that failed: its owner elsewhere still gets a token', async () => {
+    const t = await setup();
+    const attacker = '198.51.100.66';
+    const from = (address: string, password: string) =>
+      issueToken(t.ports, { username: 'wms-user', password }, address);
+    for (let i = 0; i < MAX_FAILED_LOGINS_PER_ADDRESS; i++) {
+      expect((await refusal(from(attacker, `guess-${i}`))).status).toBe(401);
+    }
+    expect((await refusal(from(attacker, 'right-password'))).status).toBe(429);
+    expect((await from(ADDRESS, 'right-password')).partnerCode).toBe('wms');
+    // The owner's own typos are counted apart from the attacker's.
+    for (let i = 0; i < MAX_FAILED_LOGINS_PER_ADDRESS - 1; i++) await refusal(from(ADDRESS, 'typo'));
+    expect((await from(ADDRESS, 'right-password')).partnerCode).toBe('wms');
+    expect((await refusal(from(attacker, 'right-password'))).status).toBe(429);
+  });
+
+  it(`locks a username everywhere after ${MAX_FAILED_LOGINS_PER_USERNAME} failures from any addresses in one window`, async () => {
+    const t = await setup();
+    const from = (address: string, password: string) =>
+      issueToken(t.ports, { username: 'wms-user', password }, address);
+    const addresses = Math.ceil(MAX_FAILED_LOGINS_PER_USERNAME / MAX_FAILED_LOGINS_PER_ADDRESS);
+    let failed = 0;
+    for (let a = 0; a < addresses; a++) {
+      for (let i = 0; i < MAX_FAILED_LOGINS_PER_ADDRESS; i++) {
+        // One short of the ceiling, the owner still gets in; a success does not reset the others' count.
+        if (failed === MAX_FAILED_LOGINS_PER_USERNAME - 1) {
+          expect((await from(ADDRESS, 'right-password')).partnerCode).toBe('wms');
+        }
+        expect((await refusal(from(`10.0.${a}.1`, 'guess'))).status).toBe(401);
+        failed++;
+      }
+    }
+    expect(failed).toBe(MAX_FAILED_LOGINS_PER_USERNAME);
+    const locked = await refusal(from(ADDRESS, 'right-password'));
+    expect(locked.status).toBe(429);
+    expect(locked.details.retryAfterSeconds).toBe(LOGIN_LOCKOUT_MS / 1000);
+    expect((await refusal(from('192.0.2.200', 'right-password'))).status).toBe(429);
+    // Other usernames are untouched; the lock ends with its time.
+    expect((await refusal(issueToken(t.ports, { username: 'someone', password: 'x' }, ADDRESS))).status).toBe(
+      401,
+    );
+    t.advance(LOGIN_LOCKOUT_MS);
+    expect((await from(ADDRESS, 'right-password')).partnerCode).toBe('wms');
   });
 
   it('counts failures in a window: failures spread wider than it never lock', async () => {
     const t = await setup();
-    for (let i = 0; i < MAX_FAILED_LOGINS * 2; i++) {
-      expect((await refusal(issueToken(t.ports, { username: 'wms-user', password: 'wrong' }))).status).toBe(
-        401,
-      );
-      t.advance(FAILED_LOGIN_WINDOW_MS / (MAX_FAILED_LOGINS - 1));
+    for (let i = 0; i < MAX_FAILED_LOGINS_PER_ADDRESS * 2; i++) {
+      expect(
+        (await refusal(issueToken(t.ports, { username: 'wms-user', password: 'wrong' }, ADDRESS))).status,
+      ).toBe(401);
+      t.advance(FAILED_LOGIN_WINDOW_MS / (MAX_FAILED_LOGINS_PER_ADDRESS - 1));
     }
   });
 
-  it('lifts a lockout when the operator sets the credentials again', async () => {
+  it('lifts every lockout of the username, from any address, when the operator sets the credentials again', async () => {
     const t = await setup();
-    for (let i = 0; i < MAX_FAILED_LOGINS; i++)
-      await refusal(issueToken(t.ports, { username: 'wms-user', password: 'x' }));
+    for (let a = 0; a < MAX_FAILED_LOGINS_PER_USERNAME / MAX_FAILED_LOGINS_PER_ADDRESS - 1; a++) {
+      for (let i = 0; i < MAX_FAILED_LOGINS_PER_ADDRESS; i++) {
+        await refusal(issueToken(t.ports, { username: 'wms-user', password: 'x' }, `10.1.${a}.1`));
+      }
+    }
+    for (let i = 0; i < MAX_FAILED_LOGINS_PER_ADDRESS; i++)
+      await refusal(issueToken(t.ports, { username: 'wms-user', password: 'x' }, ADDRESS));
     expect(
-      (await refusal(issueToken(t.ports, { username: 'wms-user', password: 'right-password' }))).status,
+      (await refusal(issueToken(t.ports, { username: 'wms-user', password: 'right-password' }, ADDRESS)))
+        .status,
     ).toBe(429);
     await setCredentials({ ...t.ports, registry: t.registry }, 'wms', {
       username: 'wms-user',
       password: 'fresh-password',
     });
-    expect(
-      (await issueToken(t.ports, { username: 'wms-user', password: 'fresh-password' })).partnerCode,
-    ).toBe('wms');
+    for (const address of [ADDRESS, '10.1.0.1']) {
+      const issued = await issueToken(t.ports, { username: 'wms-user', password: 'fresh-password' }, address);
+      expect(issued.partnerCode, address).toBe('wms');
+    }
   });
 
   it('errors are typed: ThreeplError is a HubError with its status', async () => {
     const t = await setup();
-    const e = await refusal(issueToken(t.ports, undefined));
+    const e = await refusal(issueToken(t.ports, undefined, ADDRESS));
     expect(e).toBeInstanceOf(ThreeplError);
     expect(e).toBeInstanceOf(HubError);
   });

@@ -1,4 +1,4 @@
-import { newId } from '../../core/clock.js';
+import { newId, systemClock } from '../../core/clock.js';
 import { conflict, notFound } from '../../core/errors.js';
 import { CreateKeySchema, CreatePartnerSchema, type PartnerKey, SCOPES } from '../../core/partners.js';
 import { newApiKey, sha256Hex } from '../../core/secrets.js';
@@ -8,9 +8,13 @@ import { parseJsonBody } from '../validation.js';
 
 export const createPartner = adminHandler(async (req) => {
   const input = parseJsonBody(CreatePartnerSchema, req.body);
-  const partner = { ...input, createdAt: new Date().toISOString() };
-  if (!(await registry().createPartner(partner))) {
-    throw conflict('partner_exists', `A partner with code ${input.code} already exists.`);
+  const now = systemClock.now();
+  const partner = { ...input, createdAt: new Date(now).toISOString() };
+  if (!(await registry().createPartner(partner, now))) {
+    throw conflict(
+      'partner_exists',
+      `A partner with code ${input.code} already exists; codes are unique regardless of case.`,
+    );
   }
   return { status: 201, json: partner };
 });

@@ -16,7 +16,11 @@ const tokenPorts = () => ({ credentials: credentials(), passwords: scryptHasher,
 export const generateToken = threeplHandler(
   async (req) => {
     if (!isAcceptedContentType(req.headers['content-type'])) throw invalidContentType();
-    const issued = await issueToken(tokenPorts(), parseBasicAuthorization(req.headers.authorization));
+    const issued = await issueToken(
+      tokenPorts(),
+      parseBasicAuthorization(req.headers.authorization),
+      req.sourceIp,
+    );
     return ok({ AccessToken: issued.accessToken, ExpirationMs: issued.expiresInMs }, NO_STORE);
   },
   { challenge: BASIC_CHALLENGE, maxBodyBytes: 16 * 1024 },
@@ -30,7 +34,7 @@ export const oauthToken = threeplHandler(
       req.body,
       req.headers.authorization,
     );
-    const issued = await issueToken(tokenPorts(), given);
+    const issued = await issueToken(tokenPorts(), given, req.sourceIp);
     return ok(
       {
         access_token: issued.accessToken,
