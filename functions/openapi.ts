@@ -116,6 +116,13 @@ function operation(route: RouteDefinition): Record<string, unknown> {
       ]),
     ),
   };
+  // The hub's own JSON routes (not the 3PL face, whose rule is its 499) refuse other content types.
+  if (route.body && errorSchemaRef(route) === '#/components/schemas/Error') {
+    (op.responses as Record<string, unknown>)[415] ??= {
+      description: 'the body is not sent as JSON (Content-Type application/json or a +json type)',
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+    };
+  }
   if (route.auth !== 'none') op.security = [{ [route.auth]: [] }];
   if (route.body) {
     op.requestBody = {

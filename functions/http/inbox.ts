@@ -47,7 +47,7 @@ export const getInbox = httpHandler(async (req) => {
 /** POST /v1/inbox/done: completes leased deliveries; stale handles and unknown ids are listed, the rest done. */
 export const inboxDone = httpHandler(async (req) => {
   const key = await authenticateKey(apiKeyOf(req), 'messages');
-  const items = parseJsonBody(DoneBodySchema, req.body);
+  const items = parseJsonBody(DoneBodySchema, req);
   const now = systemClock.now();
   const failed: { id: string; error: string }[] = [];
   for (const item of items) {
