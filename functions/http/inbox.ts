@@ -1,6 +1,7 @@
 import { systemClock } from '../core/clock.js';
 import { badRequest } from '../core/errors.js';
 import { DoneBodySchema, MAX_LEASE_BATCH, visibilitySeconds } from '../core/lease.js';
+import { wholeNumber } from '../core/numbers.js';
 import { messages } from '../deps.js';
 import { apiKeyOf, authenticateKey } from './auth.js';
 import { httpHandler } from './middleware.js';
@@ -11,8 +12,8 @@ export const INBOX_MAX_LIMIT = MAX_LEASE_BATCH;
 /** GET /v1/inbox: the receiver's waiting pull deliveries, each leased with a receipt handle. */
 export const getInbox = httpHandler(async (req) => {
   const key = await authenticateKey(apiKeyOf(req), 'messages');
-  const limit = req.query.limit === undefined ? 10 : Number(req.query.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > INBOX_MAX_LIMIT) {
+  const limit = req.query.limit === undefined ? 10 : wholeNumber(req.query.limit, 1, INBOX_MAX_LIMIT);
+  if (limit === undefined) {
     throw badRequest('invalid_parameter', `limit must be an integer from 1 to ${INBOX_MAX_LIMIT}.`);
   }
   const visibility = visibilitySeconds(req.query.visibilityTimeout);
