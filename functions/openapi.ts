@@ -50,6 +50,11 @@ export function buildOpenApi(): Record<string, unknown> {
         'Choices the contract leaves open:',
         '- Documents that deflate to 4 KB or less are kept in DynamoDB, larger ones in S3; POST /v1/messages accepts up to 4 MiB; POST /v1/messages/uploads up to 10 MiB; GET …/payload redirects (307) to a presigned S3 GET above 4 MiB.',
         '- Form posts (urlencoded or multipart) carry the parameters as fields and the document in `payload`; query parameters win over fields.',
+        '- Documents are stored byte for byte as API Gateway hands them to the function. An HTTP API passes a body typed text/*, application/json, application/xml or application/javascript (with no charset, or charset=utf-8) as a string, in which bytes that are not UTF-8 cannot survive: they arrive as U+FFFD, and a Latin-1 or other non-UTF-8 document sent so is altered. Send such documents as application/octet-stream (or with their own charset, e.g. application/xml; charset=iso-8859-1, which travels as bytes), as a form (`payload` keeps its bytes, field or file), or through POST /v1/messages/uploads, whose PUT goes to S3 directly.',
+        '- doctype is at most 450 characters and version at most 64 (an integration’s entity and version limits); neither may hold control characters (C0, DEL, C1) or bidirectional marks (U+061C, U+200E/F, U+202A–202E, U+2066–2069): 400, in the query, in form fields and for uploads.',
+        '- Numbers in query strings (size, limit, visibilityTimeout) are ASCII digits only: 1e3, 0x10, +5 or 5.0 are 400.',
+        '- The hub’s JSON routes (admin, inbox done) take a body only under a JSON Content-Type (application/json or a +json type), else 415. Every JSON body, the 3PL face’s included, must be UTF-8: other bytes, or a raw U+FFFD (what a text body’s invalid bytes become on the way; escape a meant one as \\ufffd), are 400 invalid_encoding.',
+        '- A path whose %-escapes do not decode (%zz, or bytes that are not UTF-8 such as %ff%fe) is answered 400 `{"message":"Bad Request"}` by the gateway.',
         '- Default retry schedule: attempts at 0 h, 1 h, 7 h, 19 h, each wait jittered ±10 %; Retry-After may lengthen a wait to at most twice its step (12 h cap).',
         '- parallel=false delivers in arrival order, one at a time, through a FIFO queue per integration; a retry holds back only that integration.',
         '- Workers cache an integration for up to one second: an operator’s change reaches deliveries within a second.',
@@ -116,6 +121,13 @@ function operation(route: RouteDefinition): Record<string, unknown> {
       ]),
     ),
   };
+  // The hub's own JSON routes (not the 3PL face, whose rule is its 499) refuse other content types.
+  if (route.body && errorSchemaRef(route) === '#/components/schemas/Error') {
+    (op.responses as Record<string, unknown>)[415] ??= {
+      description: 'the body is not sent as JSON (Content-Type application/json or a +json type)',
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+    };
+  }
   if (route.auth !== 'none') op.security = [{ [route.auth]: [] }];
   if (route.body) {
     op.requestBody = {

@@ -211,7 +211,7 @@ export const routes: readonly RouteDefinition[] = [
     responses: {
       202: '{"id","status":"accepted","sender","receiver","doctype","version","size","sha256","receivedAt"}',
       200: 'the same Idempotency-Key again: the first message',
-      400: 'missing parameter or empty body',
+      400: 'missing parameter, empty body, or a doctype (≤ 450) or version (≤ 64) too long or with control characters',
       401: 'no key',
       403: 'key revoked, unknown, or not the sender’s',
       404: 'unknown receiver',
@@ -262,7 +262,7 @@ export const routes: readonly RouteDefinition[] = [
     }),
     responses: {
       201: '{"id","uploadUrl","expiresAt"}',
-      400: 'missing parameter, bad size (1 byte to 10 MiB) or content type',
+      400: 'missing parameter, bad size (digits, 1 byte to 10 MiB), content type, doctype or version',
       401: 'no key',
       403: 'bad key',
       404: 'unknown receiver',

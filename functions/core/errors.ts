@@ -24,4 +24,5 @@ export const notFound = (what: string) => new HubError(404, 'not_found', `${what
 export const conflict = (code: string, message: string) => new HubError(409, code, message);
 export const payloadTooLarge = (limitBytes: number, hint: string) =>
   new HubError(413, 'payload_too_large', `The body is larger than ${limitBytes} bytes. ${hint}`);
+export const unsupportedMediaType = (message: string) => new HubError(415, 'unsupported_media_type', message);
 export const unprocessable = (code: string, message: string) => new HubError(422, code, message);

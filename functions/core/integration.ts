@@ -6,6 +6,9 @@ import { checkOutboundUrl } from './outbound-url.js';
 /** The default retry schedule: attempts at 0 h, 1 h, 7 h and 19 h, four within 24 hours. */
 export const DEFAULT_RETRY_SCHEDULE: readonly number[] = [3600, 21600, 43200];
 export const MAX_RETRY_STEP_SECONDS = 43_200;
+/** The longest entity (a message's doctype) and version; messages are held to the same. */
+export const MAX_ENTITY_CHARS = 450;
+export const MAX_VERSION_CHARS = 64;
 
 const int32 = z.int().check(z.gte(-2147483648), z.lte(2147483647));
 const text = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
@@ -36,7 +39,7 @@ export const DeliverySchema = z.strictObject({
 const integrationFields = {
   name: text(1, 128),
   direction: z.enum(['Outbound', 'Inbound']),
-  entity: text(1, 450),
+  entity: text(1, MAX_ENTITY_CHARS),
   consentType: text(1, 64),
   active: z._default(z.boolean(), true),
   notes: z.optional(z.nullable(z.string().check(z.maxLength(4000)))),
@@ -54,7 +57,7 @@ const integrationFields = {
   clientScheduleEditable: z._default(z.boolean(), false),
   receiver: z.optional(partnerCode),
   sender: z.optional(z.nullable(partnerCode)),
-  version: z.optional(z.nullable(text(1, 64))),
+  version: z.optional(z.nullable(text(1, MAX_VERSION_CHARS))),
   delivery: z.optional(DeliverySchema),
 };
 

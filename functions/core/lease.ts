@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as z from 'zod/mini';
+import { wholeNumber } from './numbers.js';
 
 /**
  * Leases for mailboxes (the inbox, ERP and device packets): a reader takes an item for a visibility
@@ -36,8 +37,7 @@ export function scopeOfHandle(handle: string): string | undefined {
 /** Reads `visibilityTimeout` from a query: 1 s to 12 h, default 15 minutes. */
 export function visibilitySeconds(raw: string | undefined): number | undefined {
   if (raw === undefined || raw === '') return DEFAULT_VISIBILITY_SECONDS;
-  const n = Number(raw);
-  return Number.isInteger(n) && n >= 1 && n <= MAX_VISIBILITY_SECONDS ? n : undefined;
+  return wholeNumber(raw, 1, MAX_VISIBILITY_SECONDS);
 }
 
 export interface LeaseItemState {

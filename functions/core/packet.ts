@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { PACKET_RETENTION_DAYS, packetPrefixes } from '../../lib/resources.js';
 import { MAX_LEASE_BATCH } from './lease.js';
+import { wholeNumber, wholeNumberString } from './numbers.js';
 
 /**
  * Sync packets (seed 003): an ERP pushes packets for a mobile user, devices upload packets for the
@@ -125,9 +126,10 @@ const packetUniqueId = z
     z.maxLength(255, 'is at most 255 characters'),
     z.regex(/^[^\p{Cc}]+$/u, 'may not contain control characters'),
   );
-const size = z
-  .string({ error: 'is required: the packet’s size in bytes' })
-  .check(z.regex(/^[0-9]{1,10}$/, 'must be the packet’s size in bytes'));
+const size = wholeNumberString(
+  'must be the packet’s size in bytes',
+  'is required: the packet’s size in bytes',
+);
 const lowerCase = (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v);
 
 /** GET /erp/push/{appArea}/{mobileUser}: the ERP announces a packet for a user (xml or json). */
@@ -151,9 +153,7 @@ export type PullKind = 'packet' | 'file';
 const format = z.optional(
   z.pipe(z.transform(lowerCase), z.enum(['xml', 'json'], { error: 'must be xml or json' })),
 );
-const limit = z.optional(
-  z.string().check(z.regex(/^[0-9]{1,3}$/, `must be a whole number from 1 to ${MAX_LEASE_BATCH}`)),
-);
+const limit = z.optional(wholeNumberString(`must be a whole number from 1 to ${MAX_LEASE_BATCH}`));
 
 /** GET /device/{appArea}/{mobileUser}/packets: a device's listing, and what an ERP pull adds to it. */
 export const ListQuerySchema = z.object({ format, visibilityTimeout: z.optional(z.string()), limit });
@@ -173,9 +173,7 @@ export const DoneQuerySchema = z.object({ format });
 
 /** `limit` of a pull: 1 to MAX_LEASE_BATCH, all of them by default (the seed's pull has no limit). */
 export function pullLimit(raw: string | undefined): number | undefined {
-  if (raw === undefined) return MAX_LEASE_BATCH;
-  const n = Number(raw);
-  return Number.isInteger(n) && n >= 1 && n <= MAX_LEASE_BATCH ? n : undefined;
+  return raw === undefined ? MAX_LEASE_BATCH : wholeNumber(raw, 1, MAX_LEASE_BATCH);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { systemClock } from '../core/clock.js';
 import { badRequest } from '../core/errors.js';
 import { DoneBodySchema, MAX_LEASE_BATCH, visibilitySeconds } from '../core/lease.js';
+import { wholeNumber } from '../core/numbers.js';
 import { messages } from '../deps.js';
 import { apiKeyOf, authenticateKey } from './auth.js';
 import { httpHandler } from './middleware.js';
@@ -11,8 +12,8 @@ export const INBOX_MAX_LIMIT = MAX_LEASE_BATCH;
 /** GET /v1/inbox: the receiver's waiting pull deliveries, each leased with a receipt handle. */
 export const getInbox = httpHandler(async (req) => {
   const key = await authenticateKey(apiKeyOf(req), 'messages');
-  const limit = req.query.limit === undefined ? 10 : Number(req.query.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > INBOX_MAX_LIMIT) {
+  const limit = req.query.limit === undefined ? 10 : wholeNumber(req.query.limit, 1, INBOX_MAX_LIMIT);
+  if (limit === undefined) {
     throw badRequest('invalid_parameter', `limit must be an integer from 1 to ${INBOX_MAX_LIMIT}.`);
   }
   const visibility = visibilitySeconds(req.query.visibilityTimeout);
@@ -47,7 +48,7 @@ export const getInbox = httpHandler(async (req) => {
 /** POST /v1/inbox/done: completes leased deliveries; stale handles and unknown ids are listed, the rest done. */
 export const inboxDone = httpHandler(async (req) => {
   const key = await authenticateKey(apiKeyOf(req), 'messages');
-  const items = parseJsonBody(DoneBodySchema, req.body);
+  const items = parseJsonBody(DoneBodySchema, req);
   const now = systemClock.now();
   const failed: { id: string; error: string }[] = [];
   for (const item of items) {

@@ -7,7 +7,7 @@ import { type Clock, newId } from '../core/clock.js';
 import { parseDocument } from '../core/document.js';
 import { badRequest, conflict, forbidden, HubError, notFound, unprocessable } from '../core/errors.js';
 import { encodeInline } from '../core/inline-payload.js';
-import type { StoredIntegration } from '../core/integration.js';
+import { MAX_ENTITY_CHARS, MAX_VERSION_CHARS, type StoredIntegration } from '../core/integration.js';
 import {
   type AcceptedMessage,
   acceptedView,
@@ -144,8 +144,19 @@ export async function acceptMessage(
 }
 
 /**
- * The checks every way in shares (posts and uploads): sender and receiver given, the key is the
- * sender's, the receiver exists.
+ * Control characters (C0, DEL, C1) and the invisible bidi and direction marks (U+061C, U+200E/F,
+ * U+202A–202E, U+2066–2069): a doctype or version with one would be forwarded to partners and shown
+ * to operators looking like another.
+ */
+const CONTROL_CHARACTER = /[\p{Cc}\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
+
+/** doctype and version are routed on like an integration's entity and version: the same limits. */
+const ROUTING_LIMITS = { doctype: MAX_ENTITY_CHARS, version: MAX_VERSION_CHARS } as const;
+
+/**
+ * The checks every way in shares (posts, form fields and uploads): sender and receiver given,
+ * doctype and version within their limits and free of control characters, the key is the sender's,
+ * the receiver exists.
  */
 export async function checkEnvelope(
   registry: RegistryRepository,
@@ -154,6 +165,18 @@ export async function checkEnvelope(
 ): Promise<Envelope> {
   for (const name of ['sender', 'receiver'] as const) {
     if (!input[name]) throw badRequest('missing_parameter', `The ${name} parameter is required.`);
+  }
+  for (const [name, max] of Object.entries(ROUTING_LIMITS) as [keyof typeof ROUTING_LIMITS, number][]) {
+    const value = input[name] ?? '';
+    if (value.length > max) {
+      throw badRequest('invalid_parameter', `The ${name} parameter is at most ${max} characters.`);
+    }
+    if (CONTROL_CHARACTER.test(value)) {
+      throw badRequest(
+        'invalid_parameter',
+        `The ${name} parameter may not contain control characters or bidirectional marks.`,
+      );
+    }
   }
   const sender = input.sender as string;
   const receiver = input.receiver as string;

@@ -5,6 +5,7 @@ import type { RegistryRepository } from '../adapters/registry.js';
 import type { UploadRepository } from '../adapters/uploads.js';
 import { type Clock, newId } from '../core/clock.js';
 import { badRequest } from '../core/errors.js';
+import { wholeNumber } from '../core/numbers.js';
 import type { ApiKeyRecord } from '../core/partners.js';
 import { checkEnvelope, noRoute, routeMessage, storeMessage } from './accept-message.js';
 
@@ -32,8 +33,8 @@ export async function startUpload(
   q: Record<string, string | undefined>,
 ): Promise<{ id: string; uploadUrl: string; expiresAt: string }> {
   const envelope = await checkEnvelope(ports.registry, key, q);
-  const size = Number(q.size);
-  if (!q.size || !Number.isInteger(size) || size < 1 || size > MAX_UPLOAD_BYTES) {
+  const size = wholeNumber(q.size, 1, MAX_UPLOAD_BYTES);
+  if (size === undefined) {
     throw badRequest(
       'invalid_parameter',
       `size must be the document's byte count, 1 to ${MAX_UPLOAD_BYTES}.`,

@@ -23,11 +23,21 @@ export function compileRoutes(routes: readonly RouteDefinition[]): CompiledRoute
   });
 }
 
+/**
+ * The route a request takes, with its path parameters decoded. A path whose %-escapes do not decode
+ * (`%zz`, a lone `%`, or bytes that are not UTF-8 such as `%ff%fe`) names no route and no parameter:
+ * 'bad-request', which the gateway answers itself with 400, before any function runs.
+ */
 export function matchRoute(
   compiled: readonly CompiledRoute[],
   method: string,
   path: string,
-): { route: RouteDefinition; params: Record<string, string> } | 'method-not-allowed' | undefined {
+):
+  | { route: RouteDefinition; params: Record<string, string> }
+  | 'method-not-allowed'
+  | 'bad-request'
+  | undefined {
+  if (!decodesAsUtf8(path)) return 'bad-request';
   let pathMatched = false;
   for (const c of compiled) {
     const m = c.pattern.exec(path);
@@ -41,6 +51,34 @@ export function matchRoute(
     return { route: c.route, params };
   }
   return pathMatched ? 'method-not-allowed' : undefined;
+}
+
+function decodesAsUtf8(path: string): boolean {
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The media types an HTTP API hands to Lambda as a string; every other body arrives base64-encoded. */
+const TEXT_MEDIA_TYPES = new Set(['application/json', 'application/xml', 'application/javascript']);
+
+/**
+ * Whether API Gateway (HTTP API, payload format 2.0) passes a body of this Content-Type to the
+ * function as a string (`isBase64Encoded: false`) rather than base64. AWS documents only that the
+ * encoding is inferred from the Content-Type and that binary bodies are base64-encoded; the split,
+ * as measured against real HTTP APIs: `text/*`, `application/json`, `application/xml` and
+ * `application/javascript` are text when they carry no parameter or only `charset=utf-8`; any other
+ * type, no Content-Type, `application/x-www-form-urlencoded`, `multipart/form-data` and a text type
+ * with another charset (`text/plain; charset=iso-8859-1`) are base64.
+ */
+export function isDeliveredAsText(contentType: string | undefined): boolean {
+  const [type = '', ...params] = (contentType ?? '').split(';').map((p) => p.trim().toLowerCase());
+  if (!type.startsWith('text/') && !TEXT_MEDIA_TYPES.has(type)) return false;
+  const given = params.filter((p) => p !== '');
+  return given.length === 0 || (given.length === 1 && /^charset\s*=\s*"?utf-8"?$/.test(given[0] ?? ''));
 }
 
 /** Builds the HTTP API (payload format 2.0) event that API Gateway would hand the function. */
@@ -61,7 +99,7 @@ export function toApiGatewayEvent(
   const query: Record<string, string> = {};
   for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
   const requestId = randomUUID();
-  const text = /^(text\/|application\/(json|xml|x-www-form-urlencoded))/i.test(headers['content-type'] ?? '');
+  const text = isDeliveredAsText(headers['content-type']);
   return {
     version: '2.0',
     routeKey: `${route.method} ${route.path}`,
@@ -89,6 +127,8 @@ export function toApiGatewayEvent(
       time: new Date().toISOString(),
       timeEpoch: Date.now(),
     },
+    // A text body travels as a JSON string: bytes that are not UTF-8 cannot survive that, and become
+    // U+FFFD here as they would on AWS (which documents nothing better). Binary bodies arrive intact.
     ...(body.length
       ? { body: text ? body.toString('utf8') : body.toString('base64'), isBase64Encoded: !text }
       : { isBase64Encoded: false }),

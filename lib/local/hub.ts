@@ -217,6 +217,8 @@ async function serve(
     const match = matchRoute(compiled, req.method ?? 'GET', url.pathname);
     if (match === undefined)
       return send(res, 404, { error: { code: 'not_found', message: 'No such route.' } });
+    // API Gateway's own answers carry its `{"message"}` shape, as the 413 above does.
+    if (match === 'bad-request') return send(res, 400, { message: 'Bad Request' });
     if (match === 'method-not-allowed') {
       return send(res, 405, {
         error: { code: 'method_not_allowed', message: 'This route does not take that method.' },

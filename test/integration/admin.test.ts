@@ -14,6 +14,13 @@ describe('operator API: partners, keys, integrations', () => {
   });
   afterAll(() => hub?.stop());
 
+  /** An admin POST /admin/partners with this Content-Type and raw body. */
+  const send = (contentType: string, body: string | Buffer) =>
+    hub.partner('POST', '/admin/partners', undefined, {
+      headers: { authorization: `Bearer ${hub.adminKey}`, 'content-type': contentType },
+      body,
+    });
+
   it('refuses a missing or wrong admin key with 401', async () => {
     const none = await hub.partner('GET', '/admin/partners', undefined);
     expect(none.status).toBe(401);
@@ -38,10 +45,7 @@ describe('operator API: partners, keys, integrations', () => {
     expect(unknown.status).toBe(400);
     expect(unknown.json.error).toMatchObject({ code: 'unknown_property' });
     expect(unknown.json.error.message).toContain('colour');
-    const proto = await hub.partner('POST', '/admin/partners', undefined, {
-      headers: { authorization: `Bearer ${hub.adminKey}` },
-      body: '{"code":"pp","name":"x","__proto__":{"admin":true}}',
-    });
+    const proto = await send('application/json', '{"code":"pp","name":"x","__proto__":{"admin":true}}');
     expect(proto.status).toBe(400);
     const list = await hub.admin('GET', '/admin/partners');
     expect(list.json.partners.map((p: { code: string }) => p.code).sort()).toEqual([
@@ -111,6 +115,47 @@ describe('operator API: partners, keys, integrations', () => {
       const later = now + 10 * PARTNER_CODE_TAKEOVER_MS;
       expect(await registry.createPartner(partner('CRASHED'), later)).toBe(false);
     });
+  });
+
+  it('takes JSON bodies only under a JSON content type: 415 in the hub’s error shape, nothing written', async () => {
+    const body = '{"code":"typed","name":"Typed"}';
+    for (const type of ['text/plain', 'text/plain; charset=utf-8', 'application/x-www-form-urlencoded']) {
+      const r = await send(type, body);
+      expect(r.status, type).toBe(415);
+      expect(r.json.error.code).toBe('unsupported_media_type');
+      expect(r.json.error.message).toMatch(/application\/json/);
+    }
+    const untyped = await hub.partner('POST', '/admin/partners', undefined, {
+      headers: { authorization: `Bearer ${hub.adminKey}` },
+      body: Buffer.from(body),
+    });
+    expect(untyped.status).toBe(415);
+    expect((await hub.admin('GET', '/admin/partners/typed')).status).toBe(404);
+    // A key needs no body; an unauthenticated caller is told about the key first.
+    expect((await hub.partner('POST', '/admin/partners', undefined, { body })).status).toBe(401);
+    expect((await send('application/json; charset=utf-8', body)).status).toBe(201);
+  });
+
+  it('refuses JSON that is not UTF-8 with 400 instead of storing U+FFFD', async () => {
+    const latin1 = Buffer.concat([
+      Buffer.from('{"code":"latin1","name":"'),
+      Buffer.from('Müller', 'latin1'),
+      Buffer.from('"}'),
+    ]);
+    // Sent with another charset spelling, the gateway passes the bytes on as they are.
+    const raw = await send('application/json; charset=utf8', latin1);
+    expect(raw.status).toBe(400);
+    expect(raw.json.error).toMatchObject({
+      code: 'invalid_encoding',
+      message: expect.stringMatching(/UTF-8/),
+    });
+    // Sent as plain application/json, the gateway hands over text in which they became U+FFFD.
+    const replaced = await send('application/json', latin1);
+    expect(replaced.status).toBe(400);
+    expect(replaced.json.error.code).toBe('invalid_encoding');
+    expect((await hub.admin('GET', '/admin/partners/latin1')).status).toBe(404);
+    // A U+FFFD the operator means is taken when escaped.
+    expect((await send('application/json', '{"code":"meant","name":"\\ufffd"}')).status).toBe(201);
   });
 
   it('issues scoped keys shown once and lists them without the secret', async () => {

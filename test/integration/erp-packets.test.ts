@@ -415,6 +415,7 @@ describe('ERP ↔ device sync packets', () => {
       'packetUniqueId=a&packetType=xml',
       'packetUniqueId=a&size=0&packetType=xml',
       'packetUniqueId=a&size=abc&packetType=xml',
+      'packetUniqueId=a&size=1e3&packetType=xml',
       `packetUniqueId=a&size=${17 * 1024 * 1024}&packetType=xml`,
       'packetUniqueId=a&size=5&packetType=file',
       'packetUniqueId=a&size=5',
@@ -424,7 +425,16 @@ describe('ERP ↔ device sync packets', () => {
       expect(r.json.success).toBe(false);
     }
     expect((await erp('/erp/push/DMDEV01/us%23er?packetUniqueId=a&size=5&packetType=xml')).status).toBe(400);
-    for (const query of ['packetType=zip', 'format=csv', 'limit=0', 'limit=101', 'visibilityTimeout=0']) {
+    for (const query of [
+      'packetType=zip',
+      'format=csv',
+      'limit=0',
+      'limit=101',
+      'limit=1e1',
+      'visibilityTimeout=0',
+      'visibilityTimeout=1e3',
+      'visibilityTimeout=0x10',
+    ]) {
       expect((await erp(`/erp/pull/DMDEV01?${query}`)).status, query).toBe(400);
     }
     expect((await erp('/erp/pull/DMDEV01/link')).status).toBe(400);

@@ -49,6 +49,59 @@ describe('form posts (urlencoded and multipart)', () => {
     expect(seen.headers['content-type']).toBe('application/zip');
   });
 
+  it('keeps a `payload` field that is not UTF-8 byte for byte, urlencoded or multipart', async () => {
+    const doc = Buffer.from('<o n="Müller">café</o>', 'latin1');
+    const urlencoded = `sender=erp&receiver=wms&doctype=order&payload=${[...doc].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('')}`;
+    const boundary = 'edge-boundary';
+    const multipart = Buffer.concat([
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="sender"\r\n\r\nerp\r\n` +
+          `--${boundary}\r\nContent-Disposition: form-data; name="receiver"\r\n\r\nwms\r\n` +
+          `--${boundary}\r\nContent-Disposition: form-data; name="doctype"\r\n\r\norder\r\n` +
+          `--${boundary}\r\nContent-Disposition: form-data; name="payload"\r\n\r\n`,
+      ),
+      doc,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    for (const [contentType, body] of [
+      ['application/x-www-form-urlencoded', urlencoded],
+      [`multipart/form-data; boundary=${boundary}`, multipart],
+    ] as const) {
+      const r = await hub.partner('POST', '/v1/messages', key, {
+        body,
+        headers: { 'content-type': contentType },
+      });
+      expect(r.status, contentType).toBe(202);
+      expect(r.json.size).toBe(doc.length);
+      const seen = await delivered(r.json.id);
+      expect(seen.body.equals(doc), contentType).toBe(true);
+      expect(seen.headers['content-type']).toBe('application/xml');
+    }
+  });
+
+  it('checks doctype and version fields as it checks query parameters', async () => {
+    const before = await hub.storedMessageCount();
+    for (const [field, value] of [
+      ['doctype', 'order\u0000'],
+      ['version', '1\u202e'],
+      ['version', 'v'.repeat(65)],
+    ] as const) {
+      const form = new FormData();
+      for (const [k, v] of Object.entries({
+        sender: 'erp',
+        receiver: 'wms',
+        doctype: 'order',
+        [field]: value,
+      }))
+        form.set(k, v);
+      form.set('payload', '<order/>');
+      const r = await hub.partner('POST', '/v1/messages', key, { body: form });
+      expect(r.status, `${field} ${JSON.stringify(value).slice(0, 20)}`).toBe(400);
+      expect(r.json.error.code).toBe('invalid_parameter');
+    }
+    expect(await hub.storedMessageCount()).toBe(before);
+  });
+
   it('answers a form without payload 400 and stores nothing', async () => {
     const before = await hub.storedMessageCount();
     const form = new URLSearchParams({ sender: 'erp', receiver: 'wms', doctype: 'order' });

@@ -117,6 +117,18 @@ describe('inbox (pull delivery)', () => {
     expect((await pull('limit=0')).status).toBe(400);
     expect((await pull('limit=101')).status).toBe(400);
     expect((await pull('visibilityTimeout=0')).status).toBe(400);
+    // Digits only, as the ERP face reads them: Number() alone would take these as 1000, 16, 5 and 10.
+    for (const q of [
+      'visibilityTimeout=1e3',
+      'visibilityTimeout=0x10',
+      'visibilityTimeout=+5',
+      'limit=1e1',
+      'limit=10.0',
+    ]) {
+      const r = await pull(q);
+      expect(r.status, q).toBe(400);
+      expect(r.json.error.code).toBe('invalid_parameter');
+    }
     expect((await done({ id: 'x' })).status).toBe(400);
     expect((await done([{ id: 'x', receiptHandle: 'y', extra: 1 }])).status).toBe(400);
     expect((await hub.partner('GET', '/v1/inbox', undefined)).status).toBe(401);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, outboundIntegration, startTestHub, type TestHub } from '../support/hub.js';
@@ -114,6 +115,48 @@ describe('messages: accept, store, route, deliver', () => {
     expect(payload.headers.get('content-type')).toBe('application/octet-stream');
   });
 
+  it('keeps a document that is not UTF-8 byte for byte wherever the gateway passes its bytes on', async () => {
+    // 27 bytes of Latin-1: “ü” and “é” are one byte each, and not UTF-8.
+    const doc = Buffer.from('<o n="Müller">café</o>\n<x/>', 'latin1');
+    expect(doc.length).toBe(27);
+    for (const contentType of [
+      'application/xml; charset=iso-8859-1',
+      'text/plain; charset=windows-1252',
+      'application/octet-stream',
+    ]) {
+      const accepted = await post('sender=acme&receiver=ship&doctype=order', doc, acmeKey, {
+        'content-type': contentType,
+      });
+      expect(accepted.status, contentType).toBe(202);
+      expect(accepted.json).toMatchObject({
+        size: 27,
+        sha256: createHash('sha256').update(doc).digest('hex'),
+      });
+      const payload = await hub.partner('GET', `/v1/messages/${accepted.json.id}/payload`, shipKey);
+      expect(payload.headers.get('content-type')).toBe(contentType);
+      expect(payload.raw.equals(doc), contentType).toBe(true);
+      const seen = await eventually(async () =>
+        partner.received.find((r) => r.headers['webhook-id']?.startsWith(accepted.json.id)),
+      );
+      expect(seen.body.equals(doc), contentType).toBe(true);
+    }
+  });
+
+  it('answers a path whose %-escapes do not decode with 400, as the gateway does, before any handler', async () => {
+    for (const path of [
+      '/v1/messages/%ff%fe',
+      '/v1/messages/%zz',
+      '/v1/messages/50%',
+      '/admin/partners/%c3',
+    ]) {
+      const r = await hub.partner('GET', path, acmeKey);
+      expect(r.status, path).toBe(400);
+      expect(r.json, path).toEqual({ message: 'Bad Request' });
+    }
+    // A path that decodes is routed as before.
+    expect((await hub.partner('GET', '/v1/messages/msg%5Fnone', acmeKey)).status).toBe(404);
+  });
+
   it('takes the key from the apikey query parameter as seed 000 does', async () => {
     const r = await post(`sender=acme&receiver=ship&doctype=order&apikey=${acmeKey}`, '{"a":1}', undefined);
     expect(r.status).toBe(202);
@@ -146,6 +189,54 @@ describe('messages: accept, store, route, deliver', () => {
         () => post('sender=acme&receiver=ship&doctype=invoice', '{}'),
         422,
         'no_route',
+      ],
+      [
+        'a doctype over 450 characters',
+        () => post(`sender=acme&receiver=ship&doctype=${'d'.repeat(451)}`, '{}'),
+        400,
+        'invalid_parameter',
+      ],
+      [
+        'a version over 64 characters',
+        () => post(`sender=acme&receiver=ship&doctype=order&version=${'v'.repeat(65)}`, '{}'),
+        400,
+        'invalid_parameter',
+      ],
+      [
+        'a NUL in the doctype',
+        () => post('sender=acme&receiver=ship&doctype=order%00', '{}'),
+        400,
+        'invalid_parameter',
+      ],
+      [
+        'DEL in the doctype',
+        () => post('sender=acme&receiver=ship&doctype=order%7F', '{}'),
+        400,
+        'invalid_parameter',
+      ],
+      [
+        'a C1 control in the version',
+        () => post('sender=acme&receiver=ship&doctype=order&version=1%C2%85', '{}'),
+        400,
+        'invalid_parameter',
+      ],
+      [
+        'a right-to-left override in the version',
+        () => post('sender=acme&receiver=ship&doctype=order&version=1%E2%80%AE2', '{}'),
+        400,
+        'invalid_parameter',
+      ],
+      [
+        'a bidi isolate in the version',
+        () => post('sender=acme&receiver=ship&doctype=order&version=%E2%81%A62', '{}'),
+        400,
+        'invalid_parameter',
+      ],
+      [
+        'a left-to-right mark in the version',
+        () => post('sender=acme&receiver=ship&doctype=order&version=2%E2%80%8E', '{}'),
+        400,
+        'invalid_parameter',
       ],
       [
         'a body over the cap',

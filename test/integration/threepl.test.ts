@@ -587,6 +587,17 @@ describe('3PL API (seed 002)', () => {
         senderidentification: '3PL-name',
         nodes: [{ name: 'pallet_#', value: '1' }],
       });
+      /** A valid post whose pallet number carries Latin-1 bytes (“Müller”), which are not UTF-8. */
+      const latin1Post = () => {
+        const [head, tail] = JSON.stringify({
+          repLines: [{ ...valid(), nodes: [{ name: 'pallet_#', value: '|' }] }],
+        }).split('|');
+        return Buffer.concat([
+          Buffer.from(head ?? ''),
+          Buffer.from('Müller', 'latin1'),
+          Buffer.from(tail ?? ''),
+        ]);
+      };
       const cases: [string, () => Promise<{ status: number; json: any }>, number, RegExp][] = [
         ['truncated JSON', () => post(tokenA, SEED_POST.slice(0, 300)), 400, /not valid JSON/],
         ['an empty body', () => post(tokenA, ''), 400, /JSON body/],
@@ -625,6 +636,13 @@ describe('3PL API (seed 002)', () => {
           () => post(tokenA, { repLines: [valid()] }, 'text/plain'),
           499,
           /content type/i,
+        ],
+        ['bytes that are not UTF-8', () => post(tokenA, latin1Post()), 400, /not valid UTF-8/],
+        [
+          'bytes that are not UTF-8, which the gateway turned into U+FFFD',
+          () => post(tokenA, latin1Post(), 'application/json'),
+          400,
+          /U\+FFFD/,
         ],
         [
           'an unknown apiid',

@@ -101,4 +101,22 @@ describe('uploads (POST /v1/messages/uploads)', () => {
     expect((await announce('sender=erp&receiver=ghost&doctype=order&size=5')).status).toBe(404);
     expect((await announce('sender=erp&receiver=wms&doctype=invoice&size=5')).status).toBe(422);
   });
+
+  it('reads size as digits only, and checks doctype and version as a post does', async () => {
+    for (const size of ['1e3', '0x10', '+5', '5.0', '%205', 'Infinity', '1000.']) {
+      const r = await announce(`sender=erp&receiver=wms&doctype=order&size=${size}`);
+      expect(r.status, size).toBe(400);
+      expect(r.json.error.message).toMatch(/size/);
+    }
+    for (const bad of [
+      'doctype=order%00',
+      `doctype=${'d'.repeat(451)}`,
+      'doctype=order&version=%E2%80%AE1',
+    ]) {
+      const r = await announce(`sender=erp&receiver=wms&${bad}&size=5`);
+      expect(r.status, bad).toBe(400);
+      expect(r.json.error.code).toBe('invalid_parameter');
+    }
+    expect((await announce('sender=erp&receiver=wms&doctype=order&size=1000')).status).toBe(201);
+  });
 });

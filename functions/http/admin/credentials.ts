@@ -8,7 +8,7 @@ import { parseJsonBody } from '../validation.js';
 
 /** PUT /admin/partners/{code}/credentials: a partner's Basic credentials for the 3PL token API. */
 export const putCredentials = adminHandler(async (req) => {
-  const input = parseJsonBody(CredentialsInputSchema, req.body);
+  const input = parseJsonBody(CredentialsInputSchema, req);
   await setCredentials(
     { registry: registry(), credentials: credentials(), passwords: scryptHasher, clock: systemClock },
     req.pathParameters.code ?? '',

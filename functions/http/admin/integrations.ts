@@ -37,7 +37,7 @@ async function checkPartners(i: { receiver?: string | undefined; sender?: string
 }
 
 export const createIntegration = adminHandler(async (req) => {
-  const input = parseJsonBody(IntegrationInputSchema, req.body);
+  const input = parseJsonBody(IntegrationInputSchema, req);
   checkIntegrationRules(input, { allowLoopback: settings().ALLOW_LOOPBACK_OUTBOUND });
   await checkPartners(input);
   const now = new Date().toISOString();
@@ -66,7 +66,7 @@ export const getIntegration = adminHandler(async (req) => ({
 
 export const patchIntegration = adminHandler(async (req) => {
   const previous = await loadIntegration(req.pathParameters.id ?? '');
-  const patch = parseJsonBody(IntegrationPatchSchema, req.body);
+  const patch = parseJsonBody(IntegrationPatchSchema, req);
   const {
     id,
     createdAt,
@@ -100,10 +100,9 @@ export const deleteIntegration = adminHandler(async (req) => {
 
 export const rotateSecret = adminHandler(async (req) => {
   const previous = await loadIntegration(req.pathParameters.id ?? '');
-  const { overlapSeconds = 86_400 } = parseJsonBody(
-    RotateSecretSchema,
-    req.body.length ? req.body : Buffer.from('{}'),
-  );
+  const { overlapSeconds = 86_400 } = req.body.length
+    ? parseJsonBody(RotateSecretSchema, req)
+    : parseValue(RotateSecretSchema, {});
   const previousValidUntil = new Date(Date.now() + overlapSeconds * 1000).toISOString();
   const next: StoredIntegration = {
     ...previous,

@@ -4,10 +4,10 @@ import { CreateKeySchema, CreatePartnerSchema, type PartnerKey, SCOPES } from '.
 import { newApiKey, sha256Hex } from '../../core/secrets.js';
 import { registry } from '../../deps.js';
 import { adminHandler } from '../auth.js';
-import { parseJsonBody } from '../validation.js';
+import { parseJsonBody, parseValue } from '../validation.js';
 
 export const createPartner = adminHandler(async (req) => {
-  const input = parseJsonBody(CreatePartnerSchema, req.body);
+  const input = parseJsonBody(CreatePartnerSchema, req);
   const now = systemClock.now();
   const partner = { ...input, createdAt: new Date(now).toISOString() };
   if (!(await registry().createPartner(partner, now))) {
@@ -33,7 +33,7 @@ export const getPartner = adminHandler(async (req) => {
 
 export const createKey = adminHandler(async (req) => {
   const code = req.pathParameters.code ?? '';
-  const input = parseJsonBody(CreateKeySchema, req.body.length ? req.body : Buffer.from('{}'));
+  const input = req.body.length ? parseJsonBody(CreateKeySchema, req) : parseValue(CreateKeySchema, {});
   if (!(await registry().getPartner(code))) throw notFound(`Partner ${code}`);
   const secret = newApiKey();
   const key: PartnerKey = {

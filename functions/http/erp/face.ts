@@ -98,7 +98,7 @@ export function listingResponse(packets: PacketListing[], format: 'xml' | 'json'
  */
 export function doneItems(req: HubRequest, format: 'xml' | 'json' | undefined) {
   const xml = format ? format === 'xml' : /xml/i.test(req.headers['content-type'] ?? '');
-  if (!xml) return parseJsonBody(DoneBodySchema, req.body);
+  if (!xml) return parseJsonBody(DoneBodySchema, req, { anyContentType: true });
   if (req.body.length === 0) throw badRequest('empty_body', 'The request needs an XML body.');
   const parsed = doneItemsFromXml(req.body.toString('utf8'));
   if (!parsed.ok) throw badRequest('invalid_xml', `The XML body is refused: ${parsed.reason}`);

@@ -13,7 +13,7 @@ export const getFieldDictionaries = adminHandler(async () => ({
 
 /** PUT /admin/threepl/fields/{apiid}: the operator's fields for an apiid, added to the shipped ones. */
 export const putFieldDictionary = adminHandler(async (req) => {
-  const input = parseJsonBody(FieldExtensionSchema, req.body);
+  const input = parseJsonBody(FieldExtensionSchema, req);
   const dictionary = await setFieldExtension(
     { fields: fieldDictionaries(), clock: systemClock },
     req.pathParameters.apiid ?? '',

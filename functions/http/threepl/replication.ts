@@ -25,8 +25,9 @@ export const replicationPost = threeplHandler(
       { credentials: credentials(), clock: systemClock },
       req.headers.authorization,
     );
-    // parseJsonBody refuses prototype keys and empty bodies; the lines are checked one by one after.
-    const post = parseReplicationPost(parseJsonBody(z.unknown(), req.body));
+    // parseJsonBody refuses prototype keys, empty bodies and bytes that are not UTF-8 (the face's own
+    // Content-Type rule ran above); the lines are checked one by one after.
+    const post = parseReplicationPost(parseJsonBody(z.unknown(), req, { anyContentType: true }));
     const stores = { messages: messages(), payloads: payloads(), queue: deliveryQueue(), clock: systemClock };
     const accepted = await acceptReplicationPost(
       {
