@@ -1,3 +1,4 @@
+import { validateHeaderValue } from 'node:http';
 import jsonata from 'jsonata';
 import * as z from 'zod/mini';
 import { badRequest } from './errors.js';
@@ -13,23 +14,42 @@ export const MAX_VERSION_CHARS = 64;
 const int32 = z.int().check(z.gte(-2147483648), z.lte(2147483647));
 const text = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
 const partnerCode = z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be a partner code'));
-/** Outbound headers an integration may add; the hub's own headers cannot be overridden. */
+/**
+ * Header names an integration may not set: the hub's own (signature, routing, framing) and the
+ * hop-by-hop and request-framing names, which belong to the connection, not to the partner.
+ */
+const RESERVED_HEADER =
+  /^(webhook-.*|host|content-length|content-type|transfer-encoding|connection|keep-alive|te|trailer|upgrade|expect|proxy-.*)$/i;
+
+/**
+ * Outbound headers an integration may add, checked with the rules Node's HTTP client applies when it
+ * sends them (node:http's validators), so a header accepted here can always be sent: a CRLF or a
+ * character outside Latin-1 in a value is refused at registration, not at the first attempt.
+ */
 const headerName = z.string().check(
   z.regex(/^[A-Za-z0-9-]{1,64}$/, 'must be a header name'),
-  z.refine(
-    (n) => !/^(webhook-|host$|content-length$|content-type$|connection$|transfer-encoding$)/i.test(n),
-    {
-      message: 'is set by the hub',
-    },
-  ),
+  z.refine((n) => !RESERVED_HEADER.test(n), { message: 'is set by the hub or by the connection' }),
 );
+const headerValue = text(0, 4096).check(
+  z.refine((v) => nodeAccepts(() => validateHeaderValue('x-check', v)), {
+    message: 'must be a header value Node can send: no CR, LF or other control characters, Latin-1 only',
+  }),
+);
+const nodeAccepts = (check: () => void) => {
+  try {
+    check();
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 export const DeliverySchema = z.strictObject({
   mode: z.enum(['push', 'notify', 'pull']),
   url: z.optional(text(1, 2048)),
   format: z._default(z.enum(['raw', 'json', 'xml']), 'raw'),
   template: z.optional(text(1, 65_536)),
-  headers: z.optional(z.record(headerName, text(0, 4096))),
+  headers: z.optional(z.record(headerName, headerValue)),
   timeoutMs: z.optional(z.int().check(z.gte(100), z.lte(30_000))),
   retrySchedule: z.optional(
     z.array(z.int().check(z.gte(0), z.lte(MAX_RETRY_STEP_SECONDS))).check(z.maxLength(19)),

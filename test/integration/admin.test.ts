@@ -223,6 +223,17 @@ describe('operator API: partners, keys, integrations', () => {
       ['a decimal-encoded metadata address', { delivery: { url: 'https://2852039166/latest' } }, /public/],
       ['an invalid JSONata filter', { filter: '$$$(' }, /filter/],
       ['a header the hub sets', { delivery: { headers: { 'webhook-id': 'x' } } }, /headers/],
+      // Header values Node refuses to send (ERR_INVALID_CHAR) are refused here, naming the header.
+      ['a CRLF in a header value', { delivery: { headers: { 'X-Tag': 'a\r\nX-Evil: 1' } } }, /X-Tag/],
+      ['a NUL in a header value', { delivery: { headers: { 'X-Tag': 'a\u0000b' } } }, /X-Tag/],
+      ['a header value beyond Latin-1', { delivery: { headers: { 'X-Price': '5 €' } } }, /X-Price/],
+      ...['connection', 'Keep-Alive', 'te', 'trailer', 'upgrade', 'expect', 'proxy-authorization'].map(
+        (name): [string, Record<string, unknown>, RegExp] => [
+          `the hop-by-hop header ${name}`,
+          { delivery: { headers: { [name]: 'x' } } },
+          new RegExp(name),
+        ],
+      ),
       ['an unknown delivery property', { delivery: { retries: 3 } }, /retries/],
     ];
     for (const [name, change, message] of invalid) {

@@ -25,6 +25,12 @@ describe('outbound URL guard (SSRF)', () => {
     ['https://192.168.0.1/in', /public/],
     ['https://100.64.0.1/in', /public/],
     ['https://0.0.0.0/in', /public/],
+    ['https://[::169.254.169.254]/latest/meta-data', /public/],
+    ['https://[::10.0.0.1]/in', /public/],
+    ['https://[::a9fe:a9fe]/in', /public/],
+    ['https://[::8.8.8.8]/in', /public/],
+    ['https://partner.example.com:0/in', /port 0/],
+    ['https://93.184.216.34:0/in', /port 0/],
     ['not a url', /not a URL/],
   ])('refuses %s', (url, problem) => {
     expect(checkOutboundUrl(url, false)).toMatch(problem);
@@ -36,6 +42,9 @@ describe('outbound URL guard (SSRF)', () => {
     expect(checkOutboundUrl('http://10.0.0.1/in', true)).toMatch(/https/);
     expect(isAllowedAddress('127.0.0.1', true)).toBe(true);
     expect(isAllowedAddress('::ffff:10.0.0.1', true)).toBe(false);
+    // The connect-time check shares the rule: an IPv4-compatible form is refused, loopback aside.
+    expect(isAllowedAddress('::169.254.169.254', false)).toBe(false);
+    expect(isAllowedAddress('::1', true)).toBe(true);
   });
 
   it('checks the resolved address again at connect time and never reaches a refused one', async () => {
