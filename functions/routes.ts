@@ -235,7 +235,8 @@ export const routes: readonly RouteDefinition[] = [
     path: '/v1/messages/{id}/payload',
     handler: h('http/message-reads.ts', 'getPayload'),
     auth: 'apiKey',
-    summary: 'The document, with its original content type (sender or receiver only)',
+    summary:
+      'The document, with its original content type and x-content-type-options: nosniff (sender or receiver only)',
     uses: ['registry:read', 'messages:read', 'payloads:read'],
     responses: {
       200: 'the document',

@@ -40,6 +40,7 @@ describe('uploads (POST /v1/messages/uploads)', () => {
     expect(m.json).toMatchObject({ status: 'delivered', size: doc.length, contentType: 'application/xml' });
     const payload = await hub.partner('GET', `/v1/messages/${created.json.id}/payload`, key);
     expect(Buffer.compare(payload.raw, doc)).toBe(0);
+    expect(payload.headers.get('x-content-type-options')).toBe('nosniff');
   });
 
   it('hands a document over 4 MiB back through a presigned S3 GET (307)', async () => {
@@ -60,10 +61,25 @@ describe('uploads (POST /v1/messages/uploads)', () => {
       redirect: 'manual',
     });
     expect(r.status).toBe(307);
+    expect(r.headers.get('x-content-type-options')).toBe('nosniff');
     const location = r.headers.get('location') ?? '';
     expect(location).toMatch(/X-Amz-Signature=/);
     const fetched = Buffer.from(await (await fetch(location)).arrayBuffer());
     expect(Buffer.compare(fetched, doc)).toBe(0);
+  });
+
+  it('serves an HTML document with its type and nosniff, so no browser reads it as anything else', async () => {
+    const html = '<html><body><script>alert(1)</script></body></html>';
+    const posted = await hub.partner('POST', '/v1/messages?sender=erp&receiver=wms&doctype=order', key, {
+      body: html,
+      headers: { 'content-type': 'text/html' },
+    });
+    expect(posted.status).toBe(202);
+    const payload = await hub.partner('GET', `/v1/messages/${posted.json.id}/payload`, key);
+    expect(payload.status).toBe(200);
+    expect(payload.raw.toString()).toBe(html);
+    expect(payload.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(payload.headers.get('x-content-type-options')).toBe('nosniff');
   });
 
   it('refuses an upload of another size or content type at the presigned URL; no message appears', async () => {
