@@ -136,10 +136,19 @@ export const queues = [deliveryQueue, orderedDeliveryQueue, uploadQueue, packetQ
 export const PACKET_RETENTION_DAYS = 30;
 
 /**
- * Sync packets land under `upload` (announced on the packet queue); the worker writes their native form
- * under `native`, outside the notified prefix, so storing it announces nothing.
+ * Sync packets land under `upload` (announced on the packet queue), where their presigned PUT writes.
+ * What readers download is only ever written by the packet worker after its check, outside the notified
+ * prefix and outside any presigned PUT's reach: the checked copy of a device upload under `checked`,
+ * the native form of an ERP push under `native`.
  */
-export const packetPrefixes = { upload: 'packets/', native: 'native-packets/' } as const;
+export const packetPrefixes = {
+  upload: 'packets/',
+  checked: 'checked-packets/',
+  native: 'native-packets/',
+} as const;
+
+/** The only packet prefixes a presigned GET reaches. */
+export const packetDownloadPrefixes = [packetPrefixes.checked, packetPrefixes.native] as const;
 
 export const payloadBucket: BucketDefinition = {
   id: 'PayloadBucket',
@@ -148,6 +157,7 @@ export const payloadBucket: BucketDefinition = {
     { prefix: 'payloads/', days: 90 },
     { prefix: 'uploads/', days: 90 },
     { prefix: packetPrefixes.upload, days: PACKET_RETENTION_DAYS },
+    { prefix: packetPrefixes.checked, days: PACKET_RETENTION_DAYS },
     { prefix: packetPrefixes.native, days: PACKET_RETENTION_DAYS },
   ],
   uploadPrefix: 'uploads/',

@@ -790,7 +790,7 @@ describe.each(['test', 'prod'] as const)('CrossdockStack (%s)', (stage) => {
             ? [{ actions: PRESIGN_UPLOAD_ACTIONS, resources: [under(packetPrefixes.upload)] }]
             : []),
           ...(uses.includes('packets:presignDownload')
-            ? [packetPrefixes.upload, packetPrefixes.native].map((p) => ({
+            ? [packetPrefixes.checked, packetPrefixes.native].map((p) => ({
                 actions: PRESIGN_DOWNLOAD_ACTIONS,
                 resources: [under(p)],
               }))
