@@ -150,19 +150,22 @@ export const packetPrefixes = {
 /** The only packet prefixes a presigned GET reaches. */
 export const packetDownloadPrefixes = [packetPrefixes.checked, packetPrefixes.native] as const;
 
+/** Where presigned message uploads land (announced on the upload queue). */
+export const UPLOAD_PREFIX = 'uploads/';
+
 export const payloadBucket: BucketDefinition = {
   id: 'PayloadBucket',
   envVar: 'PAYLOAD_BUCKET',
   expiry: [
     { prefix: 'payloads/', days: 90 },
-    { prefix: 'uploads/', days: 90 },
+    { prefix: UPLOAD_PREFIX, days: 90 },
     { prefix: packetPrefixes.upload, days: PACKET_RETENTION_DAYS },
     { prefix: packetPrefixes.checked, days: PACKET_RETENTION_DAYS },
     { prefix: packetPrefixes.native, days: PACKET_RETENTION_DAYS },
   ],
-  uploadPrefix: 'uploads/',
+  uploadPrefix: UPLOAD_PREFIX,
   notifications: [
-    { prefix: 'uploads/', queue: uploadQueue },
+    { prefix: UPLOAD_PREFIX, queue: uploadQueue },
     { prefix: packetPrefixes.upload, queue: packetQueue },
   ],
 };
