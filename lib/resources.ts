@@ -153,13 +153,19 @@ export const packetDownloadPrefixes = [packetPrefixes.checked, packetPrefixes.na
 /** Where presigned message uploads land (announced on the upload queue). */
 export const UPLOAD_PREFIX = 'uploads/';
 
+/**
+ * How long what a presigned PUT wrote is kept: it is read only while its notification is handled
+ * (queues keep those 4 days), and nothing is ever served from it; the hub's own copy is kept instead.
+ */
+export const LANDING_RETENTION_DAYS = 7;
+
 export const payloadBucket: BucketDefinition = {
   id: 'PayloadBucket',
   envVar: 'PAYLOAD_BUCKET',
   expiry: [
     { prefix: 'payloads/', days: 90 },
-    { prefix: UPLOAD_PREFIX, days: 90 },
-    { prefix: packetPrefixes.upload, days: PACKET_RETENTION_DAYS },
+    { prefix: UPLOAD_PREFIX, days: LANDING_RETENTION_DAYS },
+    { prefix: packetPrefixes.upload, days: LANDING_RETENTION_DAYS },
     { prefix: packetPrefixes.checked, days: PACKET_RETENTION_DAYS },
     { prefix: packetPrefixes.native, days: PACKET_RETENTION_DAYS },
   ],
