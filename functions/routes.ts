@@ -226,7 +226,8 @@ export const routes: readonly RouteDefinition[] = [
     path: '/v1/messages/{id}',
     handler: h('http/message-reads.ts', 'getMessage'),
     auth: 'apiKey',
-    summary: 'A message’s status, deliveries and attempts (sender or receiver only)',
+    summary:
+      'A message’s status, deliveries and attempts (sender or receiver only); note: what the hub noticed after acceptance (an upload URL used again)',
     uses: ['registry:read', 'messages:read'],
     responses: { 200: 'the message', 401: 'no key', 403: 'bad key', 404: 'unknown, or another partner’s' },
   },
@@ -235,7 +236,8 @@ export const routes: readonly RouteDefinition[] = [
     path: '/v1/messages/{id}/payload',
     handler: h('http/message-reads.ts', 'getPayload'),
     auth: 'apiKey',
-    summary: 'The document, with its original content type (sender or receiver only)',
+    summary:
+      'The document, with its original content type and x-content-type-options: nosniff (sender or receiver only)',
     uses: ['registry:read', 'messages:read', 'payloads:read'],
     responses: {
       200: 'the document',
@@ -358,10 +360,12 @@ export const workers: readonly WorkerDefinition[] = [
   {
     id: 'UploadLanded',
     handler: h('workers/upload-landed.ts', 'handler'),
+    // :write: the accepted bytes are stored under payloads/, as a posted document's are.
     uses: [
       'registry:read',
       'messages:write',
       'payloads:read',
+      'payloads:write',
       'deliveryQueue:send',
       'orderedDeliveryQueue:send',
       'uploadQueue:consume',

@@ -136,23 +136,42 @@ export const queues = [deliveryQueue, orderedDeliveryQueue, uploadQueue, packetQ
 export const PACKET_RETENTION_DAYS = 30;
 
 /**
- * Sync packets land under `upload` (announced on the packet queue); the worker writes their native form
- * under `native`, outside the notified prefix, so storing it announces nothing.
+ * Sync packets land under `upload` (announced on the packet queue), where their presigned PUT writes.
+ * What readers download is only ever written by the packet worker after its check, outside the notified
+ * prefix and outside any presigned PUT's reach: the checked copy of a device upload under `checked`,
+ * the native form of an ERP push under `native`.
  */
-export const packetPrefixes = { upload: 'packets/', native: 'native-packets/' } as const;
+export const packetPrefixes = {
+  upload: 'packets/',
+  checked: 'checked-packets/',
+  native: 'native-packets/',
+} as const;
+
+/** The only packet prefixes a presigned GET reaches. */
+export const packetDownloadPrefixes = [packetPrefixes.checked, packetPrefixes.native] as const;
+
+/** Where presigned message uploads land (announced on the upload queue). */
+export const UPLOAD_PREFIX = 'uploads/';
+
+/**
+ * How long what a presigned PUT wrote is kept: it is read only while its notification is handled
+ * (queues keep those 4 days), and nothing is ever served from it; the hub's own copy is kept instead.
+ */
+export const LANDING_RETENTION_DAYS = 7;
 
 export const payloadBucket: BucketDefinition = {
   id: 'PayloadBucket',
   envVar: 'PAYLOAD_BUCKET',
   expiry: [
     { prefix: 'payloads/', days: 90 },
-    { prefix: 'uploads/', days: 90 },
-    { prefix: packetPrefixes.upload, days: PACKET_RETENTION_DAYS },
+    { prefix: UPLOAD_PREFIX, days: LANDING_RETENTION_DAYS },
+    { prefix: packetPrefixes.upload, days: LANDING_RETENTION_DAYS },
+    { prefix: packetPrefixes.checked, days: PACKET_RETENTION_DAYS },
     { prefix: packetPrefixes.native, days: PACKET_RETENTION_DAYS },
   ],
-  uploadPrefix: 'uploads/',
+  uploadPrefix: UPLOAD_PREFIX,
   notifications: [
-    { prefix: 'uploads/', queue: uploadQueue },
+    { prefix: UPLOAD_PREFIX, queue: uploadQueue },
     { prefix: packetPrefixes.upload, queue: packetQueue },
   ],
 };

@@ -8,6 +8,8 @@ import {
 import type { InlinePayload } from '../core/inline-payload.js';
 import { scopeOfHandle } from '../core/lease.js';
 import { type Attempt, type Delivery, type Message, webhookIdOf } from '../core/message.js';
+import type { ObjectWrite } from '../core/object-write.js';
+import { capReason } from '../core/reason.js';
 import { dynamoClient } from './aws.js';
 import { conditional, queryPartition } from './dynamo.js';
 import { completeLeased, leaseMailbox } from './leased-mailbox.js';
@@ -15,8 +17,12 @@ import { completeLeased, leaseMailbox } from './leased-mailbox.js';
 export interface StoredMessage extends Message {
   /** The document itself (maybe deflated) when it is small enough to live in the item. */
   inline?: InlinePayload;
-  /** Otherwise its S3 key. */
+  /** Otherwise its S3 key (always one the hub wrote: no presigned PUT reaches it). */
   payloadKey?: string;
+  /** A presigned upload: the write of its upload key that was accepted (a later one is noted). */
+  landed?: ObjectWrite;
+  /** What the hub noticed after acceptance, such as the upload key written again. */
+  note?: string;
   /**
    * The push/notify deliveries, named on the message: each delivery's own row is written only when its
    * first attempt is claimed, which saves a write unit per message.
@@ -109,6 +115,21 @@ export class MessageRepository {
       new BatchWriteCommand({
         RequestItems: { [this.table]: keys.map((Key) => ({ DeleteRequest: { Key } })) },
       }),
+    );
+  }
+
+  /** Records what the hub noticed about an accepted message (the latest note replaces an earlier one). */
+  async addNote(id: string, note: string): Promise<void> {
+    await conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `MSG#${id}`, sk: 'MSG' },
+          UpdateExpression: 'SET note = :n',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':n': capReason(note) },
+        }),
+      ),
     );
   }
 

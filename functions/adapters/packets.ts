@@ -1,5 +1,7 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { ObjectWrite } from '../core/object-write.js';
 import { mailboxOf, mailboxSort, type Packet } from '../core/packet.js';
+import { capReason } from '../core/reason.js';
 import { dynamoClient } from './aws.js';
 import { conditional } from './dynamo.js';
 import { completeLeased, leaseMailbox } from './leased-mailbox.js';
@@ -66,16 +68,22 @@ export class PacketRepository {
   }
 
   /**
-   * awaiting → ready: the packet enters its reader's mailbox. False when it had left awaiting already
-   * (another worker got there first).
+   * awaiting → ready: the packet enters its reader's mailbox, naming what it serves (the checked copy or
+   * the native form) and the write it checked. False when it had left awaiting already (another worker
+   * got there first, and what this one wrote is never named).
    */
-  async markReady(p: Packet, readyAt: string, nativeKey?: string): Promise<boolean> {
+  async markReady(p: Packet, readyAt: string, settled: SettledPacket): Promise<boolean> {
+    const served = {
+      ...(settled.checkedKey ? { checkedKey: settled.checkedKey } : {}),
+      ...(settled.nativeKey ? { nativeKey: settled.nativeKey } : {}),
+    };
+    const names = Object.keys(served);
     return conditional(() =>
       this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: `PKT#${p.id}`, sk: 'PKT' },
-          UpdateExpression: `SET #s = :ready, readyAt = :at, inbox = :m, inboxSort = :sort${nativeKey ? ', nativeKey = :n' : ''}`,
+          UpdateExpression: `SET #s = :ready, readyAt = :at, inbox = :m, inboxSort = :sort, checkedWrite = :w${names.map((n) => `, ${n} = :${n}`).join('')}`,
           ConditionExpression: '#s = :awaiting',
           ExpressionAttributeNames: { '#s': 'status' },
           ExpressionAttributeValues: {
@@ -84,24 +92,48 @@ export class PacketRepository {
             ':at': readyAt,
             ':m': mailboxOf(p),
             ':sort': mailboxSort({ ...p, readyAt }),
-            ...(nativeKey ? { ':n': nativeKey } : {}),
+            ':w': settled.checkedWrite,
+            ...Object.fromEntries(Object.entries(served).map(([n, v]) => [`:${n}`, v])),
           },
         }),
       ),
     );
   }
 
-  /** awaiting → failed, with the reason the status route shows. False when it had left awaiting already. */
-  async markFailed(id: string, reason: string): Promise<boolean> {
+  /**
+   * awaiting → failed, with the reason the status route shows (and the write refused, when known).
+   * False when it had left awaiting already.
+   */
+  async markFailed(id: string, reason: string, refused?: ObjectWrite): Promise<boolean> {
     return conditional(() =>
       this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: `PKT#${id}`, sk: 'PKT' },
-          UpdateExpression: 'SET #s = :failed, #e = :e',
+          UpdateExpression: `SET #s = :failed, #e = :e${refused ? ', checkedWrite = :w' : ''}`,
           ConditionExpression: '#s = :awaiting',
           ExpressionAttributeNames: { '#s': 'status', '#e': 'error' },
-          ExpressionAttributeValues: { ':failed': 'failed', ':awaiting': 'awaiting', ':e': reason },
+          ExpressionAttributeValues: {
+            ':failed': 'failed',
+            ':awaiting': 'awaiting',
+            ':e': capReason(reason),
+            ...(refused ? { ':w': refused } : {}),
+          },
+        }),
+      ),
+    );
+  }
+
+  /** Records what the hub noticed about a settled packet (the latest note replaces an earlier one). */
+  async addNote(id: string, note: string): Promise<void> {
+    await conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `PKT#${id}`, sk: 'PKT' },
+          UpdateExpression: 'SET note = :n',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':n': capReason(note) },
         }),
       ),
     );
@@ -151,6 +183,13 @@ export class PacketRepository {
       set: { status: 'done', doneAt: new Date(now).toISOString() },
     });
   }
+}
+
+/** What a check settled a packet with. */
+export interface SettledPacket {
+  checkedKey?: string;
+  nativeKey?: string;
+  checkedWrite: ObjectWrite;
 }
 
 function toPacket(item: Record<string, unknown>): Packet {

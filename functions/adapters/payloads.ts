@@ -1,5 +1,6 @@
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { type ObjectWrite, objectWrite } from '../core/object-write.js';
 import { s3Client, s3PresignClient } from './aws.js';
 
 /** Documents too large to live in a DynamoDB item. */
@@ -13,9 +14,32 @@ export class PayloadStore {
   }
 
   async get(key: string): Promise<Uint8Array> {
+    return (await this.read(key)).body;
+  }
+
+  /** The object's bytes and which write of it they are. */
+  async read(key: string): Promise<{ body: Uint8Array; write: ObjectWrite }> {
     const r = await s3Client().send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
     if (!r.Body) throw new Error(`payload ${key} has no body`);
-    return r.Body.transformToByteArray();
+    return { body: await r.Body.transformToByteArray(), write: objectWrite(r.ETag, r.VersionId) };
+  }
+
+  /** The object's size and which write of it this is, without its bytes. */
+  async head(key: string): Promise<{ size: number; write: ObjectWrite }> {
+    const r = await s3Client().send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+    return { size: r.ContentLength ?? 0, write: objectWrite(r.ETag, r.VersionId) };
+  }
+
+  /**
+   * Copies the object as it is now to `to`, inside S3 (large files never pass through the function).
+   * Returns which write of `from` was copied: the copy has its bytes and so its ETag.
+   */
+  async copy(from: string, to: string): Promise<ObjectWrite> {
+    const source = `${this.bucket}/${from.split('/').map(encodeURIComponent).join('/')}`;
+    const r = await s3Client().send(
+      new CopyObjectCommand({ Bucket: this.bucket, Key: to, CopySource: source }),
+    );
+    return objectWrite(r.CopyObjectResult?.ETag, r.CopySourceVersionId);
   }
 
   /** A presigned GET, for documents too large to pass through a Lambda response. */

@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { PACKET_RETENTION_DAYS, packetPrefixes } from '../../lib/resources.js';
 import { MAX_LEASE_BATCH } from './lease.js';
 import { wholeNumber, wholeNumberString } from './numbers.js';
+import type { ObjectWrite } from './object-write.js';
 
 /**
  * Sync packets (seed 003): an ERP pushes packets for a mobile user, devices upload packets for the
@@ -38,10 +39,19 @@ export interface Packet {
   status: PacketStatus;
   error?: string;
   createdAt: string;
-  /** Where the upload lands (the hub chose it; `url` in device→ERP listings). */
+  /**
+   * Where the upload lands (the hub chose it). Its presigned PUT may be used again while it is valid,
+   * so nothing is ever served from here: readers get what the worker wrote after its check.
+   */
   objectKey: string;
+  /** Device→ERP only, once checked: the hub's copy of the checked upload (`url` in ERP listings). */
+  checkedKey?: string;
   /** ERP→device only, once converted: the native JSON form (`url` in device listings). */
   nativeKey?: string;
+  /** The write of `objectKey` that was checked (or refused), to tell a repeated notification from a new write. */
+  checkedWrite?: ObjectWrite;
+  /** What the hub noticed after the check: the upload URL was used again (that write changed nothing). */
+  note?: string;
   readyAt?: string;
   doneAt?: string;
   /** ERP→device: the ready notification was published (a retried worker publishes it again otherwise). */
@@ -51,8 +61,18 @@ export interface Packet {
 }
 
 export const packetObjectKey = (appArea: string, id: string) => `${packetPrefixes.upload}${appArea}/${id}`;
-export const nativeObjectKey = (appArea: string, id: string) =>
-  `${packetPrefixes.native}${appArea}/${id}.json`;
+/**
+ * The keys the worker writes after a check carry that check's own id: two workers checking two writes
+ * of one upload at once write two objects, and the packet names only the one whose check settled it.
+ */
+export const checkedObjectKey = (appArea: string, id: string, check: string) =>
+  `${packetPrefixes.checked}${appArea}/${id}/${check}`;
+export const nativeObjectKey = (appArea: string, id: string, check: string) =>
+  `${packetPrefixes.native}${appArea}/${id}/${check}.json`;
+
+/** What a reader downloads: the checked copy (device→ERP) or the native form (ERP→device). */
+export const servedKeyOf = (p: Pick<Packet, 'direction' | 'checkedKey' | 'nativeKey'>) =>
+  p.direction === 'toDevice' ? p.nativeKey : p.checkedKey;
 
 /** The packet id in an upload key the hub handed out, or undefined for any other key. */
 export function packetIdOfKey(key: string): string | undefined {
@@ -84,19 +104,21 @@ export interface PacketReader {
 }
 
 /**
- * May this reader download `path`? Only a key of one of the area's packets (its upload or its native
- * form), only while the packet is ready or done, and for a device only its own user's packets.
+ * May this reader download `path`? Only what one of the area's packets serves (the checked copy or
+ * the native form, never the upload key), only while the packet is ready or done, and for a device
+ * only its own user's packets.
  */
 export function mayDownload(packet: Packet | undefined, path: string, reader: PacketReader): boolean {
   if (!packet || packet.appArea !== reader.appArea) return false;
   if (reader.mobileUser !== undefined && packet.mobileUser !== reader.mobileUser) return false;
   if (packet.status !== 'ready' && packet.status !== 'done') return false;
-  return path === packet.objectKey || (packet.nativeKey !== undefined && path === packet.nativeKey);
+  const served = servedKeyOf(packet);
+  return served !== undefined && path === served;
 }
 
-/** The packet id named by a storage path (either key layout), or undefined. */
+/** The packet id named by a storage path the hub writes (`<prefix>/<area>/<id>[/<check>][.json]`), or undefined. */
 export function packetIdOfPath(path: string): string | undefined {
-  const m = /^(?:[^/]+)\/[^/]+\/(pkt_[0-9a-z]{26})(?:\.json)?$/.exec(path);
+  const m = /^[^/]+\/[^/]+\/(pkt_[0-9a-z]{26})(?:\/[0-9a-z_]{1,64})?(?:\.json)?$/.exec(path);
   return m?.[1];
 }
 

@@ -24,11 +24,20 @@ export const getMessage = httpHandler(async (req) => ({
 /** Lambda answers at most 6 MB, base64 included: larger documents are fetched from S3 directly. */
 export const PAYLOAD_REDIRECT_BYTES = 4 * 1024 * 1024;
 
+/**
+ * A partner's document goes back with the type its sender gave, so a browser must not guess another
+ * (an HTML or SVG document run as a page): every answer of the payload route says nosniff.
+ */
+const NO_SNIFF = { 'x-content-type-options': 'nosniff' } as const;
+
 export const getPayload = httpHandler(async (req) => {
   const { message } = await ownMessage(req);
   if (message.payloadKey && message.size > PAYLOAD_REDIRECT_BYTES) {
-    return { status: 307, headers: { location: await payloads().presignGet(message.payloadKey, 900) } };
+    return {
+      status: 307,
+      headers: { ...NO_SNIFF, location: await payloads().presignGet(message.payloadKey, 900) },
+    };
   }
   const body = message.inline ? decodeInline(message.inline) : await payloads().get(message.payloadKey ?? '');
-  return { status: 200, raw: { body, contentType: message.contentType } };
+  return { status: 200, headers: NO_SNIFF, raw: { body, contentType: message.contentType } };
 });

@@ -15,6 +15,7 @@ import {
   type Envelope,
   webhookIdOf,
 } from '../core/message.js';
+import type { ObjectWrite } from '../core/object-write.js';
 import type { ApiKeyRecord } from '../core/partners.js';
 import { matchesRoute } from '../core/routing.js';
 import { sha256Hex } from '../core/secrets.js';
@@ -195,8 +196,8 @@ export interface NewMessage {
   contentType: string;
   /** When the caller has already hashed the body. */
   sha256?: string;
-  /** The document is already in S3 (a presigned upload); it is not written again. */
-  payloadKey?: string;
+  /** A presigned upload: the write of its upload key that the body was read from. */
+  landed?: ObjectWrite;
 }
 
 /**
@@ -231,9 +232,9 @@ export async function storeMessage(
     attemptCount: 0,
     webhookId: webhookIdOf(m.id, i.id),
   }));
-  const inline = m.payloadKey ? undefined : encodeInline(m.body);
-  if (m.payloadKey) message.payloadKey = m.payloadKey;
-  else if (inline) message.inline = inline;
+  if (m.landed) message.landed = m.landed;
+  const inline = encodeInline(m.body);
+  if (inline) message.inline = inline;
   else {
     message.payloadKey = payloadKey(m.id, now);
     await ports.payloads.put(message.payloadKey, m.body, m.contentType);

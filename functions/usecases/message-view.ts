@@ -8,6 +8,7 @@ export function messageView({ message: m, deliveries }: MessageRecord) {
     ...acceptedView(m),
     status: messageStatus(deliveries),
     contentType: m.contentType,
+    ...(m.note ? { note: m.note } : {}),
     deliveries: deliveries.map((d) => ({
       integrationId: d.integrationId,
       mode: d.mode,

@@ -15,6 +15,7 @@ import {
   packetIdOfPath,
   packetObjectKey,
   sameAnnouncement,
+  servedKeyOf,
   uniqueIdScope,
 } from '../core/packet.js';
 
@@ -112,7 +113,10 @@ export async function packetOfArea(ports: PacketPorts, appArea: string, syncLogI
 export interface PacketListing {
   id: string;
   receiptHandle: string;
-  /** The storage path to exchange at `link` for a download URL: the native form for a device. */
+  /**
+   * The storage path to exchange at `link` for a download URL: what the hub wrote after its check (the
+   * checked copy for the ERP, the native form for a device), never the upload key.
+   */
   url: string;
   mobileUser: string;
   packetUniqueId: string;
@@ -132,7 +136,8 @@ export async function pullPackets(
   return leased.map(({ packet: p, receiptHandle }) => ({
     id: p.id,
     receiptHandle,
-    url: p.direction === 'toDevice' ? (p.nativeKey ?? p.objectKey) : p.objectKey,
+    // Only a record settled before checked copies existed lacks one; link refuses its upload key.
+    url: servedKeyOf(p) ?? p.objectKey,
     mobileUser: p.mobileUser,
     packetUniqueId: p.packetUniqueId,
     packetType: p.packetType,

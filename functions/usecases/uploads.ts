@@ -1,3 +1,4 @@
+import { UPLOAD_PREFIX } from '../../lib/resources.js';
 import type { DeliveryQueue } from '../adapters/delivery-queue.js';
 import type { MessageRepository } from '../adapters/messages.js';
 import type { PayloadStore } from '../adapters/payloads.js';
@@ -6,6 +7,7 @@ import type { UploadRepository } from '../adapters/uploads.js';
 import { type Clock, newId } from '../core/clock.js';
 import { badRequest } from '../core/errors.js';
 import { wholeNumber } from '../core/numbers.js';
+import { isAnotherWrite, type ObjectWrite } from '../core/object-write.js';
 import type { ApiKeyRecord } from '../core/partners.js';
 import { checkEnvelope, noRoute, routeMessage, storeMessage } from './accept-message.js';
 
@@ -13,7 +15,7 @@ import { checkEnvelope, noRoute, routeMessage, storeMessage } from './accept-mes
 // Workers hold a document in memory while they route and deliver it, ten at a time.
 export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
 export const UPLOAD_URL_SECONDS = 15 * 60;
-export const UPLOAD_KEY_PREFIX = 'uploads/';
+export const UPLOAD_KEY_PREFIX = UPLOAD_PREFIX;
 /** How long one worker holds an upload it is accepting (under the upload queue's visibility timeout). */
 const UPLOAD_CLAIM_MS = 120_000;
 
@@ -71,36 +73,64 @@ export interface LandedPorts {
 
 /**
  * A document landed under uploads/: the announced message is accepted now, routed with the
- * integrations (and filters) as they are at this moment. Idempotent: a repeated notification finds
- * the upload finished and does nothing; the object is never copied, the message points at it.
+ * integrations (and filters) as they are at this moment. The bytes read here are the message: they are
+ * hashed and stored as any posted document is (inline, or under payloads/, which no presigned PUT
+ * reaches), so what receivers download is what was accepted. Idempotent: a repeated notification
+ * finds the upload finished and does nothing; a notification of another write to the upload key after
+ * acceptance (its presigned PUT is valid for 15 minutes) changes nothing and is noted on the message.
  */
 export async function acceptLandedUpload(
   ports: LandedPorts,
   key: string,
   size: number,
-): Promise<'accepted' | 'ignored' | 'failed'> {
+  write: ObjectWrite = {},
+): Promise<'accepted' | 'ignored' | 'failed' | 'overwritten'> {
   if (!key.startsWith(UPLOAD_KEY_PREFIX)) return 'ignored';
   const id = key.slice(UPLOAD_KEY_PREFIX.length);
   const upload = await ports.uploads.get(id);
+  if (upload?.status === 'accepted') return noteLaterWrite(ports, id, size, write);
   if (upload?.status !== 'awaiting' && upload?.status !== 'accepting') return 'ignored';
   // One worker at a time: S3 may notify twice, and a retried notification must not store twice.
   if (!(await ports.uploads.claim(id, ports.clock.now(), UPLOAD_CLAIM_MS))) {
     throw new Error(`upload ${id} is being accepted by another worker`);
   }
   if (size !== upload.size) {
-    await ports.uploads.finish(id, 'failed', `The upload has ${size} bytes; ${upload.size} were announced.`);
+    await ports.uploads.finish(id, 'failed', sizeReason(size, upload.size));
     return 'failed';
   }
   // A worker that died after storing the message left it queued already: only the status is missing.
   if (!(await ports.messages.get(id))) {
-    const body = await ports.payloads.get(key);
+    const { body, write: landed } = await ports.payloads.read(key);
+    if (body.length !== upload.size) {
+      await ports.uploads.finish(id, 'failed', sizeReason(body.length, upload.size));
+      return 'failed';
+    }
     const routed = await routeMessage(ports.registry, upload, { body, contentType: upload.contentType });
     if (routed.length === 0) {
       await ports.uploads.finish(id, 'failed', noRoute(upload).message);
       return 'failed';
     }
-    await storeMessage(ports, { ...upload, body, payloadKey: key }, routed);
+    await storeMessage(ports, { ...upload, body, landed }, routed);
   }
   await ports.uploads.finish(id, 'accepted');
   return 'accepted';
+}
+
+const sizeReason = (size: number, announced: number) =>
+  `The upload has ${size} bytes; ${announced} were announced.`;
+
+/** Another write to an accepted upload's key: the message stays as accepted, and says so. */
+async function noteLaterWrite(
+  ports: Pick<LandedPorts, 'messages' | 'clock'>,
+  id: string,
+  size: number,
+  write: ObjectWrite,
+): Promise<'ignored' | 'overwritten'> {
+  const message = await ports.messages.get(id);
+  if (!message || !isAnotherWrite(message.landed, write)) return 'ignored';
+  await ports.messages.addNote(
+    id,
+    `The upload was written again after the message was accepted (${size} bytes, noticed ${new Date(ports.clock.now()).toISOString()}); that write changed nothing: the message is the document accepted, sha256 ${message.sha256}.`,
+  );
+  return 'overwritten';
 }

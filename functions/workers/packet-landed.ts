@@ -15,6 +15,7 @@ export const handler = s3ObjectWorker(
       { packets: packets(), payloads: payloads(), notices: packetNotices(), clock: systemClock },
       object.key,
       object.size,
+      object.write,
     ),
   { sequential: true },
 );

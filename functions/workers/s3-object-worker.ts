@@ -1,16 +1,17 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { objectsOf } from '../adapters/s3-events.js';
+import { type CreatedObject, objectsOf } from '../adapters/s3-events.js';
 import { logger } from '../observability.js';
 
 /**
  * A consumer of S3 ObjectCreated notifications (or their dead letters): `handle` runs for every object
- * a record announces; a record whose handling throws is reported as a batch item failure, so SQS
- * brings it back and, after maxReceiveCount, moves it to the dead-letter queue. `sequential` keeps one
- * record in memory at a time (large packets).
+ * a record announces, and its outcome is logged (`overwritten`, a write after the check, as a warning);
+ * a record whose handling throws is reported as a batch item failure, so SQS brings it back and, after
+ * maxReceiveCount, moves it to the dead-letter queue. `sequential` keeps one record in memory at a time
+ * (large packets).
  */
 export function s3ObjectWorker(
   what: string,
-  handle: (object: { key: string; size: number }) => Promise<unknown>,
+  handle: (object: CreatedObject) => Promise<unknown>,
   options: { sequential?: boolean } = {},
 ) {
   return async (event: SQSEvent): Promise<SQSBatchResponse> => {
@@ -19,7 +20,16 @@ export function s3ObjectWorker(
       try {
         for (const object of objectsOf(record.body)) {
           const outcome = await handle(object);
-          logger.info(what, { key: object.key, ...(typeof outcome === 'string' ? { outcome } : {}) });
+          if (outcome === 'overwritten') {
+            // A presigned PUT used again after its object was checked: harmless, but someone did it.
+            logger.warn(`${what}: written again after it was checked; nothing served changed`, {
+              key: object.key,
+              size: object.size,
+              ...object.write,
+            });
+          } else {
+            logger.info(what, { key: object.key, ...(typeof outcome === 'string' ? { outcome } : {}) });
+          }
         }
       } catch (e) {
         logger.error(`${what}: could not handle a notification`, {

@@ -18,6 +18,7 @@ export const handler = s3ObjectWorker(
       },
       object.key,
       object.size,
+      object.write,
     ),
   // One document in memory at a time.
   { sequential: true },

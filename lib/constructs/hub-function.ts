@@ -24,6 +24,7 @@ import { entryPath, lockFilePath, nodejsBundling, repoRoot } from '../bundling.j
 import {
   type BucketDefinition,
   messagesTable,
+  packetDownloadPrefixes,
   packetPrefixes,
   packetTopic,
   payloadBucket,
@@ -232,10 +233,12 @@ export class HubFunction extends Construct {
           packetPrefixes.upload,
         ]);
       case 'packets:presignDownload':
-        return this.bindPresigned(payloadBucket, r.payloadBucket, PRESIGN_DOWNLOAD_ACTIONS, [
-          packetPrefixes.upload,
-          packetPrefixes.native,
-        ]);
+        return this.bindPresigned(
+          payloadBucket,
+          r.payloadBucket,
+          PRESIGN_DOWNLOAD_ACTIONS,
+          packetDownloadPrefixes,
+        );
       case 'adminKey:read':
         r.adminKey.grantRead(this.role);
         return this.addEnvironment(ADMIN_KEY_SECRET_ENV, r.adminKey.secretArn);

@@ -102,31 +102,23 @@ export async function startS3Gateway(
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks);
     const target = new URL(url.pathname + url.search, options.upstream);
-    const upstream = await new Promise<{ status: number; headers: Record<string, string>; body: Buffer }>(
-      (resolve, reject) => {
-        const r = httpRequest(
-          target,
-          {
-            method: req.method,
-            headers: {
-              ...(req.headers['content-type'] ? { 'content-type': req.headers['content-type'] } : {}),
-              'content-length': String(body.length),
-            },
-          },
-          async (up) => {
-            const parts: Buffer[] = [];
-            for await (const c of up) parts.push(c as Buffer);
-            resolve({
-              status: up.statusCode ?? 502,
-              headers: up.headers as Record<string, string>,
-              body: Buffer.concat(parts),
-            });
-          },
-        );
-        r.on('error', reject);
-        r.end(body);
-      },
-    );
+    const contentType = req.headers['content-type'];
+    // The emulator parses these types as SQS/SNS requests (a PUT of such a body fails there), while S3
+    // stores any body as given: such an upload travels as octet-stream, and gets its type back below.
+    const parsedUpstream =
+      req.method === 'PUT' && contentType !== undefined && PARSED_TYPES.test(contentType);
+    const upstream = await send(target, req.method ?? 'GET', body, {
+      ...(contentType ? { 'content-type': parsedUpstream ? 'application/octet-stream' : contentType } : {}),
+    });
+    if (parsedUpstream && upstream.status === 200) {
+      // An in-place copy that replaces the metadata: the object keeps its bytes and takes its real type.
+      const restored = await send(new URL(url.pathname, options.upstream), 'PUT', Buffer.alloc(0), {
+        'content-type': contentType,
+        'x-amz-copy-source': url.pathname,
+        'x-amz-metadata-directive': 'REPLACE',
+      });
+      if (restored.status !== 200) throw new Error(`restoring the content type answered ${restored.status}`);
+    }
     if (req.method === 'PUT' && upstream.status === 200 && options.onObjectCreated) {
       const [, bucket = '', ...key] = url.pathname.split('/');
       await options.onObjectCreated({
@@ -157,4 +149,37 @@ function s3Error(res: ServerResponse, status: number, code: string, message: str
   res.end(
     `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`,
   );
+}
+
+/** Request content types the emulator parses itself (its SNS and SQS protocols) instead of storing them. */
+const PARSED_TYPES = /^\s*application\/(x-www-form-urlencoded|x-amz-json-1\.[01])\s*(;|$)/i;
+
+/** One request to the emulator, its whole answer buffered. */
+function send(
+  target: URL,
+  method: string,
+  body: Buffer,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const r = httpRequest(
+      target,
+      { method, headers: { ...headers, 'content-length': String(body.length) } },
+      async (up) => {
+        try {
+          const parts: Buffer[] = [];
+          for await (const c of up) parts.push(c as Buffer);
+          resolve({
+            status: up.statusCode ?? 502,
+            headers: up.headers as Record<string, string>,
+            body: Buffer.concat(parts),
+          });
+        } catch (e) {
+          reject(e);
+        }
+      },
+    );
+    r.on('error', reject);
+    r.end(body);
+  });
 }

@@ -34,6 +34,7 @@ import {
 } from '../../lib/constructs/queue-sources.js';
 import {
   messagesTable,
+  packetDownloadPrefixes,
   packetPrefixes,
   packetTopic,
   payloadBucket,
@@ -251,7 +252,7 @@ describe('HubFunction', () => {
     );
   });
 
-  it('packets:presign*: PutObject under packets/, GetObject under packets/ and native-packets/, nothing else', () => {
+  it('packets:presign*: PutObject under packets/, GetObject only under what the worker writes, nothing else', () => {
     const fn = b.others.PresignsPackets as HubFunction;
     const under = (prefix: string) => ({
       'Fn::Join': ['', [{ 'Fn::GetAtt': [id(b.resources.payloadBucket), 'Arn'] }, `/${prefix}*`]],
@@ -259,11 +260,13 @@ describe('HubFunction', () => {
     const s3 = statementsOf(b, fn).filter((st) => st.Action.some((a) => a.startsWith('s3:')));
     expect(s3).toEqual([
       { Action: PRESIGN_UPLOAD_ACTIONS, Resource: [under(packetPrefixes.upload)] },
-      { Action: PRESIGN_DOWNLOAD_ACTIONS, Resource: [under(packetPrefixes.upload)] },
+      { Action: PRESIGN_DOWNLOAD_ACTIONS, Resource: [under(packetPrefixes.checked)] },
       { Action: PRESIGN_DOWNLOAD_ACTIONS, Resource: [under(packetPrefixes.native)] },
     ]);
     expect(PRESIGN_DOWNLOAD_ACTIONS).toEqual(['s3:GetObject']);
-    for (const { prefix } of [{ prefix: packetPrefixes.upload }, { prefix: packetPrefixes.native }]) {
+    // A presigned GET never reaches the key a presigned PUT writes.
+    expect(packetDownloadPrefixes).not.toContain(packetPrefixes.upload);
+    for (const prefix of [packetPrefixes.upload, ...packetDownloadPrefixes]) {
       expect(payloadBucket.expiry.map((e) => e.prefix)).toContain(prefix);
     }
     expect(environmentOf(b, fn)[payloadBucket.envVar]).toEqual({ Ref: id(b.resources.payloadBucket) });

@@ -27,6 +27,7 @@ import {
 } from '../../lib/constructs/queue-sources.js';
 import {
   DEAD_LETTER_MARKED_LOG,
+  LANDING_RETENTION_DAYS,
   messagesTable,
   orderedDeliveryQueue,
   packetPrefixes,
@@ -278,6 +279,14 @@ describe.each(['test', 'prod'] as const)('CrossdockStack (%s)', (stage) => {
           AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
         }),
       );
+    });
+
+    it('keeps what presigned PUTs write only while its notification may still be handled', () => {
+      for (const { prefix, queue } of payloadBucket.notifications) {
+        const landing = payloadBucket.expiry.find((e) => e.prefix === prefix);
+        expect(landing?.days, prefix).toBe(LANDING_RETENTION_DAYS);
+        expect(LANDING_RETENTION_DAYS * 86_400, prefix).toBeGreaterThan(queue.retentionSeconds);
+      }
     });
 
     it('allows presigned PUT and GET from any origin (CORS)', () => {
@@ -790,7 +799,7 @@ describe.each(['test', 'prod'] as const)('CrossdockStack (%s)', (stage) => {
             ? [{ actions: PRESIGN_UPLOAD_ACTIONS, resources: [under(packetPrefixes.upload)] }]
             : []),
           ...(uses.includes('packets:presignDownload')
-            ? [packetPrefixes.upload, packetPrefixes.native].map((p) => ({
+            ? [packetPrefixes.checked, packetPrefixes.native].map((p) => ({
                 actions: PRESIGN_DOWNLOAD_ACTIONS,
                 resources: [under(p)],
               }))

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import {
   CreateQueueCommand,
@@ -144,7 +145,9 @@ describe('ERP ↔ device sync packets', () => {
       {
         id: pushed.json.syncLogId,
         receiptHandle: expect.any(String),
-        url: `native-packets/DMDEV01/${pushed.json.syncLogId}.json`,
+        url: expect.stringMatching(
+          new RegExp(`^native-packets/DMDEV01/${pushed.json.syncLogId}/chk_[0-9a-z]{26}\\.json$`),
+        ),
         mobileUser: 'user1',
         packetUniqueId: 'xyz-abc-01',
         packetType: 'xml',
@@ -216,7 +219,9 @@ describe('ERP ↔ device sync packets', () => {
       {
         id: sent.json.syncLogId,
         receiptHandle: expect.any(String),
-        url: `packets/DMDEV01/${sent.json.syncLogId}`,
+        url: expect.stringMatching(
+          new RegExp(`^checked-packets/DMDEV01/${sent.json.syncLogId}/chk_[0-9a-z]{26}$`),
+        ),
         mobileUser: 'user1',
         packetUniqueId: 'dev-1',
         packetType: 'json',
@@ -386,12 +391,18 @@ describe('ERP ↔ device sync packets', () => {
     await upload(mine.json.uploadPath, body);
     await settled(mine.json.syncLogId);
     expectError(await erp(`/erp/status/OTHER01/${mine.json.syncLogId}`, otherErpKey), 404);
-    const nativePath = `native-packets/DMDEV01/${mine.json.syncLogId}.json`;
+    const [leased] = (await device('user1/packets')).json.packets.filter(
+      (p: { id: string }) => p.id === mine.json.syncLogId,
+    );
+    const nativePath = leased.url as string;
     expectError(await erp(`/erp/pull/OTHER01/link?path=${encodeURIComponent(nativePath)}`, otherErpKey), 404);
     for (const path of [
       `packets/DMDEV01/../OTHER01/${mine.json.syncLogId}`,
       'push_done/MYAPPAREA/2020010101/user1/xyz-abv-d011.xml',
       `native-packets/DMDEV01/${mine.json.syncLogId}`,
+      `native-packets/DMDEV01/${mine.json.syncLogId}.json`,
+      // The upload key, which its presigned PUT may still write: never a download path.
+      `packets/DMDEV01/${mine.json.syncLogId}`,
     ]) {
       expectError(await erp(`/erp/pull/DMDEV01/link?path=${encodeURIComponent(path)}`), 404);
     }
@@ -399,9 +410,6 @@ describe('ERP ↔ device sync packets', () => {
     expectError(await device(`user2/link?path=${encodeURIComponent(nativePath)}`, deviceKey), 404);
     expect((await device(`user1/link?path=${encodeURIComponent(nativePath)}`)).status).toBe(200);
     // Done with another area's key completes nothing.
-    const [leased] = (await device('user1/packets')).json.packets.filter(
-      (p: { id: string }) => p.id === mine.json.syncLogId,
-    );
     const foreign = await hub.partner('POST', '/erp/pull/OTHER01/done', otherErpKey, {
       body: JSON.stringify([{ id: leased.id, receiptHandle: leased.receiptHandle }]),
     });
@@ -442,5 +450,77 @@ describe('ERP ↔ device sync packets', () => {
     // Nothing was announced: the same packetUniqueId is still free for any packet.
     const first = await push('user1', 'a', 5);
     expect(first.status).toBe(200);
+  });
+  it('serves what was checked: a later PUT to a packet’s upload URL changes nothing anyone downloads, and is noted', async () => {
+    const noted = (id: string) =>
+      eventually(async () => {
+        const s = await statusOf(id);
+        return s.note ? s : undefined;
+      });
+    const json = Buffer.from(
+      JSON.stringify({
+        salesmancode: 'user1',
+        tables: [{ tablename: 'Orders', records: [{ status: 'insert', fields: { DMS_ROWID: 'late-1' } }] }],
+      }),
+    );
+    const file = randomBytes(212);
+    const sent = await device(`user1/upload?packetUniqueId=late-json&size=${json.length}&packetType=json`);
+    const sentFile = await device(
+      `user1/upload?packetUniqueId=late-file&size=${file.length}&packetType=file`,
+    );
+    const pushedBody = packetXml('user1', 'late-row-1');
+    const pushed = await push('user1', 'late-push', pushedBody.length);
+    expect((await upload(sent.json.uploadPath, json)).status).toBe(200);
+    expect((await upload(sentFile.json.uploadPath, file)).status).toBe(200);
+    expect((await upload(pushed.json.uploadPath, pushedBody)).status).toBe(200);
+    for (const id of [sent.json.syncLogId, sentFile.json.syncLogId, pushed.json.syncLogId]) {
+      expect((await settled(id)).status).toBe('ready');
+    }
+
+    // The URLs are still valid, so S3 takes each write: the hub notes it and changes nothing it serves.
+    expect((await upload(sent.json.uploadPath, randomBytes(json.length))).status).toBe(200);
+    expect((await upload(sentFile.json.uploadPath, randomBytes(file.length))).status).toBe(200);
+    expect((await upload(pushed.json.uploadPath, packetXml('user1', 'late-row-2'))).status).toBe(200);
+    for (const id of [sent.json.syncLogId, sentFile.json.syncLogId, pushed.json.syncLogId]) {
+      expect(await noted(id)).toMatchObject({
+        status: 'ready',
+        note: expect.stringMatching(/written again after the packet was checked/),
+      });
+    }
+
+    const download = async (path: string, viaDevice = false) => {
+      const q = `link?path=${encodeURIComponent(path)}`;
+      const link = viaDevice ? await device(`user1/${q}`) : await erp(`/erp/pull/DMDEV01/${q}`);
+      expect(link.status, path).toBe(200);
+      return Buffer.from(await (await fetch(link.raw.toString())).arrayBuffer());
+    };
+    const [p] = (await erp('/erp/pull/DMDEV01?packetType=packet')).json.packets;
+    const [f] = (await erp('/erp/pull/DMDEV01?packetType=file')).json.packets;
+    const [d] = (await device('user1/packets')).json.packets;
+    expect([p.id, f.id, d.id]).toEqual([sent.json.syncLogId, sentFile.json.syncLogId, pushed.json.syncLogId]);
+    expect(await download(p.url)).toEqual(json);
+    expect(await download(f.url)).toEqual(file);
+    expect(JSON.parse((await download(d.url, true)).toString()).tables[0].records[0].fields.DMS_ROWID).toBe(
+      'late-row-1',
+    );
+    // The upload key itself is no download path: only what the hub wrote after its check is.
+    for (const id of [sent.json.syncLogId, sentFile.json.syncLogId]) {
+      expect((await erp(`/erp/pull/DMDEV01/link?path=packets/DMDEV01/${id}`)).status).toBe(404);
+    }
+    expect(
+      (
+        await erp('/erp/pull/DMDEV01/done', erpKey, {
+          body: JSON.stringify([p, f].map(({ id, receiptHandle }) => ({ id, receiptHandle }))),
+        })
+      ).json,
+    ).toEqual({ success: true });
+    expect(
+      (
+        await device('user1/done', user1Key, {
+          body: JSON.stringify([{ id: d.id, receiptHandle: d.receiptHandle }]),
+          headers: { 'content-type': 'application/json' },
+        })
+      ).json,
+    ).toEqual({ success: true });
   });
 });

@@ -156,7 +156,9 @@ describe('packet leases with an injected clock', () => {
     expect(await acceptLandedPacket(ports, key, 999)).toBe('ignored');
     expect(notices).toHaveLength(1);
     const listed = await pullPackets(ports, deviceMailbox('A1', 'user9'), 10, 60);
-    expect(listed.map((p) => p.url)).toEqual([`native-packets/A1/${id}.json`]);
+    expect(listed.map((p) => p.url)).toEqual([
+      expect.stringMatching(new RegExp(`^native-packets/A1/${id}/chk_[0-9a-z]{26}\\.json$`)),
+    ]);
     const native = JSON.parse(Buffer.from(await ports.payloads.get(listed[0]?.url ?? '')).toString('utf8'));
     expect(native).toEqual({
       salesmancode: 'user9',
@@ -288,5 +290,45 @@ describe('packet leases with an injected clock', () => {
       size: 5,
     });
     expect(again.syncLogId).not.toBe(id);
+  });
+  it('names the write it checked: its repeat changes nothing, another write is noted, two racing checks serve the winner’s', async () => {
+    const a: Announcement = {
+      appArea: 'A7',
+      mobileUser: 'user1',
+      direction: 'toErp',
+      packetUniqueId: 'write-1',
+      packetType: 'xml',
+      size: Buffer.byteLength(xmlFor('user1', 'r1')),
+    };
+    const announced = await announcePacket(ports, a);
+    const key = `packets/A7/${announced.syncLogId}`;
+    const first = Buffer.from(xmlFor('user1', 'r1'));
+    await ports.payloads.put(key, first, 'application/xml');
+    // Two notifications of one write handled at once: one check settles the packet, the other loses.
+    const outcomes = await Promise.all([
+      acceptLandedPacket(ports, key, a.size),
+      acceptLandedPacket(ports, key, a.size),
+    ]);
+    expect(outcomes.sort()).toEqual(['ignored', 'ready']);
+    const ready = await packetOfArea(ports, 'A7', announced.syncLogId);
+    expect(ready.note).toBeUndefined();
+    const [listed] = await pullPackets(ports, erpMailbox('A7', 'packet'), 10, 60);
+    expect(listed?.url).toBe(ready.checkedKey);
+    expect(Buffer.from(await ports.payloads.get(listed?.url ?? ''))).toEqual(first);
+
+    // The checked write's own notification again: nothing to note.
+    expect(await acceptLandedPacket(ports, key, a.size, ready.checkedWrite)).toBe('ignored');
+    expect((await packetOfArea(ports, 'A7', announced.syncLogId)).note).toBeUndefined();
+    // Another write of the same size (its presigned PUT still valid): noted, nothing served changes.
+    await ports.payloads.put(key, Buffer.from(xmlFor('user1', 'r2')), 'application/xml');
+    const { write } = await ports.payloads.read(key);
+    expect(await acceptLandedPacket(ports, key, a.size, write)).toBe('overwritten');
+    const noted = await packetOfArea(ports, 'A7', announced.syncLogId);
+    expect(noted).toMatchObject({
+      status: 'ready',
+      checkedKey: ready.checkedKey,
+      note: expect.stringMatching(/^The upload key was written again after the packet was checked/),
+    });
+    expect(Buffer.from(await ports.payloads.get(ready.checkedKey ?? ''))).toEqual(first);
   });
 });

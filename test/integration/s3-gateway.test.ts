@@ -63,6 +63,39 @@ describe('local S3 gateway: presigned URLs checked as S3 does, ObjectCreated rai
     expect(created).toContainEqual(expect.objectContaining({ bucket, key: 'uploads/a.txt', size: 20 }));
   });
 
+  it('stores a form-urlencoded body (curl’s default Content-Type) byte for byte, keeping its type', async () => {
+    const body = Buffer.from('a=1&b=%20two&c');
+    const plain = await presignPut('packets/form.bin', body.length);
+    const r = await fetch(plain, {
+      method: 'PUT',
+      body,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(r.status).toBe(200);
+    const stored = await direct.send(new GetObjectCommand({ Bucket: bucket, Key: 'packets/form.bin' }));
+    expect(Buffer.from((await stored.Body?.transformToByteArray()) ?? [])).toEqual(body);
+    expect(stored.ContentType).toBe('application/x-www-form-urlencoded');
+    expect(created).toContainEqual(expect.objectContaining({ key: 'packets/form.bin', size: body.length }));
+
+    // With the type signed (as message uploads sign it), and a charset parameter.
+    const type = 'application/x-www-form-urlencoded; charset=utf-8';
+    const signed = await getSignedUrl(
+      presigner,
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: 'uploads/form',
+        ContentLength: body.length,
+        ContentType: type,
+      }),
+      { expiresIn: 900, signableHeaders: new Set(['content-length', 'content-type']) },
+    );
+    const typed = await fetch(signed, { method: 'PUT', body, headers: { 'content-type': type } });
+    expect(typed.status).toBe(200);
+    const head = await direct.send(new HeadObjectCommand({ Bucket: bucket, Key: 'uploads/form' }));
+    expect(head.ContentType).toBe(type);
+    expect(head.ContentLength).toBe(body.length);
+  });
+
   it('refuses an upload of another size with SignatureDoesNotMatch, storing nothing', async () => {
     const url = await presignPut('uploads/b.txt', 10);
     const r = await fetch(url, { method: 'PUT', body: Buffer.alloc(11) });

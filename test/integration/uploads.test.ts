@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startHubWithErpToWms, type TestHub } from '../support/hub.js';
 import type { startPartner } from '../support/partner-server.js';
@@ -40,6 +41,7 @@ describe('uploads (POST /v1/messages/uploads)', () => {
     expect(m.json).toMatchObject({ status: 'delivered', size: doc.length, contentType: 'application/xml' });
     const payload = await hub.partner('GET', `/v1/messages/${created.json.id}/payload`, key);
     expect(Buffer.compare(payload.raw, doc)).toBe(0);
+    expect(payload.headers.get('x-content-type-options')).toBe('nosniff');
   });
 
   it('hands a document over 4 MiB back through a presigned S3 GET (307)', async () => {
@@ -60,10 +62,58 @@ describe('uploads (POST /v1/messages/uploads)', () => {
       redirect: 'manual',
     });
     expect(r.status).toBe(307);
+    expect(r.headers.get('x-content-type-options')).toBe('nosniff');
     const location = r.headers.get('location') ?? '';
     expect(location).toMatch(/X-Amz-Signature=/);
     const fetched = Buffer.from(await (await fetch(location)).arrayBuffer());
     expect(Buffer.compare(fetched, doc)).toBe(0);
+  });
+
+  it('serves what was accepted: a later PUT to the upload URL changes no payload answer, and is noted', async () => {
+    const doc = Buffer.alloc(5 * 1024 * 1024);
+    for (let i = 0; i < doc.length; i++) doc[i] = (i * 31) % 253;
+    const created = await announce(`sender=erp&receiver=wms&doctype=order&size=${doc.length}`);
+    const uploadUrl = created.json.uploadUrl as string;
+    const put = (body: Buffer) =>
+      fetch(uploadUrl, { method: 'PUT', body, headers: { 'content-type': 'application/octet-stream' } });
+    expect((await put(doc)).status).toBe(200);
+    await eventually(async () =>
+      partner.received.find((r) => r.headers['webhook-id']?.startsWith(created.json.id)),
+    );
+    const accepted = (await hub.partner('GET', `/v1/messages/${created.json.id}`, key)).json;
+    expect(accepted.sha256).toBe(createHash('sha256').update(doc).digest('hex'));
+
+    // The URL is still valid, so S3 takes the write; the hub notices it and serves what it accepted.
+    const other = Buffer.alloc(doc.length, 0x41);
+    expect((await put(other)).status).toBe(200);
+    const noted = await eventually(async () => {
+      const m = (await hub.partner('GET', `/v1/messages/${created.json.id}`, key)).json;
+      return m.note ? m : undefined;
+    });
+    expect(noted.note).toMatch(/written again after the message was accepted/);
+    expect(noted.sha256).toBe(accepted.sha256);
+    expect((await hub.admin('GET', `/admin/messages/${created.json.id}`)).json.note).toBe(noted.note);
+    const r = await fetch(`${hub.url}/v1/messages/${created.json.id}/payload`, {
+      headers: { 'x-api-key': key },
+      redirect: 'manual',
+    });
+    expect(r.status).toBe(307);
+    const served = Buffer.from(await (await fetch(r.headers.get('location') ?? '')).arrayBuffer());
+    expect(createHash('sha256').update(served).digest('hex')).toBe(accepted.sha256);
+  });
+
+  it('serves an HTML document with its type and nosniff, so no browser reads it as anything else', async () => {
+    const html = '<html><body><script>alert(1)</script></body></html>';
+    const posted = await hub.partner('POST', '/v1/messages?sender=erp&receiver=wms&doctype=order', key, {
+      body: html,
+      headers: { 'content-type': 'text/html' },
+    });
+    expect(posted.status).toBe(202);
+    const payload = await hub.partner('GET', `/v1/messages/${posted.json.id}/payload`, key);
+    expect(payload.status).toBe(200);
+    expect(payload.raw.toString()).toBe(html);
+    expect(payload.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(payload.headers.get('x-content-type-options')).toBe('nosniff');
   });
 
   it('refuses an upload of another size or content type at the presigned URL; no message appears', async () => {

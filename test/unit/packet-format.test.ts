@@ -299,7 +299,7 @@ describe('packet rules', () => {
     status: 'ready',
     createdAt: '2026-11-23T10:00:00.000Z',
     objectKey: 'packets/A1/pkt_0000000000aaaaaaaaaaaaaaaa',
-    nativeKey: 'native-packets/A1/pkt_0000000000aaaaaaaaaaaaaaaa.json',
+    nativeKey: 'native-packets/A1/pkt_0000000000aaaaaaaaaaaaaaaa/chk_0000000000bbbbbbbbbbbbbbbb.json',
     expiresAt: 0,
   };
 
@@ -308,17 +308,34 @@ describe('packet rules', () => {
     expect(packetIdOfKey('uploads/msg_1')).toBeUndefined();
     expect(packetIdOfKey('packets/A1/x/pkt_0000000000aaaaaaaaaaaaaaaa')).toBeUndefined();
     expect(packetIdOfPath(packet.nativeKey ?? '')).toBe(packet.id);
+    expect(packetIdOfPath(`checked-packets/A1/${packet.id}/chk_0000000000bbbbbbbbbbbbbbbb`)).toBe(packet.id);
+    expect(packetIdOfPath(`checked-packets/A1/${packet.id}/chk/../x`)).toBeUndefined();
     expect(packetIdOfPath('push_done/MYAPPAREA/2020010101/user1/xyz-abv-d011.xml')).toBeUndefined();
   });
 
   it('lets a reader download only its area’s (a device: its user’s) ready or done packets', () => {
-    expect(mayDownload(packet, packet.nativeKey ?? '', { appArea: 'A1' })).toBe(true);
-    expect(mayDownload(packet, packet.objectKey, { appArea: 'A1', mobileUser: 'user1' })).toBe(true);
-    expect(mayDownload(packet, packet.objectKey, { appArea: 'A2' })).toBe(false);
-    expect(mayDownload(packet, packet.objectKey, { appArea: 'A1', mobileUser: 'user2' })).toBe(false);
-    expect(mayDownload({ ...packet, status: 'failed' }, packet.objectKey, { appArea: 'A1' })).toBe(false);
+    const native = packet.nativeKey ?? '';
+    expect(mayDownload(packet, native, { appArea: 'A1' })).toBe(true);
+    expect(mayDownload({ ...packet, status: 'done' }, native, { appArea: 'A1', mobileUser: 'user1' })).toBe(
+      true,
+    );
+    expect(mayDownload(packet, native, { appArea: 'A2' })).toBe(false);
+    expect(mayDownload(packet, native, { appArea: 'A1', mobileUser: 'user2' })).toBe(false);
+    expect(mayDownload({ ...packet, status: 'failed' }, native, { appArea: 'A1' })).toBe(false);
     expect(mayDownload(packet, 'packets/A1/../A2/x', { appArea: 'A1' })).toBe(false);
-    expect(mayDownload(undefined, packet.objectKey, { appArea: 'A1' })).toBe(false);
+    expect(mayDownload(undefined, native, { appArea: 'A1' })).toBe(false);
+  });
+
+  it('serves only what the hub wrote after its check, never the upload key', () => {
+    const checkedKey = `checked-packets/A1/${packet.id}/chk_0000000000bbbbbbbbbbbbbbbb`;
+    const fromDevice: Packet = { ...packet, direction: 'toErp', nativeKey: undefined, checkedKey };
+    expect(mayDownload(fromDevice, checkedKey, { appArea: 'A1' })).toBe(true);
+    expect(mayDownload(fromDevice, fromDevice.objectKey, { appArea: 'A1' })).toBe(false);
+    expect(mayDownload(packet, packet.objectKey, { appArea: 'A1' })).toBe(false);
+    // A packet that names nothing served (settled before checked copies existed) serves nothing.
+    expect(
+      mayDownload({ ...fromDevice, checkedKey: undefined }, fromDevice.objectKey, { appArea: 'A1' }),
+    ).toBe(false);
   });
 
   it('puts a ready packet in its reader’s mailbox', () => {

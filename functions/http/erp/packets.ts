@@ -30,6 +30,7 @@ export const status = packetHandler(async (req) => {
       syncLogId: p.id,
       status: p.status,
       ...(p.error ? { error: p.error } : {}),
+      ...(p.note ? { note: p.note } : {}),
       direction: p.direction,
       mobileUser: p.mobileUser,
       packetUniqueId: p.packetUniqueId,
