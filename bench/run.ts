@@ -10,8 +10,9 @@ import { costPerMillion } from './cost.js';
 import { benchDeliver } from './deliver.js';
 import { benchPackets } from './packets.js';
 import { benchThreepl } from './threepl.js';
+import { benchXml } from './xml.js';
 
-const PARTS = ['bundles', 'accept', 'deliver', 'threepl', 'packets'] as const;
+const PARTS = ['bundles', 'xml', 'accept', 'deliver', 'threepl', 'packets'] as const;
 const only = process.argv.slice(2);
 
 // Each part runs in its own process: a local hub's handlers keep their AWS clients for the life of
@@ -46,6 +47,21 @@ if (wanted('bundles')) {
     );
   }
   console.log();
+}
+
+if (wanted('xml')) {
+  const r = benchXml();
+  console.log('XML guard on adversarial input (MB/s; linear = the rate holds from 1 to 4 MiB)');
+  console.log(
+    `  floor: fast-xml-parser on a normal 1 MiB order: ${r.normalParse.toFixed(1)} MB/s (the guard on it: ${r.normalGuard.toFixed(0)} MB/s)`,
+  );
+  for (const x of r.rows) {
+    console.log(
+      `  ${x.shape.padEnd(28)} guard ${x.guard1.toFixed(0).padStart(5)} → ${x.guard4.toFixed(0).padStart(5)} MB/s   guard + parse ${x.whole1.toFixed(1).padStart(6)} → ${x.whole4.toFixed(1).padStart(6)} MB/s`,
+    );
+  }
+  const worst = Math.min(...r.rows.map((x) => Math.min(x.whole1, x.whole4)));
+  console.log(`  worst case, guard + parse: ${worst.toFixed(1)} MB/s (target: same order as the floor)\n`);
 }
 
 if (wanted('accept')) {

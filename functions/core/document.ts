@@ -3,6 +3,8 @@ import { badRequest } from './errors.js';
 import { capReason } from './reason.js';
 
 const MAX_XML_DEPTH = 64;
+/** fast-xml-parser slows down more than linearly on very long tag names (4× the name, ~10× the time). */
+const MAX_XML_NAME = 1024;
 
 /**
  * A parser for partner XML that cannot be turned against the hub: a DOCTYPE is refused (so no entity
@@ -13,8 +15,12 @@ export function secureXmlParser(options: X2jOptions): (text: string) => unknown 
   const parser = new XMLParser(options);
   return (text) => {
     if (/<!DOCTYPE/i.test(text)) throw badRequest('invalid_document', 'XML with a DOCTYPE is refused.');
-    if (nestingDepth(text) > MAX_XML_DEPTH) {
+    const shape = xmlShape(text);
+    if (shape.depth > MAX_XML_DEPTH) {
       throw badRequest('invalid_document', `XML nested deeper than ${MAX_XML_DEPTH} levels is refused.`);
+    }
+    if (shape.longestName > MAX_XML_NAME) {
+      throw badRequest('invalid_document', `XML names longer than ${MAX_XML_NAME} characters are refused.`);
     }
     try {
       return parser.parse(text, true);
@@ -107,15 +113,16 @@ export function parseDocument(body: Uint8Array, contentType: string | undefined)
 }
 
 /**
- * An upper bound of element depth, checked before the parser recurses. One pass over the text, each
+ * An upper bound of element depth, and the longest element name, checked before the parser runs. One pass over the text, each
  * character looked at once, so it is linear on any input (a regular expression that looks ahead for a
  * tag's `>` is quadratic on `'<a'.repeat(n)`). Comments, CDATA sections and processing instructions
  * are skipped with one forward search each; a `<` inside an unfinished tag starts a new tag, which only
  * raises the bound (the parser then refuses the document anyway).
  */
-export function nestingDepth(text: string): number {
+export function xmlShape(text: string): { depth: number; longestName: number } {
   let depth = 0;
   let max = 0;
+  let longestName = 0;
   const n = text.length;
   let i = text.indexOf('<');
   while (i !== -1 && i < n) {
@@ -132,12 +139,16 @@ export function nestingDepth(text: string): number {
       i = text.indexOf('<', i + 1);
       continue;
     }
-    // Find the tag's end: the first `>` outside quotes, or the next `<` (a malformed tag).
-    let j = i + 1;
+    // Find the tag's end: the first `>` outside quotes, or the next `<` (a malformed tag); and the
+    // length of its name, which runs to the first space, `/`, `>` or `<`.
+    let j = i + (closing ? 2 : 1);
+    const nameStart = j;
+    let nameEnd = -1;
     let quote = 0;
     let end = -1;
     for (; j < n; j++) {
       const c = text.charCodeAt(j);
+      if (nameEnd === -1 && (c <= 0x20 || c === 0x2f || c === 0x3e || c === 0x3c)) nameEnd = j;
       if (quote) {
         if (c === quote) quote = 0;
         else if (c === 0x3c) break;
@@ -147,12 +158,13 @@ export function nestingDepth(text: string): number {
         break;
       } else if (c === 0x3c) break;
     }
+    longestName = Math.max(longestName, (nameEnd === -1 ? j : nameEnd) - nameStart);
     if (closing) depth = Math.max(0, depth - 1);
     else if (end === -1 || text.charCodeAt(end - 1) !== 0x2f) max = Math.max(max, ++depth);
     if (end === -1) i = j < n ? j : -1;
     else i = text.indexOf('<', end + 1);
   }
-  return max;
+  return { depth: max, longestName };
 }
 
 /** XML's NameStartChar, approximated: ASCII letters, `_`, `:` and anything past ASCII. */

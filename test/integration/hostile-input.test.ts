@@ -70,18 +70,26 @@ describe('hostile input', () => {
       await stillDelivers(code);
     });
 
-    it('answers a 300,000-character tag name on the filter path with a capped 400', async () => {
+    it('refuses a 300,000-character tag name before the parser sees it', async () => {
       const code = await receiver({ filter: 'order = 1' });
       const r = await post(code, `<${'a'.repeat(300_000)}>1</b>`, 'application/xml');
+      expect(r.status).toBe(400);
+      expect(r.json.error.message).toMatch(/names longer than 1024/);
+      await stillDelivers(code);
+    });
+
+    it('answers a parser message quoting a 300,000-character attribute, capped, on the filter path', async () => {
+      const code = await receiver({ filter: 'order = 1' });
+      const r = await post(code, `<a ${'b'.repeat(300_000)}>1</a>`, 'application/xml');
       expect(r.status).toBe(400);
       expect(r.raw.length).toBeLessThan(MAX_REASON_CHARS + 200);
       expect(r.json.error.message).toMatch(/not valid XML/);
       await stillDelivers(code);
     });
 
-    it('records a parser message about a 300,000-character tag, capped, and fails the delivery (never pending)', async () => {
+    it('records a parser message quoting a 300,000-character attribute, capped, and fails the delivery (never pending)', async () => {
       const code = await receiver({ delivery: { format: 'json' } });
-      const r = await post(code, `<${'a'.repeat(300_000)}>1</b>`, 'application/xml');
+      const r = await post(code, `<a ${'b'.repeat(300_000)}>1</a>`, 'application/xml');
       expect(r.status).toBe(202);
       const m = await settled(r.json.id);
       expect(m.status).toBe('failed');

@@ -1,8 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
-import { parseDocument } from '../../functions/core/document.js';
+import { parseDocument, xmlShape } from '../../functions/core/document.js';
 import { type Delivery, messageStatus } from '../../functions/core/message.js';
+import { capReason, MAX_REASON_CHARS } from '../../functions/core/reason.js';
 import { renderDocument } from '../../functions/core/render.js';
 import { newSigningSecret } from '../../functions/core/secrets.js';
 import { webhookHeaders } from '../../functions/core/signing.js';
@@ -105,5 +106,28 @@ describe('XML character references in messages', () => {
       n: 'Café ☺ &lt;',
     });
     expect(() => parseDocument(Buffer.from('<n>&nbsp;</n>'), 'application/xml')).toThrow(/not defined/);
+  });
+
+  it('measures depth and the longest name in one pass, skipping comments, CDATA and instructions', () => {
+    expect(xmlShape('<a><b/><c x="1>"><d></d></c></a>')).toEqual({ depth: 3, longestName: 1 });
+    expect(xmlShape('<?xml version="1.0"?><!-- <x><y><z> --><a><![CDATA[<b><c>]]></a>')).toEqual({
+      depth: 1,
+      longestName: 1,
+    });
+    expect(xmlShape(`<Order><${'N'.repeat(2000)}>1</${'N'.repeat(2000)}></Order>`).longestName).toBe(2000);
+    // Malformed shapes only raise the bound; none of them makes it look ahead again and again.
+    expect(xmlShape('<a'.repeat(100_000)).depth).toBe(100_000);
+    expect(xmlShape(`<a b="${'<'.repeat(100_000)}`).depth).toBe(1);
+  });
+
+  it('caps a reason on a character boundary', () => {
+    expect(capReason('short')).toBe('short');
+    const long = capReason('x'.repeat(300_000));
+    expect(long.length).toBeLessThanOrEqual(MAX_REASON_CHARS);
+    expect(long.endsWith('(cut)')).toBe(true);
+    // An emoji straddling the cut is dropped whole, never split into a lone surrogate.
+    const straddling = capReason(`${'x'.repeat(MAX_REASON_CHARS - 8)}😀😀😀😀😀`);
+    expect(straddling.length).toBeLessThanOrEqual(MAX_REASON_CHARS);
+    expect(straddling).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/);
   });
 });
