@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RegistryRepository } from '../../functions/adapters/registry.js';
 import { MAX_REASON_CHARS } from '../../functions/core/reason.js';
+import { registryTable } from '../../lib/resources.js';
 import { eventually, outboundIntegration, startTestHub, type TestHub } from '../support/hub.js';
 import { startPartner } from '../support/partner-server.js';
 
@@ -154,6 +156,30 @@ describe('hostile input', () => {
       expect(m.status).toBe('failed');
       expect(m.deliveries[0].attempts).toHaveLength(1);
       expect(m.deliveries[0].attempts[0].error).toMatch(/stopped/);
+    });
+  });
+
+  describe('a deterministic failure inside an attempt never loops', () => {
+    it('records a header Node refuses to send (stored before registration checked it) and fails the delivery', async () => {
+      const code = await receiver({});
+      // An integration written before headers were checked at registration: Node refuses the value
+      // (ERR_INVALID_CHAR) when the attempt is made, which used to escape to the queue again and again.
+      const registry = new RegistryRepository(process.env[registryTable.envVar] as string);
+      const [integration] = await registry.integrationsForReceiver(code);
+      if (!integration?.delivery) throw new Error('the integration was not created');
+      await registry.replaceIntegration(integration, {
+        ...integration,
+        delivery: { ...integration.delivery, headers: { 'X-Tag': 'a\r\nX-Evil: 1' } },
+      });
+      // No message has reached this integration yet, so no worker holds it in its cache.
+      const r = await post(code, '{"order":1}');
+      expect(r.status).toBe(202);
+      const m = await settled(r.json.id);
+      expect(m.status).toBe('failed');
+      const [d] = m.deliveries;
+      expect(d.attempts).toHaveLength(1);
+      expect(d.attempts[0].error).toMatch(/could not be made/);
+      expect(d.error).toMatch(/not retryable/);
     });
   });
 });
