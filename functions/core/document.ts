@@ -90,10 +90,47 @@ export const HOUSE_XML_OPTIONS = {
 } satisfies X2jOptions;
 
 /**
- * Parses partner documents for filters and templates. XML is parsed without DOCTYPE (refused, so
- * no entity can be declared; the five predefined ones and numeric references are decoded) and values stay strings.
+ * Element names are data too (a field may be called `constructor`), but fast-xml-parser refuses
+ * `__proto__`, `constructor` and `prototype` as names and renames `toString`, `hasOwnProperty` and the
+ * like. So every element name reaches it with a mark in front, which no XML name can begin with (the
+ * parser validates the names as written first): no key it builds is ever a property of
+ * Object.prototype. Readers take the mark off again (`unmarkedElements`, or their own walk). The parser
+ * calls the transform twice for a self-closing tag, hence the check.
  */
-export const parseXml = /* @__PURE__ */ secureXmlParser(HOUSE_XML_OPTIONS);
+export const ELEMENT_MARK = '%';
+export const markElementName = (name: string) => (name.startsWith(ELEMENT_MARK) ? name : ELEMENT_MARK + name);
+
+/**
+ * fast-xml-parser's output with the marks taken off element names. Keys are defined as own
+ * properties, so an element called `__proto__` is an ordinary field and never a prototype.
+ */
+function unmarkedElements(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unmarkedElements);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    const name = key.startsWith(ELEMENT_MARK) ? key.slice(ELEMENT_MARK.length) : key;
+    Object.defineProperty(out, name, {
+      value: unmarkedElements(v),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return out;
+}
+
+const parseMarkedXml = /* @__PURE__ */ secureXmlParser({
+  ...HOUSE_XML_OPTIONS,
+  transformTagName: markElementName,
+});
+
+/**
+ * Parses partner documents for filters and templates. XML is parsed without DOCTYPE (refused, so
+ * no entity can be declared; the five predefined ones and numeric references are decoded), values
+ * stay strings, and element names are kept as written, whatever they are.
+ */
+export const parseXml = (text: string): unknown => unmarkedElements(parseMarkedXml(text));
 
 export function looksLikeXml(contentType: string | undefined, text: string): boolean {
   return /xml/i.test(contentType ?? '') || /^\s*</.test(text);

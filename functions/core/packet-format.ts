@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { HOUSE_XML_OPTIONS, secureXmlParser } from './document.js';
+import { ELEMENT_MARK, HOUSE_XML_OPTIONS, markElementName, secureXmlParser } from './document.js';
 import { DoneBodySchema } from './lease.js';
 import { capReason } from './reason.js';
 
@@ -125,17 +125,6 @@ function recordStatus(raw: string | undefined, where: string): RecordStatus {
 // ---- XML ----
 
 /**
- * Element names are data too (a field may be called `constructor`), but fast-xml-parser refuses
- * `__proto__`, `constructor` and `prototype` as names and renames `toString`, `hasOwnProperty` and the
- * like. So every element name reaches it with a mark in front, which no XML name can begin with (the
- * parser validates the names as written first): no output key is ever a property of Object.prototype,
- * and elementOf takes the mark off again. Attribute names already carry the `@` prefix. The parser
- * calls the transform twice for a self-closing tag, hence the check.
- */
-const ELEMENT_MARK = '%';
-const markElementName = (name: string) => (name.startsWith(ELEMENT_MARK) ? name : ELEMENT_MARK + name);
-
-/**
  * Values keep their whitespace (trimValues off: they are data), entities follow XML 1.0 exactly, the
  * declaration and processing instructions are skipped.
  */
@@ -160,7 +149,7 @@ interface XmlElement {
 
 /**
  * fast-xml-parser's output for one element, taken apart: `@name` attributes, `#text`, children
- * (their names marked, see markElementName).
+ * (their names marked: see markElementName in document.ts).
  */
 function elementOf(value: unknown): XmlElement {
   const element: XmlElement = { attributes: new Map(), children: new Map(), text: '' };

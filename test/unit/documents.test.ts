@@ -130,4 +130,17 @@ describe('XML character references in messages', () => {
     expect(straddling.length).toBeLessThanOrEqual(MAX_REASON_CHARS);
     expect(straddling).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/);
   });
+
+  it('keeps element names as data in message XML: constructor, prototype, __proto__ and toString are fields', () => {
+    const doc = parseDocument(
+      xml(
+        '<a><constructor>1</constructor><prototype>2</prototype><toString>3</toString><__proto__><polluted>x</polluted></__proto__></a>',
+      ),
+      'application/xml',
+    ) as { a: Record<string, unknown> };
+    expect(Object.keys(doc.a)).toEqual(['constructor', 'prototype', 'toString', '__proto__']);
+    expect(Object.getOwnPropertyDescriptor(doc.a, '__proto__')?.value).toEqual({ polluted: 'x' });
+    expect(Object.getPrototypeOf(doc.a)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
 });
