@@ -154,18 +154,21 @@ export const packetDownloadPrefixes = [packetPrefixes.checked, packetPrefixes.na
 export const UPLOAD_PREFIX = 'uploads/';
 
 /**
- * How long what a presigned PUT wrote is kept: it is read only while its notification is handled
- * (queues keep those 4 days), and nothing is ever served from it; the hub's own copy is kept instead.
+ * How long what a presigned PUT wrote is kept. New uploads are read only while their notification is
+ * handled (queues keep those 4 days) and served from the hub's own copy; but messages and packets
+ * accepted before the hub kept copies still point at their landing object, and are kept 90 (messages)
+ * and 30 (packets) days. So the landing prefixes keep those lifetimes until every such record has
+ * expired; then they can drop to 7 days.
  */
-export const LANDING_RETENTION_DAYS = 7;
+export const LANDING_RETENTION_DAYS = { uploads: 90, packets: PACKET_RETENTION_DAYS } as const;
 
 export const payloadBucket: BucketDefinition = {
   id: 'PayloadBucket',
   envVar: 'PAYLOAD_BUCKET',
   expiry: [
     { prefix: 'payloads/', days: 90 },
-    { prefix: UPLOAD_PREFIX, days: LANDING_RETENTION_DAYS },
-    { prefix: packetPrefixes.upload, days: LANDING_RETENTION_DAYS },
+    { prefix: UPLOAD_PREFIX, days: LANDING_RETENTION_DAYS.uploads },
+    { prefix: packetPrefixes.upload, days: LANDING_RETENTION_DAYS.packets },
     { prefix: packetPrefixes.checked, days: PACKET_RETENTION_DAYS },
     { prefix: packetPrefixes.native, days: PACKET_RETENTION_DAYS },
   ],

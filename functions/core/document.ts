@@ -19,6 +19,10 @@ export function secureXmlParser(options: X2jOptions): (text: string) => unknown 
     if (shape.depth > MAX_XML_DEPTH) {
       throw badRequest('invalid_document', `XML nested deeper than ${MAX_XML_DEPTH} levels is refused.`);
     }
+    if (shape.ltInAttribute) {
+      // XML forbids it, and a tag whose quoted value hides `</x>` or `<!--` would mislead the count.
+      throw badRequest('invalid_document', 'XML with a "<" inside an attribute value is refused.');
+    }
     if (shape.longestName > MAX_XML_NAME) {
       throw badRequest('invalid_document', `XML names longer than ${MAX_XML_NAME} characters are refused.`);
     }
@@ -87,6 +91,8 @@ export const HOUSE_XML_OPTIONS = {
   parseAttributeValue: false,
   processEntities: true,
   entityDecoder: xmlEntityDecoder,
+  // The guard's bound, enforced again by the parser itself.
+  maxNestedTags: MAX_XML_DEPTH,
 } satisfies X2jOptions;
 
 /**
@@ -154,12 +160,14 @@ export function parseDocument(body: Uint8Array, contentType: string | undefined)
  * character looked at once, so it is linear on any input (a regular expression that looks ahead for a
  * tag's `>` is quadratic on `'<a'.repeat(n)`). Comments, CDATA sections and processing instructions
  * are skipped with one forward search each; a `<` inside an unfinished tag starts a new tag, which only
- * raises the bound (the parser then refuses the document anyway).
+ * raises the bound (the parser then refuses the document anyway), and a `<` inside a quoted attribute
+ * value is reported, since XML forbids it and it could hide a `</x>` from the count.
  */
-export function xmlShape(text: string): { depth: number; longestName: number } {
+export function xmlShape(text: string): { depth: number; longestName: number; ltInAttribute: boolean } {
   let depth = 0;
   let max = 0;
   let longestName = 0;
+  let ltInAttribute = false;
   const n = text.length;
   let i = text.indexOf('<');
   while (i !== -1 && i < n) {
@@ -188,7 +196,10 @@ export function xmlShape(text: string): { depth: number; longestName: number } {
       if (nameEnd === -1 && (c <= 0x20 || c === 0x2f || c === 0x3e || c === 0x3c)) nameEnd = j;
       if (quote) {
         if (c === quote) quote = 0;
-        else if (c === 0x3c) break;
+        else if (c === 0x3c) {
+          ltInAttribute = true;
+          break;
+        }
       } else if (c === 0x22 || c === 0x27) quote = c;
       else if (c === 0x3e) {
         end = j;
@@ -201,7 +212,7 @@ export function xmlShape(text: string): { depth: number; longestName: number } {
     if (end === -1) i = j < n ? j : -1;
     else i = text.indexOf('<', end + 1);
   }
-  return { depth: max, longestName };
+  return { depth: max, longestName, ltInAttribute };
 }
 
 /** XML's NameStartChar, approximated: ASCII letters, `_`, `:` and anything past ASCII. */

@@ -18,17 +18,38 @@
  * where `import.meta.url` is the handler's bundle (which contains this module).
  */
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { XMLBuilder } from 'fast-xml-parser';
 import jsonata from 'jsonata';
 
 /** The longest one evaluation may take, in milliseconds (wall time, including a stuck regex). */
 export const EXPRESSION_TIME_BUDGET_MS = 1000;
 /** How deeply evaluation may nest (jsonata's own depth count: nested nodes and function calls). */
 export const EXPRESSION_DEPTH_BUDGET = 400;
-/** The heap an expression worker may use; past it the worker dies and the evaluation fails. */
-const WORKER_HEAP_MB = 128;
+/** The largest result an evaluation may produce (a template's body), in UTF-16 code units. */
+export const MAX_RESULT_CHARS = 16 * 1024 * 1024;
+/**
+ * The heap an expression worker may use; past it the worker dies and the evaluation fails. Sized to
+ * fit beside the function's own heap in a 256 MB Lambda.
+ */
+const WORKER_HEAP_MB = 64;
 /** jsonata's cooperative deadline, a little before the hard one, so it usually ends first. */
 const COOPERATIVE_TIMEOUT_MS = EXPRESSION_TIME_BUDGET_MS - 150;
+/**
+ * Starting a worker (it loads the function's bundle) and copying a large document to it are not the
+ * expression's doing, so they are not in its budget; they have a deadline of their own.
+ */
+const DISPATCH_TIMEOUT_MS = 15_000;
 const ROLE = 'crossdock-expression-worker';
+
+/** How the hub writes XML from a template's result (the same options the renderer uses). */
+export const XML_OUTPUT_OPTIONS = { ignoreAttributes: false, attributeNamePrefix: '@', format: false };
+
+/**
+ * What the caller needs of the result, produced inside the worker so it is under the budget too:
+ * `boolean` (a filter: true only for `true`), `json` or `xml` (a template's body, as text), or
+ * `value` (the result itself, through JSON).
+ */
+export type ResultShape = 'boolean' | 'json' | 'xml' | 'value';
 
 export type Evaluation =
   | { ok: true; value: unknown }
@@ -46,8 +67,15 @@ interface Request {
   id: number;
   source: string;
   input: unknown;
+  shape: ResultShape;
 }
-type Reply = { id: number } & ({ ok: true; json?: string } | { ok: false; code?: string; message: string });
+type Reply =
+  | { type: 'ready' }
+  | { type: 'begin'; id: number }
+  | ({ type: 'done'; id: number } & (
+      | { ok: true; value?: unknown; json?: string }
+      | { ok: false; code?: string; message: string }
+    ));
 
 // ---- worker side ---------------------------------------------------------------------------------
 
@@ -57,7 +85,9 @@ function serve(): void {
   const port = parentPort;
   if (!port) return;
   const compiled = new Map<string, ReturnType<typeof jsonata>>();
-  port.on('message', async ({ id, source, input }: Request) => {
+  const xml = new XMLBuilder(XML_OUTPUT_OPTIONS);
+  const tooLarge = (n: number) => `the result is ${n} characters, over the ${MAX_RESULT_CHARS} allowed`;
+  port.on('message', async ({ id, source, input, shape }: Request) => {
     let reply: Reply;
     try {
       let expression = compiled.get(source);
@@ -66,13 +96,25 @@ function serve(): void {
         expression = jsonata(source, { timeout: COOPERATIVE_TIMEOUT_MS, stack: EXPRESSION_DEPTH_BUDGET });
         compiled.set(source, expression);
       }
+      // The input has been copied in and the expression compiled: the budget starts now.
+      port.postMessage({ type: 'begin', id } satisfies Reply);
       const value = await expression.evaluate(input);
-      // JSON is what every caller does with a result (a filter's boolean, a template's body); it
-      // also drops what cannot cross threads (functions) instead of failing the post.
-      reply = value === undefined ? { id, ok: true } : { id, ok: true, json: JSON.stringify(value) };
+      if (shape === 'boolean') {
+        reply = { type: 'done', id, ok: true, value: value === true };
+      } else {
+        // Text is what every other caller does with a result; JSON also drops what cannot cross
+        // threads (functions) instead of failing the post.
+        const text = shape === 'xml' ? String(xml.build(value)) : JSON.stringify(value ?? null);
+        if (text.length > MAX_RESULT_CHARS) throw new Error(tooLarge(text.length));
+        reply =
+          shape === 'value' && value === undefined
+            ? { type: 'done', id, ok: true }
+            : { type: 'done', id, ok: true, json: text };
+      }
     } catch (e) {
       const err = e as { code?: unknown; message?: unknown };
       reply = {
+        type: 'done',
         id,
         ok: false,
         ...(typeof err.code === 'string' ? { code: err.code } : {}),
@@ -81,6 +123,7 @@ function serve(): void {
     }
     port.postMessage(reply);
   });
+  port.postMessage({ type: 'ready' } satisfies Reply);
 }
 
 // ---- main side -----------------------------------------------------------------------------------
@@ -91,61 +134,108 @@ interface Job extends Request {
 
 /**
  * Runs evaluations one at a time on one worker. A job that overruns is answered `timeout` and the
- * worker replaced; a worker that dies (its heap limit) answers `memory` for its job. Jobs queue
- * behind each other, so one bad expression delays the others by at most the budget.
+ * worker replaced before the next job starts; a worker that dies (its heap limit) answers `memory`
+ * for its job. Jobs queue behind each other: each overrun costs those behind it up to the budget.
  */
-class ExpressionRunner {
+export class ExpressionRunner {
   #worker: Worker | undefined;
+  #ready = false;
   #queue: Job[] = [];
   #current: { job: Job; timer: NodeJS.Timeout } | undefined;
   #nextId = 1;
 
-  evaluate(source: string, input: unknown): Promise<Evaluation> {
+  evaluate(source: string, input: unknown, shape: ResultShape = 'value'): Promise<Evaluation> {
     return new Promise((resolve) => {
-      this.#queue.push({ id: this.#nextId++, source, input, resolve });
+      this.#queue.push({ id: this.#nextId++, source, input, shape, resolve });
       this.#pump();
     });
   }
 
+  /** Stops the worker (tests; a process that wants to exit at once). */
+  async close(): Promise<void> {
+    const worker = this.#worker;
+    this.#worker = undefined;
+    await worker?.terminate();
+  }
+
   #pump(): void {
-    if (this.#current) return;
-    const job = this.#queue.shift();
-    if (!job) return;
+    if (this.#current || this.#queue.length === 0) return;
     const worker = this.#ensureWorker();
-    const timer = setTimeout(() => {
-      this.#finish(job, {
-        ok: false,
-        kind: 'timeout',
-        message: `The expression ran longer than its budget of ${EXPRESSION_TIME_BUDGET_MS} ms and was stopped.`,
-      });
-      this.#discardWorker();
-    }, EXPRESSION_TIME_BUDGET_MS);
-    this.#current = { job, timer };
+    if (!this.#ready) return; // the worker's `ready` pumps again
+    const job = this.#queue.shift() as Job;
+    this.#current = {
+      job,
+      timer: this.#deadline(job, DISPATCH_TIMEOUT_MS, 'could not be handed to its evaluator in time'),
+    };
     try {
-      worker.postMessage({ id: job.id, source: job.source, input: job.input } satisfies Request);
+      worker.postMessage({
+        id: job.id,
+        source: job.source,
+        input: job.input,
+        shape: job.shape,
+      } satisfies Request);
     } catch (e) {
       // The input cannot be copied to the worker (it was not plain data).
       this.#finish(job, { ok: false, kind: 'error', message: `The input cannot be evaluated: ${String(e)}` });
     }
   }
 
+  /** Arms the hard stop: past it, the worker is replaced first, then the job answered. */
+  #deadline(job: Job, ms: number, what: string): NodeJS.Timeout {
+    return setTimeout(() => {
+      this.#discardWorker();
+      this.#finish(job, { ok: false, kind: 'timeout', message: `The expression ${what} and was stopped.` });
+    }, ms);
+  }
+
   #ensureWorker(): Worker {
     if (this.#worker) return this.#worker;
     const worker = new Worker(new URL(import.meta.url), {
       workerData: { role: ROLE },
-      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: 32 },
+      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: 16 },
       stdout: false,
       stderr: false,
     });
-    // An idle worker must not keep a process (a CLI, a test run) alive.
-    worker.unref();
+    this.#ready = false;
+    // A worker that never becomes ready (or dies first) answers the job at the head of the queue, so
+    // no evaluation waits forever on an evaluator that cannot start.
+    const boot = setTimeout(() => {
+      if (this.#worker === worker && !this.#ready) {
+        this.#discardWorker();
+        this.#failHead('did not start in time');
+      }
+    }, DISPATCH_TIMEOUT_MS);
     worker.on('message', (reply: Reply) => {
+      if (this.#worker !== worker) return;
+      if (reply.type === 'ready') {
+        clearTimeout(boot);
+        this.#ready = true;
+        this.#pump();
+        return;
+      }
       const current = this.#current;
       if (!current || current.job.id !== reply.id) return;
+      if (reply.type === 'begin') {
+        clearTimeout(current.timer);
+        current.timer = this.#deadline(
+          current.job,
+          EXPRESSION_TIME_BUDGET_MS,
+          `ran longer than its budget of ${EXPRESSION_TIME_BUDGET_MS} ms`,
+        );
+        return;
+      }
       this.#finish(
         current.job,
         reply.ok
-          ? { ok: true, value: reply.json === undefined ? undefined : JSON.parse(reply.json) }
+          ? {
+              ok: true,
+              value:
+                reply.json === undefined
+                  ? reply.value
+                  : current.job.shape === 'value'
+                    ? JSON.parse(reply.json)
+                    : reply.json,
+            }
           : {
               ok: false,
               kind: reply.code === 'D1011' ? 'depth' : reply.code === 'D1012' ? 'timeout' : 'error',
@@ -155,8 +245,11 @@ class ExpressionRunner {
       );
     });
     const died = (why: string) => {
+      clearTimeout(boot);
       if (this.#worker !== worker) return;
+      const started = this.#ready;
       this.#worker = undefined;
+      this.#ready = false;
       const current = this.#current;
       if (current) {
         this.#finish(current.job, {
@@ -164,17 +257,28 @@ class ExpressionRunner {
           kind: /memory/i.test(why) ? 'memory' : 'error',
           message: `The expression stopped its evaluator: ${why}`,
         });
+      } else if (!started) {
+        this.#failHead(`could not start (${why})`);
       }
     };
     worker.on('error', (e) => died((e as { code?: string }).code ?? e.message));
     worker.on('exit', (code) => died(`exit ${code}`));
+    // After the listeners (adding a listener refs the worker again): an idle worker must not keep a
+    // process (a CLI, a test run) alive; a pending evaluation's timer does.
+    worker.unref();
     this.#worker = worker;
     return worker;
+  }
+
+  #failHead(why: string): void {
+    const job = this.#queue.shift();
+    if (job) this.#finish(job, { ok: false, kind: 'error', message: `The expression's evaluator ${why}.` });
   }
 
   #discardWorker(): void {
     const worker = this.#worker;
     this.#worker = undefined;
+    this.#ready = false;
     void worker?.terminate();
   }
 
@@ -191,13 +295,18 @@ class ExpressionRunner {
 let runner: ExpressionRunner | undefined;
 
 /**
- * Evaluates a JSONata expression over plain data (a parsed document, a row) within the budget.
- * Never throws: an expression that fails, or overruns its time, depth or memory, is a result with a
- * `kind`, for the caller to apply its rule (a filter counts as false; a template fails the attempt).
+ * Evaluates a JSONata expression over plain data (a parsed document, a row) within the budget, and
+ * shapes the result (see ResultShape). Never throws: an expression that fails, or overruns its time,
+ * depth, memory or result size, is a result with a `kind`, for the caller to apply its rule (a
+ * filter counts as false; a template fails the attempt).
  */
-export function evaluateExpression(source: string, input: unknown): Promise<Evaluation> {
+export function evaluateExpression(
+  source: string,
+  input: unknown,
+  shape: ResultShape = 'value',
+): Promise<Evaluation> {
   runner ??= new ExpressionRunner();
-  return runner.evaluate(source, input);
+  return runner.evaluate(source, input, shape);
 }
 
 /** The reason to record for a failed evaluation: what went wrong, without the budget internals. */

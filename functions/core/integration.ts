@@ -19,7 +19,7 @@ const partnerCode = z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
  * hop-by-hop and request-framing names, which belong to the connection, not to the partner.
  */
 const RESERVED_HEADER =
-  /^(webhook-.*|host|content-length|content-type|transfer-encoding|connection|keep-alive|te|trailer|upgrade|expect|proxy-.*)$/i;
+  /^(webhook-.*|host|content-(length|type|encoding|range)|transfer-encoding|connection|keep-alive|te|trailer|upgrade|expect|proxy-.*)$/i;
 
 /**
  * Outbound headers an integration may add, checked with the rules Node's HTTP client applies when it

@@ -1,13 +1,13 @@
 import { XMLBuilder } from 'fast-xml-parser';
 import { looksLikeXml, parseDocument } from './document.js';
-import { describeFailure, evaluateExpression } from './expressions.js';
+import { describeFailure, evaluateExpression, XML_OUTPUT_OPTIONS } from './expressions.js';
 
 export interface Rendered {
   body: Uint8Array;
   contentType: string;
 }
 
-const xmlBuilder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@', format: false });
+const xmlBuilder = new XMLBuilder(XML_OUTPUT_OPTIONS);
 
 /**
  * Renders a document for a counterparty: `raw` sends it byte for byte; `json` and `xml` convert
@@ -30,19 +30,26 @@ export async function renderDocument(
       return { body, contentType: 'application/json' };
     }
   }
-  let value = parseDocument(body, contentType);
-  if (template) value = await applyTemplate(template, value);
-  if (format === 'xml') return { body: Buffer.from(xmlBuilder.build(value)), contentType: 'application/xml' };
-  return { body: Buffer.from(JSON.stringify(value ?? null)), contentType: 'application/json' };
+  const value = parseDocument(body, contentType);
+  const contentTypeOut = format === 'xml' ? 'application/xml' : 'application/json';
+  if (template)
+    return { body: Buffer.from(await applyTemplate(template, value, format)), contentType: contentTypeOut };
+  if (format === 'xml') return { body: Buffer.from(xmlBuilder.build(value)), contentType: contentTypeOut };
+  return { body: Buffer.from(JSON.stringify(value ?? null)), contentType: contentTypeOut };
 }
 
 /**
- * Applies a template under the expression budget. Its failure (an error, or an overrun) is thrown
- * with the reason; the attempt records it and the delivery fails without retry, since the same
- * template on the same document fails the same way.
+ * Applies a template under the expression budget; the body (JSON or XML text, at most
+ * MAX_RESULT_CHARS) is written inside the budget too, so a template cannot make the function build
+ * a huge body. Its failure (an error, an overrun) is thrown with the reason; the attempt records it
+ * and the delivery fails without retry, since the same template on the same document fails the same way.
  */
-async function applyTemplate(template: string, document: unknown): Promise<unknown> {
-  const r = await evaluateExpression(template, document);
+async function applyTemplate(
+  template: string,
+  document: unknown,
+  format: 'raw' | 'json' | 'xml',
+): Promise<string> {
+  const r = await evaluateExpression(template, document, format === 'xml' ? 'xml' : 'json');
   if (!r.ok) throw new Error(describeFailure(r));
-  return r.value;
+  return r.value as string;
 }

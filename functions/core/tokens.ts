@@ -1,4 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import ipaddr from 'ipaddr.js';
 import { HubError } from './errors.js';
 import { capReason } from './reason.js';
 import { sha256Hex } from './secrets.js';
@@ -230,6 +231,21 @@ export const scryptHasher: PasswordHasher = {
   verify: verifyPassword,
   dummyHash: dummyPasswordHash,
 };
+
+/**
+ * The address a login failure is counted under: an IPv4 address as it is (an IPv4-mapped IPv6 one as
+ * its IPv4 form), an IPv6 address by its /64, since one host commonly holds a whole /64 and could
+ * otherwise guess from as many addresses as it likes.
+ */
+export function lockoutAddressOf(address: string): string {
+  if (!ipaddr.isValid(address)) return address;
+  const parsed = ipaddr.parse(address);
+  if (parsed.kind() === 'ipv4') return parsed.toString();
+  const v6 = parsed as ipaddr.IPv6;
+  if (v6.isIPv4MappedAddress()) return v6.toIPv4Address().toString();
+  const parts = v6.parts.slice(0, 4).map((p) => p.toString(16));
+  return `${parts.join(':')}::/64`;
+}
 
 /** Failed logins of one counter (a username from one address, or a username), as the registry keeps them. */
 export interface LoginFailures {

@@ -148,11 +148,14 @@ export async function deliverOnce(
   }
   const timeoutMs = integration.delivery?.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const firstRow = stored ? undefined : { delivery, expiresAt: message.expiresAt };
+  // The document is read before the attempt is claimed: a read that fails (S3 throttled, a network
+  // error) is transient, so it escapes to the queue for redelivery without using up an attempt.
+  const payload = integration.delivery.mode === 'notify' ? undefined : await loadPayload(ports, message);
   if (!(await ports.messages.claimAttempt(job.messageId, job.integrationId, n, firstRow))) {
     // Another worker holds this attempt; let the queue bring the job back and look again.
     return { kind: 'redeliver' };
   }
-  return attemptDelivery(ports, job, integration, message, delivery, n, round, now, timeoutMs);
+  return attemptDelivery(ports, job, integration, message, payload, delivery, n, round, now, timeoutMs);
 }
 
 async function attemptDelivery(
@@ -160,6 +163,7 @@ async function attemptDelivery(
   job: { messageId: string; integrationId: string },
   integration: StoredIntegration,
   message: StoredMessage,
+  payload: Uint8Array | undefined,
   delivery: Delivery,
   n: number,
   round: number,
@@ -181,7 +185,7 @@ async function attemptDelivery(
   };
   let rendered: Rendered;
   try {
-    rendered = await renderFor(ports, integration, message);
+    rendered = await renderFor(ports, integration, message, payload);
   } catch (e) {
     return failAttempt(`The document could not be rendered: ${messageOf(e)}`);
   }
@@ -266,8 +270,17 @@ function record(
   );
 }
 
-async function renderFor(ports: DeliverPorts, i: StoredIntegration, m: StoredMessage): Promise<Rendered> {
-  if (i.delivery?.mode === 'notify') {
+async function loadPayload(ports: Pick<DeliverPorts, 'payloads'>, m: StoredMessage): Promise<Uint8Array> {
+  return m.inline ? decodeInline(m.inline) : await ports.payloads.get(m.payloadKey ?? '');
+}
+
+async function renderFor(
+  ports: DeliverPorts,
+  i: StoredIntegration,
+  m: StoredMessage,
+  payload: Uint8Array | undefined,
+): Promise<Rendered> {
+  if (i.delivery?.mode === 'notify' || !payload) {
     const base = ports.publicBaseUrl.replace(/\/$/, '');
     const body = {
       type: 'message.ready',
@@ -280,7 +293,6 @@ async function renderFor(ports: DeliverPorts, i: StoredIntegration, m: StoredMes
     };
     return { body: Buffer.from(JSON.stringify(body)), contentType: 'application/json' };
   }
-  const payload = m.inline ? decodeInline(m.inline) : await ports.payloads.get(m.payloadKey ?? '');
   // An object in S3 could be overwritten after acceptance (a presigned URL stays valid for minutes):
   // only the document that was routed and hashed is ever sent.
   if (!m.inline && sha256Hex(payload) !== m.sha256) {

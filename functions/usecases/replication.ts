@@ -38,6 +38,7 @@ import {
   isTokenLive,
   LOGIN_LOCKOUT_MS,
   lockedForMs,
+  lockoutAddressOf,
   locksAt,
   newAccessToken,
   noToken,
@@ -90,10 +91,11 @@ export interface IssuedToken {
 export async function issueToken(
   ports: TokenPorts,
   given: BasicCredentials | undefined,
-  sourceAddress: string,
+  source: string,
 ): Promise<IssuedToken> {
   const { credentials, passwords, clock } = ports;
   const now = clock.now();
+  const sourceAddress = lockoutAddressOf(source);
   // '' is never a username (they have at least one character), so a malformed header looks up nothing,
   // and its failures are counted under a name that is never locked.
   const username = given?.username ?? '';
@@ -213,7 +215,7 @@ export interface AcceptedPost {
 
 /**
  * Accepts a validated replication post for a partner. Everything that can refuse it — the field
- * dictionary (400), routing (402), a failing filter (500) — is checked before anything is written.
+ * dictionary (400), routing (402; a filter that fails counts as false) — is checked before anything is written.
  * Then each new line is claimed by its apiuuid and handed to the delivery engine as a `replication`
  * message per receiving system; lines seen before are recorded as duplicates. The post is stored last.
  * If storing fails part way, the failed line's claim is given back and the error stands: the lines

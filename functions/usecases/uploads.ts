@@ -5,7 +5,8 @@ import type { PayloadStore } from '../adapters/payloads.js';
 import type { RegistryRepository } from '../adapters/registry.js';
 import type { UploadRepository } from '../adapters/uploads.js';
 import { type Clock, newId } from '../core/clock.js';
-import { badRequest } from '../core/errors.js';
+import { badRequest, HubError } from '../core/errors.js';
+import type { StoredIntegration } from '../core/integration.js';
 import { wholeNumber } from '../core/numbers.js';
 import { isAnotherWrite, type ObjectWrite } from '../core/object-write.js';
 import type { ApiKeyRecord } from '../core/partners.js';
@@ -105,7 +106,16 @@ export async function acceptLandedUpload(
       await ports.uploads.finish(id, 'failed', sizeReason(body.length, upload.size));
       return 'failed';
     }
-    const routed = await routeMessage(ports.registry, upload, { body, contentType: upload.contentType });
+    let routed: StoredIntegration[];
+    try {
+      routed = await routeMessage(ports.registry, upload, { body, contentType: upload.contentType });
+    } catch (e) {
+      // A document its filters cannot read (malformed or too deep XML) fails the same way every
+      // time: the upload fails with the reason, instead of going round the queue to its DLQ.
+      if (!(e instanceof HubError)) throw e;
+      await ports.uploads.finish(id, 'failed', e.message);
+      return 'failed';
+    }
     if (routed.length === 0) {
       await ports.uploads.finish(id, 'failed', noRoute(upload).message);
       return 'failed';

@@ -109,15 +109,26 @@ describe('XML character references in messages', () => {
   });
 
   it('measures depth and the longest name in one pass, skipping comments, CDATA and instructions', () => {
-    expect(xmlShape('<a><b/><c x="1>"><d></d></c></a>')).toEqual({ depth: 3, longestName: 1 });
+    expect(xmlShape('<a><b/><c x="1>"><d></d></c></a>')).toEqual({
+      depth: 3,
+      longestName: 1,
+      ltInAttribute: false,
+    });
     expect(xmlShape('<?xml version="1.0"?><!-- <x><y><z> --><a><![CDATA[<b><c>]]></a>')).toEqual({
       depth: 1,
       longestName: 1,
+      ltInAttribute: false,
     });
     expect(xmlShape(`<Order><${'N'.repeat(2000)}>1</${'N'.repeat(2000)}></Order>`).longestName).toBe(2000);
     // Malformed shapes only raise the bound; none of them makes it look ahead again and again.
     expect(xmlShape('<a'.repeat(100_000)).depth).toBe(100_000);
     expect(xmlShape(`<a b="${'<'.repeat(100_000)}`).depth).toBe(1);
+    // A quoted "<" could hide a closing tag from the count: it is reported, and parseXml refuses it.
+    expect(xmlShape('<a b="</x>">'.repeat(5000)).ltInAttribute).toBe(true);
+    expect(() => parseDocument(xml('<a b="</x>"><a/></a>'), 'application/xml')).toThrow(
+      /inside an attribute/,
+    );
+    expect(xmlShape('<a b="x > y"/>').ltInAttribute).toBe(false);
   });
 
   it('caps a reason on a character boundary', () => {

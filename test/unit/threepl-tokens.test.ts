@@ -8,6 +8,7 @@ import {
   isAcceptedContentType,
   LOGIN_LOCKOUT_MS,
   type LoginFailures,
+  lockoutAddressOf,
   MAX_FAILED_LOGINS_PER_ADDRESS,
   MAX_FAILED_LOGINS_PER_USERNAME,
   type PasswordHasher,
@@ -455,5 +456,14 @@ describe('tokens and credentials (use cases, injected clock)', () => {
     const e = await refusal(issueToken(t.ports, undefined, ADDRESS));
     expect(e).toBeInstanceOf(ThreeplError);
     expect(e).toBeInstanceOf(HubError);
+  });
+});
+
+describe('lockout addresses', () => {
+  it('counts IPv6 by its /64 and IPv4-mapped IPv6 as IPv4', () => {
+    expect(lockoutAddressOf('2001:db8:1:2:aaaa::1')).toBe(lockoutAddressOf('2001:db8:1:2:ffff::9'));
+    expect(lockoutAddressOf('2001:db8:1:2::1')).not.toBe(lockoutAddressOf('2001:db8:1:3::1'));
+    expect(lockoutAddressOf('::ffff:192.0.2.7')).toBe('192.0.2.7');
+    expect(lockoutAddressOf('192.0.2.7')).toBe('192.0.2.7');
   });
 });

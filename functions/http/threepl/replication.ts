@@ -12,7 +12,7 @@ import {
   registry,
 } from '../../deps.js';
 import { storeMessage } from '../../usecases/accept-message.js';
-import { filterAdmits } from '../../usecases/filters.js';
+import { filterSession } from '../../usecases/filters.js';
 import { acceptReplicationPost, authenticateAccessToken } from '../../usecases/replication.js';
 import { parseJsonBody } from '../validation.js';
 import { BEARER_CHALLENGE, ok, threeplHandler } from './respond.js';
@@ -35,7 +35,7 @@ export const replicationPost = threeplHandler(
         fields: fieldDictionaries(),
         communications: communications(),
         store: (m, routed) => storeMessage(stores, m, routed),
-        admits: filterAdmits,
+        admits: filterSession(),
         clock: systemClock,
       },
       grant.partnerCode,
