@@ -1,13 +1,13 @@
 import pkg from '../../package.json' with { type: 'json' };
 import type { InFlightPermits } from '../adapters/in-flight.js';
 import type { MessageRepository, StoredMessage } from '../adapters/messages.js';
-import type { OutboundRequest, OutboundResponse } from '../adapters/outbound-http.js';
 import type { PayloadStore } from '../adapters/payloads.js';
 import type { Clock, Random } from '../core/clock.js';
 import { classifyAttempt, nextRetryDelaySeconds, parseRetryAfter } from '../core/delivery-policy.js';
 import { decodeInline } from '../core/inline-payload.js';
 import { retryScheduleOf, type StoredIntegration } from '../core/integration.js';
 import type { Attempt, Delivery } from '../core/message.js';
+import type { OutboundAnswer, OutboundResult, OutboundSender } from '../core/outbound.js';
 import { capReason } from '../core/reason.js';
 import { type Rendered, renderDocument } from '../core/render.js';
 import { sha256Hex } from '../core/secrets.js';
@@ -18,7 +18,7 @@ export interface DeliverPorts {
   integration: (id: string) => Promise<StoredIntegration | undefined>;
   messages: MessageRepository;
   payloads: PayloadStore;
-  send: (req: OutboundRequest) => Promise<OutboundResponse>;
+  send: OutboundSender;
   clock: Clock;
   random: Random;
   /** Base URL of the hub's API, for the links in notify webhooks. */
@@ -185,7 +185,7 @@ async function attemptDelivery(
   } catch (e) {
     return failAttempt(`The document could not be rendered: ${messageOf(e)}`);
   }
-  let res: OutboundResponse;
+  let res: OutboundResult;
   try {
     res = await ports.send({
       url: targetUrl(integration, message),
@@ -201,20 +201,19 @@ async function attemptDelivery(
   } catch (e) {
     return failAttempt(`The attempt could not be made: ${messageOf(e)}`);
   }
-  const outcome = classifyAttempt(res.statusCode);
+  const outcome = classifyAttempt(res);
+  const answer = res.kind === 'answered' ? res : undefined;
+  const error =
+    res.kind === 'failed' ? res.message : outcome !== 'delivered' ? `HTTP ${res.status}` : undefined;
   const attempt: Attempt = {
     n,
     round,
     at: at.toISOString(),
     durationMs: res.durationMs,
-    ...(res.statusCode !== undefined ? { statusCode: res.statusCode } : {}),
-    ...(res.error
-      ? { error: res.error }
-      : outcome !== 'delivered'
-        ? { error: `HTTP ${res.statusCode}` }
-        : {}),
+    ...(answer ? { statusCode: answer.status } : {}),
+    ...(error !== undefined ? { error } : {}),
   };
-  const response = res.statusCode !== undefined ? keptResponse(res) : undefined;
+  const response = answer ? keptResponse(answer) : undefined;
   if (outcome === 'delivered') {
     await record(ports, job, attempt, { status: 'delivered', response, lastError: undefined });
     return { kind: 'done' };
@@ -225,12 +224,12 @@ async function attemptDelivery(
           retryScheduleOf(integration),
           n,
           ports.random,
-          parseRetryAfter(res.headers['retry-after'], now),
+          parseRetryAfter(answer?.headers['retry-after'], now),
         )
       : undefined;
   if (delay === undefined) {
     const why = outcome === 'fail' ? 'not retryable' : `attempt ${n} of ${integration.maxAttempts}, the last`;
-    const lastError = `${attempt.error} (${why})`;
+    const lastError = `${error} (${why})`;
     await record(ports, job, attempt, { status: 'failed', response, lastError });
     return { kind: 'done' };
   }
@@ -239,7 +238,7 @@ async function attemptDelivery(
     status: 'retrying',
     nextAttemptAt,
     response,
-    lastError: attempt.error,
+    lastError: error,
   });
   return { kind: 'later', delaySeconds: delay };
 }
@@ -308,10 +307,10 @@ function targetUrl(i: StoredIntegration, m: StoredMessage): string {
  * message-view.ts), because a partner's JSON may hold what DynamoDB cannot store (integers past 2^53,
  * nesting past 32 levels), and a refused write would lose the record of an attempt that succeeded.
  */
-function keptResponse(res: OutboundResponse): NonNullable<Delivery['response']> {
+function keptResponse(res: OutboundAnswer): NonNullable<Delivery['response']> {
   const contentType = res.headers['content-type'];
   return {
-    statusCode: res.statusCode ?? 0,
+    statusCode: res.status,
     ...(contentType ? { contentType } : {}),
     body: res.body,
     truncated: res.truncated,
