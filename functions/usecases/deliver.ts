@@ -1,9 +1,11 @@
 import pkg from '../../package.json' with { type: 'json' };
+import type { DeliveryJob } from '../adapters/delivery-queue.js';
 import type { InFlightPermits } from '../adapters/in-flight.js';
 import type { MessageRepository, StoredMessage } from '../adapters/messages.js';
 import type { PayloadStore } from '../adapters/payloads.js';
 import type { Clock, Random } from '../core/clock.js';
 import { classifyAttempt, nextRetryDelaySeconds, parseRetryAfter } from '../core/delivery-policy.js';
+import { canTransition, statusAfter } from '../core/delivery-state.js';
 import { decodeInline } from '../core/inline-payload.js';
 import { retryScheduleOf, type StoredIntegration } from '../core/integration.js';
 import type { Attempt, Delivery } from '../core/message.js';
@@ -13,11 +15,15 @@ import { type Rendered, renderDocument } from '../core/render.js';
 import { sha256Hex } from '../core/secrets.js';
 import { webhookHeaders } from '../core/signing.js';
 
+/** What one delivery attempt needs. */
 export interface DeliverPorts {
   /** Reads an integration; the worker serves it from a cache of a second or so. */
   integration: (id: string) => Promise<StoredIntegration | undefined>;
-  messages: MessageRepository;
-  payloads: PayloadStore;
+  messages: Pick<
+    MessageRepository,
+    'getForDelivery' | 'restartDelivery' | 'claimAttempt' | 'recordAttempt' | 'updateDelivery'
+  >;
+  payloads: Pick<PayloadStore, 'get'>;
   send: OutboundSender;
   clock: Clock;
   random: Random;
@@ -37,7 +43,7 @@ export type JobResult =
   | { kind: 'redeliver' }
   | { kind: 'requeue'; delaySeconds: number };
 
-const DEFAULT_TIMEOUT_MS = 15_000;
+export const DEFAULT_TIMEOUT_MS = 15_000;
 /** Without an invocation deadline, permits are held a little longer than a call can take. */
 const PERMIT_MARGIN_MS = 5_000;
 
@@ -100,22 +106,14 @@ export const requeueDelaySeconds = (random: Random) => 1 + Math.round(random() *
  * is called, so duplicates of the queue message never make an extra attempt. The caller holds an
  * in-flight permit for it (takePermits).
  */
-export async function deliverOnce(
-  ports: DeliverPorts,
-  job: { messageId: string; integrationId: string },
-): Promise<JobResult> {
+export async function deliverOnce(ports: DeliverPorts, job: DeliveryJob): Promise<JobResult> {
   let { delivery, message, stored } = await ports.messages.getForDelivery(job.messageId, job.integrationId);
   // A job moved back from the dead-letter queue (an SQS redrive) starts its delivery again.
-  if (delivery?.status === 'failed' && delivery.deadLettered) {
+  if (delivery?.deadLettered && canTransition(delivery.status, 'restart')) {
     if (!(await ports.messages.restartDelivery(job.messageId, job.integrationId))) return { kind: 'done' };
     ({ delivery, message, stored } = await ports.messages.getForDelivery(job.messageId, job.integrationId));
   }
-  if (
-    !delivery ||
-    delivery.status === 'delivered' ||
-    delivery.status === 'failed' ||
-    delivery.mode === 'pull'
-  ) {
+  if (!delivery || !canTransition(delivery.status, 'claim') || delivery.mode === 'pull') {
     return { kind: 'done' };
   }
   const now = ports.clock.now();
@@ -125,10 +123,9 @@ export async function deliverOnce(
   }
   const integration = await ports.integration(job.integrationId);
   const n = delivery.attemptCount + 1;
-  const round = delivery.round ?? 0;
   const close = (error: string) =>
     ports.messages.updateDelivery(job.messageId, job.integrationId, {
-      status: 'failed',
+      status: statusAfter('fail'),
       lastError: capReason(error),
       nextAttemptAt: undefined,
     });
@@ -146,36 +143,51 @@ export async function deliverOnce(
     await close('Every attempt was used; the last one did not report back (the worker stopped).');
     return { kind: 'done' };
   }
-  const timeoutMs = integration.delivery?.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const firstRow = stored ? undefined : { delivery, expiresAt: message.expiresAt };
   if (!(await ports.messages.claimAttempt(job.messageId, job.integrationId, n, firstRow))) {
     // Another worker holds this attempt; let the queue bring the job back and look again.
     return { kind: 'redeliver' };
   }
-  return attemptDelivery(ports, job, integration, message, delivery, n, round, now, timeoutMs);
+  return attemptDelivery(ports, {
+    job,
+    integration,
+    message,
+    delivery,
+    attempt: { n, round: delivery.round ?? 0 },
+    now,
+    timeoutMs: integration.delivery?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+  });
 }
 
-async function attemptDelivery(
-  ports: DeliverPorts,
-  job: { messageId: string; integrationId: string },
-  integration: StoredIntegration,
-  message: StoredMessage,
-  delivery: Delivery,
-  n: number,
-  round: number,
-  now: number,
-  timeoutMs: number,
-): Promise<JobResult> {
+/**
+ * Everything one claimed attempt is made with (after Svix's dispatch context): what is delivered,
+ * where, which attempt it is, and when it started.
+ */
+export interface DispatchContext {
+  job: DeliveryJob;
+  integration: StoredIntegration;
+  message: StoredMessage;
+  delivery: Delivery;
+  /** The attempt's number (claimed) and the round it belongs to. */
+  attempt: { n: number; round: number };
+  /** When the attempt starts (epoch ms): its signature's timestamp and its record's time. */
+  now: number;
+  timeoutMs: number;
+}
+
+async function attemptDelivery(ports: DeliverPorts, ctx: DispatchContext): Promise<JobResult> {
+  const { integration, message, delivery, now } = ctx;
   const at = new Date(now);
+  const made = { n: ctx.attempt.n, round: ctx.attempt.round, at: at.toISOString() };
   // Whatever throws while preparing or making the attempt (a document or template that cannot be
   // rendered, a header Node refuses to send) fails the same way next time: it is recorded as this
   // attempt's failure and ends the delivery, instead of escaping to the queue to be redelivered.
   const failAttempt = async (error: string): Promise<JobResult> => {
     await record(
       ports,
-      job,
-      { n, round, at: at.toISOString(), durationMs: 0, error },
-      { status: 'failed', lastError: `${error} (not retryable)` },
+      ctx.job,
+      { ...made, durationMs: 0, error },
+      { status: statusAfter('fail'), lastError: `${error} (not retryable)` },
     );
     return { kind: 'done' };
   };
@@ -196,7 +208,7 @@ async function attemptDelivery(
         ...webhookHeaders(delivery.webhookId, at, rendered.body, integration),
       },
       body: rendered.body,
-      timeoutMs,
+      timeoutMs: ctx.timeoutMs,
     });
   } catch (e) {
     return failAttempt(`The attempt could not be made: ${messageOf(e)}`);
@@ -206,37 +218,40 @@ async function attemptDelivery(
   const error =
     res.kind === 'failed' ? res.message : outcome !== 'delivered' ? `HTTP ${res.status}` : undefined;
   const attempt: Attempt = {
-    n,
-    round,
-    at: at.toISOString(),
+    ...made,
     durationMs: res.durationMs,
     ...(answer ? { statusCode: answer.status } : {}),
     ...(error !== undefined ? { error } : {}),
   };
   const response = answer ? keptResponse(answer) : undefined;
   if (outcome === 'delivered') {
-    await record(ports, job, attempt, { status: 'delivered', response, lastError: undefined });
+    await record(ports, ctx.job, attempt, { status: statusAfter('deliver'), response, lastError: undefined });
     return { kind: 'done' };
   }
   const delay =
     outcome === 'retry'
       ? nextRetryDelaySeconds(
           retryScheduleOf(integration),
-          n,
+          ctx.attempt.n,
           ports.random,
           parseRetryAfter(answer?.headers['retry-after'], now),
         )
       : undefined;
   if (delay === undefined) {
-    const why = outcome === 'fail' ? 'not retryable' : `attempt ${n} of ${integration.maxAttempts}, the last`;
-    const lastError = `${error} (${why})`;
-    await record(ports, job, attempt, { status: 'failed', response, lastError });
+    const why =
+      outcome === 'fail'
+        ? 'not retryable'
+        : `attempt ${ctx.attempt.n} of ${integration.maxAttempts}, the last`;
+    await record(ports, ctx.job, attempt, {
+      status: statusAfter('fail'),
+      response,
+      lastError: `${error} (${why})`,
+    });
     return { kind: 'done' };
   }
-  const nextAttemptAt = new Date(now + delay * 1000).toISOString();
-  await record(ports, job, attempt, {
-    status: 'retrying',
-    nextAttemptAt,
+  await record(ports, ctx.job, attempt, {
+    status: statusAfter('retry'),
+    nextAttemptAt: new Date(now + delay * 1000).toISOString(),
     response,
     lastError: error,
   });
@@ -247,7 +262,7 @@ const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 function record(
   ports: DeliverPorts,
-  job: { messageId: string; integrationId: string },
+  job: DeliveryJob,
   attempt: Attempt,
   next: Pick<Delivery, 'status' | 'nextAttemptAt' | 'lastError' | 'response'>,
 ) {

@@ -26,7 +26,7 @@ describe('retry schedule with an injected clock', () => {
     truncated: false,
     durationMs: 3,
   };
-  let ports: DeliverPorts;
+  let ports: DeliverPorts & { messages: MessageRepository; payloads: PayloadStore };
   let registry: RegistryRepository;
 
   beforeAll(async () => {
