@@ -1,6 +1,5 @@
 import pkg from '../../package.json' with { type: 'json' };
 import type { DeliveryJob } from '../adapters/delivery-queue.js';
-import type { InFlightPermits } from '../adapters/in-flight.js';
 import type { MessageRepository, StoredMessage } from '../adapters/messages.js';
 import type { PayloadStore } from '../adapters/payloads.js';
 import type { Clock, Random } from '../core/clock.js';
@@ -44,61 +43,6 @@ export type JobResult =
   | { kind: 'requeue'; delaySeconds: number };
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
-/** Without an invocation deadline, permits are held a little longer than a call can take. */
-const PERMIT_MARGIN_MS = 5_000;
-
-export interface Permits {
-  /** How many of the jobs may make their attempt now; the rest wait (`requeue`). */
-  granted: number;
-  release: () => Promise<void>;
-}
-
-/**
- * Takes in-flight permits for `wanted` jobs of one integration that arrived in one batch: a `parallel`
- * integration keeps at most batchSize attempts in flight, counted by one conditional write per batch.
- * The permits are held until `deadline` (the invocation's end, which no attempt of it outlives), so a
- * worker that dies frees them then. Ordered integrations come from a FIFO group, which already holds
- * one at a time, and jobs whose integration is gone need no permit (deliverOnce closes them).
- */
-export async function takePermits(
-  ports: Pick<DeliverPorts, 'integration' | 'clock'> & {
-    permits: Pick<InFlightPermits, 'acquire' | 'release'>;
-  },
-  integrationId: string,
-  wanted: number,
-  holder: string,
-  deadline?: number,
-): Promise<Permits> {
-  const integration = await ports.integration(integrationId);
-  if (!integration || integration.parallel === false) return { granted: wanted, release: async () => {} };
-  const now = ports.clock.now();
-  const until = deadline ?? now + (integration.delivery?.timeoutMs ?? DEFAULT_TIMEOUT_MS) + PERMIT_MARGIN_MS;
-  const granted = await ports.permits.acquire(
-    integrationId,
-    holder,
-    wanted,
-    integration.batchSize,
-    now,
-    until,
-  );
-  return {
-    granted,
-    release: () => (granted > 0 ? ports.permits.release(integrationId, holder, granted) : Promise.resolve()),
-  };
-}
-
-/**
- * Whether an integration's jobs from the FIFO queue are still to be delivered in order. False once
- * the operator switched it to parallel: those jobs then belong in the standard queue, under the cap.
- * A deleted integration stays ordered here (deliverOnce closes its deliveries).
- */
-export async function stillOrdered(ports: Pick<DeliverPorts, 'integration'>, integrationId: string) {
-  const integration = await ports.integration(integrationId);
-  return !integration || integration.parallel === false;
-}
-
-/** How long a job that found no free permit waits before it is looked at again. */
-export const requeueDelaySeconds = (random: Random) => 1 + Math.round(random() * 2);
 
 /**
  * Makes the next attempt of one delivery. Idempotent: a finished delivery is acknowledged, an attempt
