@@ -5,6 +5,7 @@ import {
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { allowedFrom, type DeliveryTransition, statusAfter } from '../core/delivery-state.js';
 import type { InlinePayload } from '../core/inline-payload.js';
 import { scopeOfHandle } from '../core/lease.js';
 import { type Attempt, type Delivery, type Message, webhookIdOf } from '../core/message.js';
@@ -214,20 +215,16 @@ export class MessageRepository {
   ): Promise<boolean> {
     // The delivery's row does not exist yet: the first claim creates it, and only one can.
     if (firstRow) return this.createRow(messageId, integrationId, firstRow, { attemptCount: n });
+    const claim = statusIn('claim');
     return conditional(() =>
       this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: `MSG#${messageId}`, sk: `DLV#${integrationId}` },
           UpdateExpression: 'SET attemptCount = :n',
-          ConditionExpression: 'attemptCount = :prev AND #s IN (:queued, :retrying)',
+          ConditionExpression: `attemptCount = :prev AND ${claim.expression}`,
           ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: {
-            ':n': n,
-            ':prev': n - 1,
-            ':queued': 'queued',
-            ':retrying': 'retrying',
-          },
+          ExpressionAttributeValues: { ':n': n, ':prev': n - 1, ...claim.values },
         }),
       ),
     );
@@ -248,16 +245,22 @@ export class MessageRepository {
 
   /** Starts a failed delivery again from attempt 1, in a new round. False unless it was failed. */
   async restartDelivery(messageId: string, integrationId: string): Promise<boolean> {
+    const restart = statusIn('restart');
     return conditional(() =>
       this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: `MSG#${messageId}`, sk: `DLV#${integrationId}` },
           UpdateExpression:
-            'SET #s = :queued, attemptCount = :zero, #r = if_not_exists(#r, :zero) + :one REMOVE nextAttemptAt, lastError, deadLettered',
-          ConditionExpression: '#s = :failed',
+            'SET #s = :to, attemptCount = :zero, #r = if_not_exists(#r, :zero) + :one REMOVE nextAttemptAt, lastError, deadLettered',
+          ConditionExpression: restart.expression,
           ExpressionAttributeNames: { '#s': 'status', '#r': 'round' },
-          ExpressionAttributeValues: { ':queued': 'queued', ':failed': 'failed', ':zero': 0, ':one': 1 },
+          ExpressionAttributeValues: {
+            ':to': statusAfter('restart'),
+            ':zero': 0,
+            ':one': 1,
+            ...restart.values,
+          },
         }),
       ),
     );
@@ -346,26 +349,26 @@ export class MessageRepository {
   ): Promise<boolean> {
     if (firstRow) {
       return this.createRow(messageId, integrationId, firstRow, {
-        status: 'failed',
+        status: statusAfter('deadLetter'),
         deadLettered: true,
         lastError,
         nextAttemptAt: undefined,
       });
     }
+    const deadLetter = statusIn('deadLetter');
     return conditional(() =>
       this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: `MSG#${messageId}`, sk: `DLV#${integrationId}` },
-          UpdateExpression: 'SET #s = :failed, deadLettered = :yes, lastError = :why REMOVE nextAttemptAt',
-          ConditionExpression: '#s IN (:queued, :retrying)',
+          UpdateExpression: 'SET #s = :to, deadLettered = :yes, lastError = :why REMOVE nextAttemptAt',
+          ConditionExpression: deadLetter.expression,
           ExpressionAttributeNames: { '#s': 'status' },
           ExpressionAttributeValues: {
-            ':failed': 'failed',
+            ':to': statusAfter('deadLetter'),
             ':yes': true,
             ':why': lastError,
-            ':queued': 'queued',
-            ':retrying': 'retrying',
+            ...deadLetter.values,
           },
         }),
       ),
@@ -467,6 +470,19 @@ export class MessageRepository {
       }),
     );
   }
+}
+
+/**
+ * The condition that a delivery's status (`#s`) allows `transition`, from the one state machine:
+ * `#s IN (:from0, :from1)` and its values.
+ */
+function statusIn(transition: DeliveryTransition) {
+  const from = allowedFrom(transition);
+  const names = from.map((_, i) => `:from${i}`);
+  return {
+    expression: `#s IN (${names.join(', ')})`,
+    values: Object.fromEntries(from.map((status, i) => [names[i], status])),
+  };
 }
 
 function strip(item: Record<string, unknown>): Record<string, unknown> {

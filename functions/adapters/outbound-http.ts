@@ -2,23 +2,16 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
+import type {
+  OutboundAnswer,
+  OutboundFailure,
+  OutboundFailureReason,
+  OutboundRequest,
+  OutboundResult,
+} from '../core/outbound.js';
 import { isAllowedAddress } from '../core/outbound-url.js';
 
-export interface OutboundRequest {
-  url: string;
-  headers: Record<string, string>;
-  body: Uint8Array;
-  timeoutMs: number;
-}
-
-export interface OutboundResponse {
-  statusCode?: number;
-  headers: Record<string, string>;
-  body: string;
-  truncated: boolean;
-  durationMs: number;
-  error?: string;
-}
+export type { OutboundRequest, OutboundResult } from '../core/outbound.js';
 
 export const CONNECT_TIMEOUT_MS = 3000;
 export const RESPONSE_CAP_BYTES = 64 * 1024;
@@ -44,31 +37,55 @@ const poolFor = (allowLoopback: boolean) => {
 /** Errors that mean a pooled socket had been closed by the partner before it was reused. */
 const STALE_SOCKET = new Set(['ECONNRESET', 'EPIPE']);
 
+/** Errors that mean no connection could be made. */
+const CONNECT_FAILED = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+  'ENETDOWN',
+  'EADDRNOTAVAIL',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EAI_FAIL',
+  'EAI_NONAME',
+  'EAI_NODATA',
+]);
+
+/** Raised by the guarded lookup when every address of a host is one the hub never calls. */
+const BLOCKED = 'EBLOCKED';
+
 /**
  * POSTs to a partner. The address is checked when it is resolved, right before connecting, so a DNS
  * answer that changed since registration (rebinding) cannot reach a private address. Redirects are
- * never followed; the response is read up to a cap; connect and total time are bounded.
+ * never followed; the response is read up to a cap; connect and total time are bounded. What the
+ * network or the partner does comes back typed (answered, or failed with its reason); only a request
+ * Node refuses to build (a header it will not send) throws.
  */
-export async function postOutbound(req: OutboundRequest, allowLoopback: boolean): Promise<OutboundResponse> {
+export async function postOutbound(req: OutboundRequest, allowLoopback: boolean): Promise<OutboundResult> {
   const started = performance.now();
   const first = await postOnce(req, allowLoopback, true);
   // A pooled socket the partner had closed: once more on a new connection, within what is left of the
   // attempt's time. The partner may have read the first send before it reset, so it can see the
   // request twice, with the same webhook-id (delivery is at least once, as on any retry).
   const left = req.timeoutMs - (performance.now() - started);
-  if (first.staleSocket && left > 0) {
+  if (first.kind === 'failed' && first.staleSocket && left > 0) {
     const again = await postOnce({ ...req, timeoutMs: left }, allowLoopback, false);
-    return { ...again, durationMs: Math.round(performance.now() - started) };
+    return { ...withoutStale(again), durationMs: Math.round(performance.now() - started) };
   }
-  const { staleSocket: _, ...result } = first;
-  return result;
+  return withoutStale(first);
 }
 
-function postOnce(
-  req: OutboundRequest,
-  allowLoopback: boolean,
-  pooled: boolean,
-): Promise<OutboundResponse & { staleSocket?: boolean }> {
+type Attempted = OutboundAnswer | (OutboundFailure & { staleSocket?: boolean });
+
+function withoutStale(r: Attempted): OutboundResult {
+  if (r.kind === 'answered') return r;
+  const { staleSocket: _, ...failure } = r;
+  return failure;
+}
+
+function postOnce(req: OutboundRequest, allowLoopback: boolean, pooled: boolean): Promise<Attempted> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   const guardedLookup: LookupFunction = (hostname, options, callback) => {
@@ -78,7 +95,7 @@ function postOnce(
       const allowed = list.filter((a) => isAllowedAddress(a.address, allowLoopback));
       if (allowed.length === 0) {
         return callback(
-          Object.assign(new Error(`${hostname} resolves to a non-public address`), { code: 'EBLOCKED' }),
+          Object.assign(new Error(`${hostname} resolves to a non-public address`), { code: BLOCKED }),
           '',
           4,
         );
@@ -92,24 +109,30 @@ function postOnce(
   return new Promise((resolve) => {
     let settled = false;
     let totalTimer: NodeJS.Timeout | undefined;
-    const finish = (r: Omit<OutboundResponse, 'durationMs'> & { staleSocket?: boolean }) => {
+    /** Which of the attempt's timers cut it short, if one did. */
+    let timedOut: 'connect' | 'total' | undefined;
+    const finish = (r: DistributiveOmit<Attempted, 'durationMs'>) => {
       if (settled) return;
       settled = true;
       clearTimeout(totalTimer);
       resolve({ ...r, durationMs: elapsed() });
     };
-    const fail = (error: string) => finish({ headers: {}, body: '', truncated: false, error });
+    const fail = (reason: OutboundFailureReason, message: string, staleSocket?: boolean) =>
+      finish({ kind: 'failed', reason, message, ...(staleSocket ? { staleSocket } : {}) });
 
     let url: URL;
     try {
       url = new URL(req.url);
     } catch {
-      return fail('invalid URL');
+      return fail('invalid-url', 'The URL is not valid.');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      return fail('invalid-url', `The URL's scheme (${url.protocol}) is not http or https.`);
     }
     // Node connects to an IP literal without a lookup, so literals are checked here.
     const literal = url.hostname.replace(/^\[|\]$/g, '');
     if (isIP(literal) && !isAllowedAddress(literal, allowLoopback))
-      return fail(`${literal} is not a public address`);
+      return fail('blocked', `${literal} is not a public address`);
     const client = url.protocol === 'https:' ? https : http;
     let answered = false;
     const request = client.request(
@@ -138,7 +161,8 @@ function postOnce(
         });
         const done = () =>
           finish({
-            statusCode: res.statusCode,
+            kind: 'answered',
+            status: res.statusCode ?? 0,
             headers: Object.fromEntries(
               Object.entries(res.headers).map(([k, v]) => [
                 k,
@@ -154,6 +178,7 @@ function postOnce(
       },
     );
     const connectTimer = setTimeout(() => {
+      timedOut = 'connect';
       request.destroy(new Error(`connect timed out after ${CONNECT_TIMEOUT_MS} ms`));
     }, CONNECT_TIMEOUT_MS);
     request.on('socket', (socket) => {
@@ -162,16 +187,30 @@ function postOnce(
       socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer));
     });
     totalTimer = setTimeout(() => {
+      timedOut = 'total';
       request.destroy(new Error(`timed out after ${req.timeoutMs} ms`));
     }, req.timeoutMs);
     request.on('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(connectTimer);
+      const message = e.message || String(e.code);
       if (request.reusedSocket && !answered && STALE_SOCKET.has(e.code ?? '')) {
-        return finish({ headers: {}, body: '', truncated: false, error: e.message, staleSocket: true });
+        return fail('network', message, true);
       }
-      fail(e.code === 'EBLOCKED' ? e.message : e.message || String(e.code));
+      fail(failureReason(e.code, timedOut), message);
     });
     request.on('close', () => clearTimeout(connectTimer));
     request.end(req.body);
   });
 }
+
+function failureReason(
+  code: string | undefined,
+  timedOut: 'connect' | 'total' | undefined,
+): OutboundFailureReason {
+  if (timedOut === 'total') return 'timeout';
+  if (timedOut === 'connect') return 'connect';
+  if (code === BLOCKED) return 'blocked';
+  return CONNECT_FAILED.has(code ?? '') ? 'connect' : 'network';
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

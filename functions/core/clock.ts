@@ -6,7 +6,12 @@ export interface Clock {
 }
 export const systemClock: Clock = { now: () => Date.now() };
 
+/** A number in [0, 1), as Math.random: jitter and short waits, never secrets. */
 export type Random = () => number;
+export const systemRandom: Random = () => Math.random();
+
+/** A short unguessable token (8 characters, base64url), e.g. a name for one holder of permits. */
+export const randomToken = (): string => randomBytes(6).toString('base64url');
 
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
 

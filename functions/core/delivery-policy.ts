@@ -1,12 +1,26 @@
 import type { Random } from './clock.js';
+import type { OutboundAnswer, OutboundFailure, OutboundFailureReason } from './outbound.js';
 
 export type AttemptOutcome = 'delivered' | 'retry' | 'fail';
 
-/** Network errors, timeouts, 408, 425, 429 and 5xx are worth another try; other 4xx and all 3xx are not. */
-export function classifyAttempt(statusCode: number | undefined): AttemptOutcome {
-  if (statusCode === undefined) return 'retry';
-  if (statusCode >= 200 && statusCode < 300) return 'delivered';
-  if (statusCode === 408 || statusCode === 425 || statusCode === 429 || statusCode >= 500) return 'retry';
+/**
+ * Failures that the same request meets again on every try: the URL cannot be called, or its host is
+ * an address the hub never calls. Retrying them would only walk the whole schedule to the same end.
+ */
+const FAILS_AT_ONCE: ReadonlySet<OutboundFailureReason> = new Set(['blocked', 'invalid-url']);
+
+/**
+ * What an attempt's result means, by its type: 2xx is delivered; timeouts, connection and network
+ * failures, 408, 425, 429 and 5xx are worth another try; a blocked address, an invalid URL, other 4xx
+ * and all 3xx are not.
+ */
+export function classifyAttempt(
+  result: Pick<OutboundAnswer, 'kind' | 'status'> | Pick<OutboundFailure, 'kind' | 'reason'>,
+): AttemptOutcome {
+  if (result.kind === 'failed') return FAILS_AT_ONCE.has(result.reason) ? 'fail' : 'retry';
+  const { status } = result;
+  if (status >= 200 && status < 300) return 'delivered';
+  if (status === 408 || status === 425 || status === 429 || status >= 500) return 'retry';
   return 'fail';
 }
 

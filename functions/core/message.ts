@@ -1,3 +1,5 @@
+import type { DeliveryStatus } from './delivery-state.js';
+
 /** Who sends what to whom: the routing parameters of seed 000. */
 export interface Envelope {
   sender: string;
@@ -15,7 +17,8 @@ export interface Message extends Envelope {
   receivedAt: string;
 }
 
-export type DeliveryStatus = 'queued' | 'retrying' | 'delivered' | 'failed';
+/** The states and their transitions live in delivery-state.ts. */
+export type { DeliveryStatus } from './delivery-state.js';
 export type DeliveryMode = 'push' | 'notify' | 'pull';
 
 export interface Attempt {

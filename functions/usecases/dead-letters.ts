@@ -1,5 +1,6 @@
 import type { DeliveryJob } from '../adapters/delivery-queue.js';
 import type { MessageRepository } from '../adapters/messages.js';
+import { canTransition } from '../core/delivery-state.js';
 
 /**
  * Marks the delivery of a job that reached the dead-letter queue as failed, with the reason, unless
@@ -12,7 +13,7 @@ export async function markDeadLettered(
   receives: number,
 ): Promise<boolean> {
   const { delivery, message, stored } = await messages.getForDelivery(job.messageId, job.integrationId);
-  if (!delivery || delivery.status === 'delivered' || delivery.status === 'failed') return false;
+  if (!delivery || !canTransition(delivery.status, 'deadLetter')) return false;
   // Conditional: a copy of the job may have delivered it since the read.
   return messages.failDeadLettered(
     job.messageId,

@@ -1,24 +1,29 @@
 import pkg from '../../package.json' with { type: 'json' };
-import type { InFlightPermits } from '../adapters/in-flight.js';
+import type { DeliveryJob } from '../adapters/delivery-queue.js';
 import type { MessageRepository, StoredMessage } from '../adapters/messages.js';
-import type { OutboundRequest, OutboundResponse } from '../adapters/outbound-http.js';
 import type { PayloadStore } from '../adapters/payloads.js';
 import type { Clock, Random } from '../core/clock.js';
 import { classifyAttempt, nextRetryDelaySeconds, parseRetryAfter } from '../core/delivery-policy.js';
+import { canTransition, statusAfter } from '../core/delivery-state.js';
 import { decodeInline } from '../core/inline-payload.js';
 import { retryScheduleOf, type StoredIntegration } from '../core/integration.js';
 import type { Attempt, Delivery } from '../core/message.js';
+import type { OutboundAnswer, OutboundResult, OutboundSender } from '../core/outbound.js';
 import { capReason } from '../core/reason.js';
 import { type Rendered, renderDocument } from '../core/render.js';
 import { sha256Hex } from '../core/secrets.js';
 import { webhookHeaders } from '../core/signing.js';
 
+/** What one delivery attempt needs. */
 export interface DeliverPorts {
   /** Reads an integration; the worker serves it from a cache of a second or so. */
   integration: (id: string) => Promise<StoredIntegration | undefined>;
-  messages: MessageRepository;
-  payloads: PayloadStore;
-  send: (req: OutboundRequest) => Promise<OutboundResponse>;
+  messages: Pick<
+    MessageRepository,
+    'getForDelivery' | 'restartDelivery' | 'claimAttempt' | 'recordAttempt' | 'updateDelivery'
+  >;
+  payloads: Pick<PayloadStore, 'get'>;
+  send: OutboundSender;
   clock: Clock;
   random: Random;
   /** Base URL of the hub's API, for the links in notify webhooks. */
@@ -37,62 +42,7 @@ export type JobResult =
   | { kind: 'redeliver' }
   | { kind: 'requeue'; delaySeconds: number };
 
-const DEFAULT_TIMEOUT_MS = 15_000;
-/** Without an invocation deadline, permits are held a little longer than a call can take. */
-const PERMIT_MARGIN_MS = 5_000;
-
-export interface Permits {
-  /** How many of the jobs may make their attempt now; the rest wait (`requeue`). */
-  granted: number;
-  release: () => Promise<void>;
-}
-
-/**
- * Takes in-flight permits for `wanted` jobs of one integration that arrived in one batch: a `parallel`
- * integration keeps at most batchSize attempts in flight, counted by one conditional write per batch.
- * The permits are held until `deadline` (the invocation's end, which no attempt of it outlives), so a
- * worker that dies frees them then. Ordered integrations come from a FIFO group, which already holds
- * one at a time, and jobs whose integration is gone need no permit (deliverOnce closes them).
- */
-export async function takePermits(
-  ports: Pick<DeliverPorts, 'integration' | 'clock'> & {
-    permits: Pick<InFlightPermits, 'acquire' | 'release'>;
-  },
-  integrationId: string,
-  wanted: number,
-  holder: string,
-  deadline?: number,
-): Promise<Permits> {
-  const integration = await ports.integration(integrationId);
-  if (!integration || integration.parallel === false) return { granted: wanted, release: async () => {} };
-  const now = ports.clock.now();
-  const until = deadline ?? now + (integration.delivery?.timeoutMs ?? DEFAULT_TIMEOUT_MS) + PERMIT_MARGIN_MS;
-  const granted = await ports.permits.acquire(
-    integrationId,
-    holder,
-    wanted,
-    integration.batchSize,
-    now,
-    until,
-  );
-  return {
-    granted,
-    release: () => (granted > 0 ? ports.permits.release(integrationId, holder, granted) : Promise.resolve()),
-  };
-}
-
-/**
- * Whether an integration's jobs from the FIFO queue are still to be delivered in order. False once
- * the operator switched it to parallel: those jobs then belong in the standard queue, under the cap.
- * A deleted integration stays ordered here (deliverOnce closes its deliveries).
- */
-export async function stillOrdered(ports: Pick<DeliverPorts, 'integration'>, integrationId: string) {
-  const integration = await ports.integration(integrationId);
-  return !integration || integration.parallel === false;
-}
-
-/** How long a job that found no free permit waits before it is looked at again. */
-export const requeueDelaySeconds = (random: Random) => 1 + Math.round(random() * 2);
+export const DEFAULT_TIMEOUT_MS = 15_000;
 
 /**
  * Makes the next attempt of one delivery. Idempotent: a finished delivery is acknowledged, an attempt
@@ -100,22 +50,14 @@ export const requeueDelaySeconds = (random: Random) => 1 + Math.round(random() *
  * is called, so duplicates of the queue message never make an extra attempt. The caller holds an
  * in-flight permit for it (takePermits).
  */
-export async function deliverOnce(
-  ports: DeliverPorts,
-  job: { messageId: string; integrationId: string },
-): Promise<JobResult> {
+export async function deliverOnce(ports: DeliverPorts, job: DeliveryJob): Promise<JobResult> {
   let { delivery, message, stored } = await ports.messages.getForDelivery(job.messageId, job.integrationId);
   // A job moved back from the dead-letter queue (an SQS redrive) starts its delivery again.
-  if (delivery?.status === 'failed' && delivery.deadLettered) {
+  if (delivery?.deadLettered && canTransition(delivery.status, 'restart')) {
     if (!(await ports.messages.restartDelivery(job.messageId, job.integrationId))) return { kind: 'done' };
     ({ delivery, message, stored } = await ports.messages.getForDelivery(job.messageId, job.integrationId));
   }
-  if (
-    !delivery ||
-    delivery.status === 'delivered' ||
-    delivery.status === 'failed' ||
-    delivery.mode === 'pull'
-  ) {
+  if (!delivery || !canTransition(delivery.status, 'claim') || delivery.mode === 'pull') {
     return { kind: 'done' };
   }
   const now = ports.clock.now();
@@ -125,10 +67,9 @@ export async function deliverOnce(
   }
   const integration = await ports.integration(job.integrationId);
   const n = delivery.attemptCount + 1;
-  const round = delivery.round ?? 0;
   const close = (error: string) =>
     ports.messages.updateDelivery(job.messageId, job.integrationId, {
-      status: 'failed',
+      status: statusAfter('fail'),
       lastError: capReason(error),
       nextAttemptAt: undefined,
     });
@@ -146,7 +87,6 @@ export async function deliverOnce(
     await close('Every attempt was used; the last one did not report back (the worker stopped).');
     return { kind: 'done' };
   }
-  const timeoutMs = integration.delivery?.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const firstRow = stored ? undefined : { delivery, expiresAt: message.expiresAt };
   // The document is read before the attempt is claimed: a read that fails (S3 throttled, a network
   // error) is transient, so it escapes to the queue for redelivery without using up an attempt.
@@ -155,41 +95,59 @@ export async function deliverOnce(
     // Another worker holds this attempt; let the queue bring the job back and look again.
     return { kind: 'redeliver' };
   }
-  return attemptDelivery(ports, job, integration, message, payload, delivery, n, round, now, timeoutMs);
+  return attemptDelivery(ports, {
+    job,
+    integration,
+    message,
+    payload,
+    delivery,
+    attempt: { n, round: delivery.round ?? 0 },
+    now,
+    timeoutMs: integration.delivery?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+  });
 }
 
-async function attemptDelivery(
-  ports: DeliverPorts,
-  job: { messageId: string; integrationId: string },
-  integration: StoredIntegration,
-  message: StoredMessage,
-  payload: Uint8Array | undefined,
-  delivery: Delivery,
-  n: number,
-  round: number,
-  now: number,
-  timeoutMs: number,
-): Promise<JobResult> {
+/**
+ * Everything one claimed attempt is made with (after Svix's dispatch context): what is delivered,
+ * where, which attempt it is, and when it started.
+ */
+export interface DispatchContext {
+  job: DeliveryJob;
+  integration: StoredIntegration;
+  message: StoredMessage;
+  /** The stored document, read before the attempt was claimed (none for notify). */
+  payload: Uint8Array | undefined;
+  delivery: Delivery;
+  /** The attempt's number (claimed) and the round it belongs to. */
+  attempt: { n: number; round: number };
+  /** When the attempt starts (epoch ms): its signature's timestamp and its record's time. */
+  now: number;
+  timeoutMs: number;
+}
+
+async function attemptDelivery(ports: DeliverPorts, ctx: DispatchContext): Promise<JobResult> {
+  const { integration, message, delivery, now } = ctx;
   const at = new Date(now);
+  const made = { n: ctx.attempt.n, round: ctx.attempt.round, at: at.toISOString() };
   // Whatever throws while preparing or making the attempt (a document or template that cannot be
   // rendered, a header Node refuses to send) fails the same way next time: it is recorded as this
   // attempt's failure and ends the delivery, instead of escaping to the queue to be redelivered.
   const failAttempt = async (error: string): Promise<JobResult> => {
     await record(
       ports,
-      job,
-      { n, round, at: at.toISOString(), durationMs: 0, error },
-      { status: 'failed', lastError: `${error} (not retryable)` },
+      ctx.job,
+      { ...made, durationMs: 0, error },
+      { status: statusAfter('fail'), lastError: `${error} (not retryable)` },
     );
     return { kind: 'done' };
   };
   let rendered: Rendered;
   try {
-    rendered = await renderFor(ports, integration, message, payload);
+    rendered = await renderFor(ports, integration, message, ctx.payload);
   } catch (e) {
     return failAttempt(`The document could not be rendered: ${messageOf(e)}`);
   }
-  let res: OutboundResponse;
+  let res: OutboundResult;
   try {
     res = await ports.send({
       url: targetUrl(integration, message),
@@ -200,50 +158,52 @@ async function attemptDelivery(
         ...webhookHeaders(delivery.webhookId, at, rendered.body, integration),
       },
       body: rendered.body,
-      timeoutMs,
+      timeoutMs: ctx.timeoutMs,
     });
   } catch (e) {
     return failAttempt(`The attempt could not be made: ${messageOf(e)}`);
   }
-  const outcome = classifyAttempt(res.statusCode);
+  const outcome = classifyAttempt(res);
+  const answer = res.kind === 'answered' ? res : undefined;
+  const error =
+    res.kind === 'failed' ? res.message : outcome !== 'delivered' ? `HTTP ${res.status}` : undefined;
   const attempt: Attempt = {
-    n,
-    round,
-    at: at.toISOString(),
+    ...made,
     durationMs: res.durationMs,
-    ...(res.statusCode !== undefined ? { statusCode: res.statusCode } : {}),
-    ...(res.error
-      ? { error: res.error }
-      : outcome !== 'delivered'
-        ? { error: `HTTP ${res.statusCode}` }
-        : {}),
+    ...(answer ? { statusCode: answer.status } : {}),
+    ...(error !== undefined ? { error } : {}),
   };
-  const response = res.statusCode !== undefined ? keptResponse(res) : undefined;
+  const response = answer ? keptResponse(answer) : undefined;
   if (outcome === 'delivered') {
-    await record(ports, job, attempt, { status: 'delivered', response, lastError: undefined });
+    await record(ports, ctx.job, attempt, { status: statusAfter('deliver'), response, lastError: undefined });
     return { kind: 'done' };
   }
   const delay =
     outcome === 'retry'
       ? nextRetryDelaySeconds(
           retryScheduleOf(integration),
-          n,
+          ctx.attempt.n,
           ports.random,
-          parseRetryAfter(res.headers['retry-after'], now),
+          parseRetryAfter(answer?.headers['retry-after'], now),
         )
       : undefined;
   if (delay === undefined) {
-    const why = outcome === 'fail' ? 'not retryable' : `attempt ${n} of ${integration.maxAttempts}, the last`;
-    const lastError = `${attempt.error} (${why})`;
-    await record(ports, job, attempt, { status: 'failed', response, lastError });
+    const why =
+      outcome === 'fail'
+        ? 'not retryable'
+        : `attempt ${ctx.attempt.n} of ${integration.maxAttempts}, the last`;
+    await record(ports, ctx.job, attempt, {
+      status: statusAfter('fail'),
+      response,
+      lastError: `${error} (${why})`,
+    });
     return { kind: 'done' };
   }
-  const nextAttemptAt = new Date(now + delay * 1000).toISOString();
-  await record(ports, job, attempt, {
-    status: 'retrying',
-    nextAttemptAt,
+  await record(ports, ctx.job, attempt, {
+    status: statusAfter('retry'),
+    nextAttemptAt: new Date(now + delay * 1000).toISOString(),
     response,
-    lastError: attempt.error,
+    lastError: error,
   });
   return { kind: 'later', delaySeconds: delay };
 }
@@ -252,7 +212,7 @@ const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 function record(
   ports: DeliverPorts,
-  job: { messageId: string; integrationId: string },
+  job: DeliveryJob,
   attempt: Attempt,
   next: Pick<Delivery, 'status' | 'nextAttemptAt' | 'lastError' | 'response'>,
 ) {
@@ -320,10 +280,10 @@ function targetUrl(i: StoredIntegration, m: StoredMessage): string {
  * message-view.ts), because a partner's JSON may hold what DynamoDB cannot store (integers past 2^53,
  * nesting past 32 levels), and a refused write would lose the record of an attempt that succeeded.
  */
-function keptResponse(res: OutboundResponse): NonNullable<Delivery['response']> {
+function keptResponse(res: OutboundAnswer): NonNullable<Delivery['response']> {
   const contentType = res.headers['content-type'];
   return {
-    statusCode: res.statusCode ?? 0,
+    statusCode: res.status,
     ...(contentType ? { contentType } : {}),
     body: res.body,
     truncated: res.truncated,

@@ -3,6 +3,7 @@ import { DEAD_LETTER_MARKED_LOG } from '../../lib/resources.js';
 import { deliveryDeadLetters, messages } from '../deps.js';
 import { logger } from '../observability.js';
 import { markDeadLettered } from '../usecases/dead-letters.js';
+import { processRecords } from './batch.js';
 import { parseJob } from './jobs.js';
 
 /** A sweep hides each dead letter while it looks at it, at most this long (its timeout is 60 s). */
@@ -37,18 +38,11 @@ export async function sweep(
  * queue shows only the head of each message group to a reader, so it cannot be swept like the standard
  * one; ordered deliveries are started again with POST /admin/messages/{id}/retry.
  */
-export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
-  const failures: SQSBatchResponse['batchItemFailures'] = [];
-  for (const record of event.Records) {
-    const outcome = await markLetter(
-      record.messageId,
-      record.body,
-      Number(record.attributes.ApproximateReceiveCount),
-    );
-    if (outcome === 'error') failures.push({ itemIdentifier: record.messageId });
-  }
-  return { batchItemFailures: failures };
-}
+export const handler = (event: SQSEvent): Promise<SQSBatchResponse> =>
+  processRecords(event, 'ordered dead letter', async (record) => {
+    const receives = Number(record.attributes.ApproximateReceiveCount);
+    return (await markLetter(record.messageId, record.body, receives)) !== 'error';
+  });
 
 /** Marks the delivery of one dead letter failed; what became of it, with the log line for each case. */
 async function markLetter(

@@ -1,6 +1,7 @@
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { type CreatedObject, objectsOf } from '../adapters/s3-events.js';
 import { logger } from '../observability.js';
+import { processRecords } from './batch.js';
 
 /**
  * A consumer of S3 ObjectCreated notifications (or their dead letters): `handle` runs for every object
@@ -14,10 +15,11 @@ export function s3ObjectWorker(
   handle: (object: CreatedObject) => Promise<unknown>,
   options: { sequential?: boolean } = {},
 ) {
-  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
-    const failures: SQSBatchResponse['batchItemFailures'] = [];
-    const run = async (record: SQSRecord) => {
-      try {
+  return (event: SQSEvent): Promise<SQSBatchResponse> =>
+    processRecords(
+      event,
+      what,
+      async (record) => {
         for (const object of objectsOf(record.body)) {
           const outcome = await handle(object);
           if (outcome === 'overwritten') {
@@ -31,16 +33,7 @@ export function s3ObjectWorker(
             logger.info(what, { key: object.key, ...(typeof outcome === 'string' ? { outcome } : {}) });
           }
         }
-      } catch (e) {
-        logger.error(`${what}: could not handle a notification`, {
-          messageId: record.messageId,
-          error: e as Error,
-        });
-        failures.push({ itemIdentifier: record.messageId });
-      }
-    };
-    if (options.sequential) for (const record of event.Records) await run(record);
-    else await Promise.all(event.Records.map(run));
-    return { batchItemFailures: failures };
-  };
+      },
+      options,
+    );
 }

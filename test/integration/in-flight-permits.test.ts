@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InFlightPermits } from '../../functions/adapters/in-flight.js';
 import type { StoredIntegration } from '../../functions/core/integration.js';
-import { takePermits } from '../../functions/usecases/deliver.js';
+import { takePermits } from '../../functions/usecases/deliver-batch.js';
 import { type EmbeddedAws, startEmbeddedAws } from '../../lib/local/emulators.js';
 import { messagesTable } from '../../lib/resources.js';
 import { pushIntegration } from '../support/fixtures.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MessageRepository } from '../../functions/adapters/messages.js';
-import type { OutboundRequest, OutboundResponse } from '../../functions/adapters/outbound-http.js';
+import type { OutboundRequest, OutboundResult } from '../../functions/adapters/outbound-http.js';
 import { PayloadStore } from '../../functions/adapters/payloads.js';
 import { RegistryRepository } from '../../functions/adapters/registry.js';
 import { storeMessage } from '../../functions/usecases/accept-message.js';
@@ -18,8 +18,15 @@ describe('retry schedule with an injected clock', () => {
   let aws: EmbeddedAws;
   let now = Date.parse('2026-11-23T02:00:00Z');
   const calls: OutboundRequest[] = [];
-  let answer: OutboundResponse = { statusCode: 503, headers: {}, body: '', truncated: false, durationMs: 3 };
-  let ports: DeliverPorts;
+  let answer: OutboundResult = {
+    kind: 'answered',
+    status: 503,
+    headers: {},
+    body: '',
+    truncated: false,
+    durationMs: 3,
+  };
+  let ports: DeliverPorts & { messages: MessageRepository; payloads: PayloadStore };
   let registry: RegistryRepository;
 
   beforeAll(async () => {
@@ -113,7 +120,8 @@ describe('retry schedule with an injected clock', () => {
     );
     const job = { messageId: 'msg_later', integrationId: 'int_sched' };
     answer = {
-      statusCode: 429,
+      kind: 'answered',
+      status: 429,
       headers: { 'retry-after': '5400' },
       body: '',
       truncated: false,
@@ -123,7 +131,8 @@ describe('retry schedule with an injected clock', () => {
     expect(await deliverOnce(ports, job)).toEqual({ kind: 'later', delaySeconds: 5400 });
     now += 5400 * 1000;
     answer = {
-      statusCode: 202,
+      kind: 'answered',
+      status: 202,
       headers: { 'content-type': 'application/json' },
       body: '{"ref":"W-7"}',
       truncated: false,

@@ -5,14 +5,26 @@ import {
   parseRetryAfter,
 } from '../../functions/core/delivery-policy.js';
 import { DEFAULT_RETRY_SCHEDULE, retryScheduleOf } from '../../functions/core/integration.js';
+import type { OutboundFailureReason } from '../../functions/core/outbound.js';
 
 describe('delivery policy', () => {
+  const answered = (status: number) => ({ kind: 'answered' as const, status });
+  const failed = (reason: OutboundFailureReason) => ({ kind: 'failed' as const, reason });
+
   it('retries network errors, 408, 425, 429 and 5xx; fails other 4xx and all 3xx at once', () => {
-    expect(classifyAttempt(undefined)).toBe('retry');
-    for (const s of [408, 425, 429, 500, 502, 503, 504]) expect(classifyAttempt(s)).toBe('retry');
+    expect(classifyAttempt(failed('network'))).toBe('retry');
+    for (const s of [408, 425, 429, 500, 502, 503, 504]) expect(classifyAttempt(answered(s))).toBe('retry');
     for (const s of [400, 401, 403, 404, 410, 422, 301, 302, 307, 308])
-      expect(classifyAttempt(s)).toBe('fail');
-    for (const s of [200, 201, 202, 204]) expect(classifyAttempt(s)).toBe('delivered');
+      expect(classifyAttempt(answered(s))).toBe('fail');
+    for (const s of [200, 201, 202, 204]) expect(classifyAttempt(answered(s))).toBe('delivered');
+  });
+
+  it('retries timeouts and failed connections; fails a blocked address or an invalid URL at once', () => {
+    for (const reason of ['timeout', 'connect', 'network'] as const) {
+      expect(classifyAttempt(failed(reason))).toBe('retry');
+    }
+    for (const reason of ['blocked', 'invalid-url'] as const)
+      expect(classifyAttempt(failed(reason))).toBe('fail');
   });
 
   it('defaults to four attempts at 0 h, 1 h, 7 h and 19 h: all within 24 hours', () => {
