@@ -1,19 +1,23 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { logger } from '../observability.js';
 
 /**
- * Partial batch failures, the one way every queue worker reports them (Powertools' BatchProcessor
- * is not among the dependencies): the queue deletes the records not named, and brings the named ones
- * back (then, after maxReceiveCount, moves them to the dead-letter queue).
+ * Partial batch failures for a batch handled as a whole (the delivery worker groups its jobs): the
+ * queue deletes the records not named, and brings the named ones back (then, after
+ * maxReceiveCount, moves them to the dead-letter queue).
  */
 export const batchResponse = (handBack: Iterable<string>): SQSBatchResponse => ({
   batchItemFailures: [...handBack].map((itemIdentifier) => ({ itemIdentifier })),
 });
 
+/** A record the handler chose to hand back (it has said why); not an error to log again. */
+class HandBack extends Error {}
+
 /**
- * Runs `handle` for every record of a batch, concurrently or, with `sequential`, one at a time (one
- * record in memory at once). A record is handed back when `handle` returns false (it said why) or
- * throws (logged here, as `what`).
+ * Runs `handle` for every record of a batch with Powertools' BatchProcessor, concurrently or, with
+ * `sequential`, one at a time (one record in memory at once). A record is handed back when `handle`
+ * returns false (it said why) or throws (logged here, as `what`).
  */
 export async function processRecords(
   event: SQSEvent,
@@ -21,16 +25,31 @@ export async function processRecords(
   handle: (record: SQSRecord) => Promise<boolean | undefined>,
   options: { sequential?: boolean } = {},
 ): Promise<SQSBatchResponse> {
-  const handBack: string[] = [];
-  const run = async (record: SQSRecord) => {
-    try {
-      if ((await handle(record)) === false) handBack.push(record.messageId);
-    } catch (e) {
-      logger.error(`${what}: could not handle a record`, { messageId: record.messageId, error: e as Error });
-      handBack.push(record.messageId);
-    }
-  };
-  if (options.sequential) for (const record of event.Records) await run(record);
-  else await Promise.all(event.Records.map(run));
-  return batchResponse(handBack);
+  const processor = new BatchProcessor(EventType.SQS, { logger: quietLogger });
+  return processPartialResponse(
+    event,
+    async (record: SQSRecord) => {
+      try {
+        if ((await handle(record)) === false) throw new HandBack();
+      } catch (e) {
+        if (!(e instanceof HandBack)) {
+          logger.error(`${what}: could not handle a record`, {
+            messageId: record.messageId,
+            error: e as Error,
+          });
+        }
+        throw e;
+      }
+    },
+    processor,
+    { processInParallel: !options.sequential, throwOnFullBatchFailure: false },
+  );
 }
+
+/** The processor's own lines would repeat what processRecords logs. */
+const quietLogger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
