@@ -4,7 +4,11 @@ import { messagesTable } from '../../lib/resources.js';
 import { startPartner } from './partner-server.js';
 
 export interface TestHub extends RunningHub {
-  admin(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }>;
+  admin(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; json: any; headers: Headers; raw: Buffer }>;
   partner(
     method: string,
     path: string,
