@@ -5,6 +5,8 @@ import { capReason } from './reason.js';
 const MAX_XML_DEPTH = 64;
 /** fast-xml-parser slows down more than linearly on very long tag names (4× the name, ~10× the time). */
 const MAX_XML_NAME = 1024;
+/** fast-xml-parser reads attributes at about 0.5 MB/s (a tenth of its rate on elements): capped per element. */
+const MAX_XML_ATTRIBUTES = 256;
 
 /**
  * A parser for partner XML that cannot be turned against the hub: a DOCTYPE is refused (so no entity
@@ -22,6 +24,12 @@ export function secureXmlParser(options: X2jOptions): (text: string) => unknown 
     if (shape.ltInAttribute) {
       // XML forbids it, and a tag whose quoted value hides `</x>` or `<!--` would mislead the count.
       throw badRequest('invalid_document', 'XML with a "<" inside an attribute value is refused.');
+    }
+    if (shape.mostAttributes > MAX_XML_ATTRIBUTES) {
+      throw badRequest(
+        'invalid_document',
+        `XML elements with more than ${MAX_XML_ATTRIBUTES} attributes are refused.`,
+      );
     }
     if (shape.longestName > MAX_XML_NAME) {
       throw badRequest('invalid_document', `XML names longer than ${MAX_XML_NAME} characters are refused.`);
@@ -163,7 +171,13 @@ export function parseDocument(body: Uint8Array, contentType: string | undefined)
  * raises the bound (the parser then refuses the document anyway), and a `<` inside a quoted attribute
  * value is reported, since XML forbids it and it could hide a `</x>` from the count.
  */
-export function xmlShape(text: string): { depth: number; longestName: number; ltInAttribute: boolean } {
+export function xmlShape(text: string): {
+  depth: number;
+  longestName: number;
+  mostAttributes: number;
+  ltInAttribute: boolean;
+} {
+  let mostAttributes = 0;
   let depth = 0;
   let max = 0;
   let longestName = 0;
@@ -191,6 +205,7 @@ export function xmlShape(text: string): { depth: number; longestName: number; lt
     let nameEnd = -1;
     let quote = 0;
     let end = -1;
+    let attributes = 0;
     for (; j < n; j++) {
       const c = text.charCodeAt(j);
       if (nameEnd === -1 && (c <= 0x20 || c === 0x2f || c === 0x3e || c === 0x3c)) nameEnd = j;
@@ -200,19 +215,22 @@ export function xmlShape(text: string): { depth: number; longestName: number; lt
           ltInAttribute = true;
           break;
         }
-      } else if (c === 0x22 || c === 0x27) quote = c;
-      else if (c === 0x3e) {
+      } else if (c === 0x22 || c === 0x27) {
+        quote = c;
+        attributes++;
+      } else if (c === 0x3e) {
         end = j;
         break;
       } else if (c === 0x3c) break;
     }
     longestName = Math.max(longestName, (nameEnd === -1 ? j : nameEnd) - nameStart);
+    mostAttributes = Math.max(mostAttributes, attributes);
     if (closing) depth = Math.max(0, depth - 1);
     else if (end === -1 || text.charCodeAt(end - 1) !== 0x2f) max = Math.max(max, ++depth);
     if (end === -1) i = j < n ? j : -1;
     else i = text.indexOf('<', end + 1);
   }
-  return { depth: max, longestName, ltInAttribute };
+  return { depth: max, longestName, mostAttributes, ltInAttribute };
 }
 
 /** XML's NameStartChar, approximated: ASCII letters, `_`, `:` and anything past ASCII. */

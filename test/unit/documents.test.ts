@@ -112,11 +112,13 @@ describe('XML character references in messages', () => {
     expect(xmlShape('<a><b/><c x="1>"><d></d></c></a>')).toEqual({
       depth: 3,
       longestName: 1,
+      mostAttributes: 1,
       ltInAttribute: false,
     });
     expect(xmlShape('<?xml version="1.0"?><!-- <x><y><z> --><a><![CDATA[<b><c>]]></a>')).toEqual({
       depth: 1,
       longestName: 1,
+      mostAttributes: 0,
       ltInAttribute: false,
     });
     expect(xmlShape(`<Order><${'N'.repeat(2000)}>1</${'N'.repeat(2000)}></Order>`).longestName).toBe(2000);
@@ -129,6 +131,11 @@ describe('XML character references in messages', () => {
       /inside an attribute/,
     );
     expect(xmlShape('<a b="x > y"/>').ltInAttribute).toBe(false);
+    // Attributes are counted per element (by their quoted values), and more than 256 are refused.
+    const attrs = (k: number) => `<a ${Array.from({ length: k }, (_, i) => `b${i}="1"`).join(' ')}/>`;
+    expect(xmlShape(attrs(300)).mostAttributes).toBe(300);
+    expect(() => parseDocument(xml(attrs(256)), 'application/xml')).not.toThrow();
+    expect(() => parseDocument(xml(attrs(257)), 'application/xml')).toThrow(/more than 256 attributes/);
   });
 
   it('caps a reason on a character boundary', () => {
