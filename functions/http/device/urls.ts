@@ -1,33 +1,30 @@
 import { systemClock } from '../../core/clock.js';
-import { DeviceUploadQuerySchema, LinkQuerySchema } from '../../core/packet.js';
-import { packets, packetUrls } from '../../deps.js';
+import { packets, packetUrls, registry } from '../../deps.js';
+import * as route from '../../routes/device/urls.js';
 import { announcePacket, packetLink } from '../../usecases/packets.js';
-import { authenticateDevice, packetHandler } from '../erp/face.js';
-import { parseValue } from '../validation.js';
+import { edge } from '../edge.js';
 
 /** The device routes that answer presigned URLs; they alone carry the S3 presigner. */
 
-const ports = () => ({ packets: packets(), urls: packetUrls(), clock: systemClock });
+const ports = () => ({ keys: registry(), packets: packets(), urls: packetUrls(), clock: systemClock });
 
 /** GET /device/{appArea}/{mobileUser}/upload: a syncLogId and a presigned PUT for a packet or file for the ERP. */
-export const upload = packetHandler(async (req) => {
-  const { appArea, mobileUser } = await authenticateDevice(req);
-  const q = parseValue(DeviceUploadQuerySchema, req.query);
-  const announced = await announcePacket(ports(), {
-    appArea,
-    mobileUser,
-    direction: 'toErp',
-    packetUniqueId: q.packetUniqueId,
-    size: Number(q.size),
-    packetType: q.packetType,
-  });
-  return { status: 200, json: { success: true, ...announced } };
-});
+export const upload = edge(route.deviceUpload, ports, async ({ query, caller }, p) => ({
+  status: 200,
+  json: {
+    success: true,
+    ...(await announcePacket(p, {
+      ...caller,
+      direction: 'toErp',
+      packetUniqueId: query.packetUniqueId,
+      size: query.size,
+      packetType: query.packetType,
+    })),
+  },
+}));
 
 /** GET /device/{appArea}/{mobileUser}/link?path=: a 15-minute download URL for one of the user's packets. */
-export const link = packetHandler(async (req) => {
-  const reader = await authenticateDevice(req);
-  const { path } = parseValue(LinkQuerySchema, req.query);
-  const url = await packetLink(ports(), reader, path);
-  return { status: 200, raw: { body: url, contentType: 'text/plain; charset=utf-8' } };
-});
+export const link = edge(route.deviceLink, ports, async ({ query, caller }, p) => ({
+  status: 200,
+  raw: { body: await packetLink(p, caller, query.path), contentType: 'text/plain; charset=utf-8' },
+}));
