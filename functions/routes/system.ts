@@ -25,9 +25,9 @@ export const openapi = {
   responses: {
     200: {
       description: 'OpenAPI 3.1, generated from the schemas that validate requests and answers',
-      schema: z.object({
+      schema: z.looseObject({
         openapi: z.literal('3.1.0'),
-        info: z.object({ version: z.string() }),
+        info: z.looseObject({ title: z.string(), version: z.string() }),
         paths: z.record(z.string(), z.unknown()),
       }),
     },

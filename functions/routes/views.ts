@@ -27,6 +27,7 @@ export const MessageViewSchema = z.extend(AcceptedSchema, {
       attempts: z.array(
         z.object({
           n: z.number(),
+          round: z.optional(z.number()),
           at: z.string(),
           statusCode: z.optional(z.number()),
           durationMs: z.number(),
