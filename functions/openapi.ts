@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import pkg from '../package.json' with { type: 'json' };
-import { FACE_NOTES, type Face, faceOf, type RouteDefinition, routes } from './routes.js';
+import { answersOf, FACE_NOTES, type Face, faceOf, type RouteDefinition, routes } from './routes.js';
 
 /** Builds the OpenAPI 3.1 document from the route table and the schemas that validate requests and answers. */
 export function buildOpenApi(): Record<string, unknown> {
@@ -111,7 +111,7 @@ function parametersOf(schema: z.ZodMiniObject | undefined, where: 'path' | 'quer
 function operation(route: RouteDefinition): Record<string, unknown> {
   const errorRef = { $ref: `#/components/schemas/${ERRORS[faceOf(route)].name}` };
   const responses: Record<string, unknown> = {};
-  for (const [status, answer] of Object.entries(route.responses)) {
+  for (const [status, answer] of Object.entries(answersOf(route))) {
     const doc = typeof answer === 'string' ? { description: answer } : answer;
     const content: Record<string, unknown> = {};
     if (doc.schema) content['application/json'] = { schema: jsonSchema(doc.schema, 'output') };

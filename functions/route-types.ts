@@ -175,6 +175,34 @@ export function usesOf(definition: RouteDefinition | WorkerDefinition): readonly
 /** The name of the face a route answers in. */
 export const faceOf = (route: Pick<RouteDefinition, 'face'>): Face => route.face?.name ?? 'hub';
 
+const KEY_REFUSED: Readonly<Record<Scope, string>> = {
+  messages: 'key revoked, unknown, or without the messages scope',
+  erp: 'key revoked or unknown, not scoped erp, or another area’s',
+  device: 'key revoked or unknown, not scoped device, another area, or bound to another user',
+};
+
+/**
+ * Every answer of a route: those its auth kind (and scope) and its face imply, then its own, which
+ * may say more about the same status. GET /openapi.json lists them.
+ */
+export function answersOf(route: RouteDefinition): Readonly<Record<number, string | ResponseDoc>> {
+  const face = faceOf(route);
+  const implied: Record<number, string> =
+    route.auth === 'admin'
+      ? { 401: 'admin key missing or wrong' }
+      : route.auth === 'apiKey'
+        ? { 401: 'no key', 403: KEY_REFUSED[route.scope] }
+        : route.auth === 'bearerToken'
+          ? { 401: 'no token', 403: 'token invalid or expired' }
+          : route.auth === 'basic'
+            ? { 401: face === 'oauth' ? 'invalid_client' : 'credentials missing, malformed or wrong' }
+            : {};
+  // Seed 002's own: the 3PL face's Content-Type rule, and a 500 in its shape.
+  if (face === 'threepl') implied[499] = 'a Content-Type other than JSON';
+  if (face === 'threepl' || face === 'oauth') implied[500] = 'server error';
+  return { ...implied, ...route.responses };
+}
+
 /** A handler reference: `h('http/messages.ts', 'postMessage')`. */
 // @__NO_SIDE_EFFECTS__
 export function h(file: string, name: string): HandlerRef {

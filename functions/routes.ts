@@ -33,7 +33,7 @@ export type {
   RouteDefinition,
   WorkerDefinition,
 } from './route-types.js';
-export { faceOf, usesOf } from './route-types.js';
+export { answersOf, faceOf, usesOf } from './route-types.js';
 
 /**
  * THE route table. A route is declared once, in the file under functions/routes/ that has the path

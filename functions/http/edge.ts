@@ -13,8 +13,15 @@ import { parseJsonBody } from './validation.js';
  * THE edge wrapper: one per route, built from the route's declaration. Before the handler runs it
  * caps the body, checks the caller its auth kind (and scope) names, in its face's way, and parses
  * the path, the query and the body with its schemas; errors are answered in its face's shape. The
- * handler gets typed input and its ports, calls one use case and maps the result to an answer.
+ * handler gets typed input and its ports and calls one use case. What it returns is the JSON body of
+ * the route's one declared success (nothing: no body), unless it shapes the answer itself (answer()).
  */
+
+const ANSWER = Symbol('answer');
+
+/** An answer the handler shapes itself: one of several successes, headers, a body that is not JSON. */
+export const answer = (res: HubResponse): HubResponse => Object.assign(res, { [ANSWER]: true });
+const isAnswer = (v: unknown): v is HubResponse => typeof v === 'object' && v !== null && ANSWER in v;
 
 type Parsed<R, K extends 'params' | 'query' | 'body', Else> = R extends {
   [P in K]: infer S extends z.ZodMiniType;
@@ -71,10 +78,14 @@ export function edge<
 >(
   route: R,
   ports: () => P,
-  handler: (input: EdgeInput<R, NoInfer<B>>, ports: P) => Promise<HubResponse>,
+  handler: (input: EdgeInput<R, NoInfer<B>>, ports: P) => Promise<unknown>,
   hooks: EdgeHooks<R, B> = {},
 ) {
   const face = route.face ?? HUB;
+  const successes = Object.keys(route.responses)
+    .map(Number)
+    .filter((s) => s >= 200 && s < 300);
+  const success = successes.length === 1 ? successes[0] : undefined;
   const run = async (received: HubRequest): Promise<HubResponse> => {
     const p = ports();
     face.before?.(route, received);
@@ -88,7 +99,11 @@ export function edge<
     if (hooks.readBody) body = hooks.readBody(request, input);
     else if (route.body && route.bodyOptional && request.body.length === 0) body = parseValue(route.body, {});
     else if (route.body) body = parseJsonBody(route.body, request, { anyContentType: face.anyContentType });
-    return handler({ ...input, body: body as B, caller: caller as CallerOf<R>, request }, p);
+    const result = await handler({ ...input, body: body as B, caller: caller as CallerOf<R>, request }, p);
+    if (isAnswer(result)) return result;
+    if (success === undefined)
+      throw new Error(`${route.method} ${route.path} has several successes: answer() one.`);
+    return result === undefined ? { status: success } : { status: success, json: result };
   };
   const respond = face.respond;
   return httpHandler(

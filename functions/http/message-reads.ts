@@ -1,16 +1,15 @@
 import { messages, payloads, registry } from '../deps.js';
 import * as route from '../routes/message-reads.js';
 import { readMessage, readPayload } from '../usecases/message-reads.js';
-import { edge } from './edge.js';
+import { answer, edge } from './edge.js';
 
 /** A message's partners (its sender and receiver) read its status and its document. */
 
 const ports = () => ({ keys: registry(), messages: messages(), payloads: payloads() });
 
-export const getMessage = edge(route.getMessage, ports, async ({ params, caller }, p) => ({
-  status: 200,
-  json: await readMessage(p, caller.partnerCode, params.id),
-}));
+export const getMessage = edge(route.getMessage, ports, ({ params, caller }, p) =>
+  readMessage(p, caller.partnerCode, params.id),
+);
 
 /**
  * A partner's document goes back with the type its sender gave, so a browser must not guess another
@@ -20,6 +19,11 @@ const NO_SNIFF = { 'x-content-type-options': 'nosniff' } as const;
 
 export const getPayload = edge(route.getPayload, ports, async ({ params, caller }, p) => {
   const document = await readPayload(p, caller.partnerCode, params.id);
-  if ('redirect' in document) return { status: 307, headers: { ...NO_SNIFF, location: document.redirect } };
-  return { status: 200, headers: NO_SNIFF, raw: { body: document.body, contentType: document.contentType } };
+  if ('redirect' in document)
+    return answer({ status: 307, headers: { ...NO_SNIFF, location: document.redirect } });
+  return answer({
+    status: 200,
+    headers: NO_SNIFF,
+    raw: { body: document.body, contentType: document.contentType },
+  });
 });

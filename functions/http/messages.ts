@@ -2,7 +2,7 @@ import { systemClock } from '../core/clock.js';
 import { deliveryQueue, messages, payloads, registry } from '../deps.js';
 import * as route from '../routes/messages.js';
 import { acceptMessage } from '../usecases/accept-message.js';
-import { edge } from './edge.js';
+import { answer, edge } from './edge.js';
 import { formAsQuery } from './form.js';
 
 /**
@@ -29,7 +29,7 @@ export const postMessage = edge(
       contentType: request.headers['content-type'] || 'application/octet-stream',
       idempotencyKey: request.headers['idempotency-key'],
     });
-    return { status: replay ? 200 : 202, json: message };
+    return answer({ status: replay ? 200 : 202, json: message });
   },
   { prepare: formAsQuery },
 );

@@ -5,13 +5,10 @@ import { edge } from './edge.js';
 
 const none = () => ({});
 
-export const health = edge(route.health, none, async () => ({
-  status: 200,
-  json: { status: 'ok', version: pkg.version },
-}));
+export const health = edge(route.health, none, async () => ({ status: 'ok', version: pkg.version }));
 
 let document: Record<string, unknown> | undefined;
 export const openapi = edge(route.openapi, none, async () => {
   document ??= buildOpenApi();
-  return { status: 200, json: document };
+  return document;
 });

@@ -8,5 +8,5 @@ import { edge } from './edge.js';
 export const postUpload = edge(
   route.postUpload,
   () => ({ keys: registry(), registry: registry(), uploads: uploads(), clock: systemClock }),
-  async ({ query, caller }, p) => ({ status: 201, json: await startUpload(p, caller, query) }),
+  ({ query, caller }, p) => startUpload(p, caller, query),
 );

@@ -10,8 +10,6 @@ import { DoneResultSchema, wholeNumberParam } from './schemas.js';
 
 /** A receiver's mailbox of pull deliveries (handlers: functions/http/inbox.ts). */
 
-const BAD_KEY = 'key revoked, unknown, or without the messages scope';
-
 export const getInbox = {
   method: 'GET',
   path: '/v1/inbox',
@@ -50,8 +48,6 @@ export const getInbox = {
       }),
     },
     400: 'bad limit or visibilityTimeout',
-    401: 'no key',
-    403: BAD_KEY,
   },
 } satisfies RouteDefinition;
 

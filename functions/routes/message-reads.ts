@@ -4,7 +4,6 @@ import { MessageViewSchema } from './views.js';
 
 /** What a message's partners read of it (handlers: functions/http/message-reads.ts). */
 
-const BAD_KEY = 'key revoked, unknown, or without the messages scope';
 const IdParams = z.object({ id: z.string() });
 
 export const getMessage = {
@@ -19,8 +18,6 @@ export const getMessage = {
   uses: ['messages:read'],
   responses: {
     200: { description: 'the message', schema: MessageViewSchema },
-    401: 'no key',
-    403: BAD_KEY,
     404: 'unknown, or another partner’s',
   },
 } satisfies RouteDefinition;

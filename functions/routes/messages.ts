@@ -1,18 +1,10 @@
 import * as z from 'zod/mini';
 import { h, type RouteDefinition } from '../route-types.js';
 import { MAX_MESSAGE_BYTES } from '../usecases/accept-message.js';
+import { Envelope } from './envelope.js';
 import { AcceptedSchema } from './views.js';
 
 /** Seed 000's POST /v1/messages (handler: functions/http/messages.ts). */
-
-/** The routing parameters of seed 000, from the query or (POST /v1/messages) the form's fields. */
-const Envelope = {
-  sender: z.optional(z.string()),
-  receiver: z.optional(z.string()),
-  apikey: z.optional(z.string()),
-  doctype: z.optional(z.string()),
-  version: z.optional(z.string()),
-};
 
 export const postMessage = {
   method: 'POST',
@@ -30,8 +22,7 @@ export const postMessage = {
     202: { description: 'accepted', schema: AcceptedSchema },
     200: { description: 'the same Idempotency-Key again: the first message', schema: AcceptedSchema },
     400: 'missing parameter, empty body, or a doctype (≤ 450) or version (≤ 64) too long or with control characters',
-    401: 'no key',
-    403: 'key revoked, unknown, or not the sender’s',
+    403: 'key revoked, unknown, without the messages scope, or not the sender’s',
     404: 'unknown receiver',
     409: 'Idempotency-Key reused with a different body, receiver, doctype, version or content type',
     413: 'over the size limit',

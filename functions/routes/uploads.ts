@@ -1,20 +1,10 @@
 import * as z from 'zod/mini';
 import { h, type RouteDefinition } from '../route-types.js';
 import { MAX_UPLOAD_BYTES } from '../usecases/uploads.js';
+import { Envelope } from './envelope.js';
 import { mediaTypeParam, wholeNumberParam } from './schemas.js';
 
 /** Large documents, announced and then uploaded to S3 (handler: functions/http/uploads.ts). */
-
-const BAD_KEY = 'key revoked, unknown, or without the messages scope';
-
-/** The routing parameters of seed 000, as a post takes them. */
-const Envelope = {
-  sender: z.optional(z.string()),
-  receiver: z.optional(z.string()),
-  apikey: z.optional(z.string()),
-  doctype: z.optional(z.string()),
-  version: z.optional(z.string()),
-};
 
 export const postUpload = {
   method: 'POST',
@@ -40,8 +30,6 @@ export const postUpload = {
       schema: z.object({ id: z.string(), uploadUrl: z.string(), expiresAt: z.string() }),
     },
     400: 'missing parameter, bad size (digits, 1 byte to 10 MiB), content type, doctype or version',
-    401: 'no key',
-    403: BAD_KEY,
     404: 'unknown receiver',
     422: 'no active Outbound integration routes this message',
   },

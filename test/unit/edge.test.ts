@@ -9,7 +9,10 @@ import * as inbox from '../../functions/routes/inbox.js';
 import * as communications from '../../functions/routes/threepl/communications.js';
 import { lambdaContext } from '../../lib/local/api-gateway.js';
 
-/** The edge wrapper over real route declarations, with in-memory ports and handlers that echo their input. */
+/**
+ * The edge wrapper over real route declarations, with in-memory ports and handlers that echo their
+ * input (as the JSON body of the route's one declared success).
+ */
 
 const KEYS: Record<string, ApiKeyRecord> = {
   [sha256Hex('wms-messages')]: { partnerCode: 'wms', keyId: 'k1', scopes: ['messages'] },
@@ -57,10 +60,7 @@ describe('the edge wrapper', () => {
   const createKey = edge(
     partners.createKey,
     () => ({ adminKey }),
-    async ({ params, body }) => ({
-      status: 201,
-      json: { params, body },
-    }),
+    async ({ params, body }) => ({ params, body }),
   );
   const admin = { authorization: 'Bearer the-admin-key', 'content-type': 'application/json' };
 
@@ -105,10 +105,7 @@ describe('the edge wrapper', () => {
   const getInbox = edge(
     inbox.getInbox,
     () => ({ keys }),
-    async ({ query, caller }) => ({
-      status: 200,
-      json: { query, partner: caller.partnerCode },
-    }),
+    async ({ query, caller }) => ({ query, partner: caller.partnerCode }),
   );
 
   it('takes a messages key from the query, checks its scope, and parses numbers with their defaults', async () => {
@@ -130,10 +127,7 @@ describe('the edge wrapper', () => {
   const upload = edge(
     device.deviceUpload,
     () => ({ keys }),
-    async ({ query, caller }) => ({
-      status: 200,
-      json: { query, caller },
-    }),
+    async ({ query, caller }) => ({ query, caller }),
   );
   const query = { packetUniqueId: 'p1', size: '12', packetType: 'JSON' };
 
@@ -182,7 +176,7 @@ describe('the edge wrapper', () => {
   const communication = edge(
     communications.getCommunication,
     () => ({ tokens, clock }),
-    async () => ({ status: 200 }),
+    async () => undefined,
   );
 
   it('keeps the 3PL face’s rules: 499 before the caller, 401 with its challenge, its own shape', async () => {

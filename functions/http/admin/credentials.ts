@@ -16,8 +16,5 @@ export const putCredentials = edge(
     passwords: scryptHasher,
     clock: systemClock,
   }),
-  async ({ params, body }, p) => {
-    await setCredentials(p, params.code, body);
-    return { status: 204 };
-  },
+  ({ params, body }, p) => setCredentials(p, params.code, body),
 );

@@ -16,32 +16,27 @@ const ports = () => ({
   rules: { allowLoopback: settings().ALLOW_LOOPBACK_OUTBOUND },
 });
 
-export const createIntegration = edge(route.createIntegration, ports, async ({ body }, p) => ({
-  status: 201,
-  json: await integrations.registerIntegration(p, body),
-}));
+export const createIntegration = edge(route.createIntegration, ports, ({ body }, p) =>
+  integrations.registerIntegration(p, body),
+);
 
 export const listIntegrations = edge(route.listIntegrations, ports, async (_, p) => ({
-  status: 200,
-  json: { integrations: await integrations.listIntegrations(p) },
+  integrations: await integrations.listIntegrations(p),
 }));
 
-export const getIntegration = edge(route.getIntegration, ports, async ({ params }, p) => ({
-  status: 200,
-  json: await integrations.integration(p, params.id),
-}));
+export const getIntegration = edge(route.getIntegration, ports, ({ params }, p) =>
+  integrations.integration(p, params.id),
+);
 
-export const patchIntegration = edge(route.patchIntegration, ports, async ({ params, body }, p) => ({
-  status: 200,
-  json: await integrations.patchIntegration(p, params.id, body),
-}));
+/** The merged result must pass every rule again. */
+export const patchIntegration = edge(route.patchIntegration, ports, ({ params, body }, p) =>
+  integrations.patchIntegration(p, params.id, body),
+);
 
-export const deleteIntegration = edge(route.deleteIntegration, ports, async ({ params }, p) => {
-  await integrations.deleteIntegration(p, params.id);
-  return { status: 204 };
-});
+export const deleteIntegration = edge(route.deleteIntegration, ports, ({ params }, p) =>
+  integrations.deleteIntegration(p, params.id),
+);
 
-export const rotateSecret = edge(route.rotateSecret, ports, async ({ params, body }, p) => ({
-  status: 200,
-  json: await integrations.rotateSecret(p, params.id, body.overlapSeconds),
-}));
+export const rotateSecret = edge(route.rotateSecret, ports, ({ params, body }, p) =>
+  integrations.rotateSecret(p, params.id, body.overlapSeconds),
+);

@@ -13,12 +13,10 @@ const ports = () => ({
   queue: deliveryQueue(),
 });
 
-export const getMessageAsAdmin = edge(route.getMessageAsAdmin, ports, async ({ params }, p) => ({
-  status: 200,
-  json: await messageForOperator(p, params.id),
-}));
+export const getMessageAsAdmin = edge(route.getMessageAsAdmin, ports, ({ params }, p) =>
+  messageForOperator(p, params.id),
+);
 
 export const retryMessage = edge(route.retryMessage, ports, async ({ params }, p) => ({
-  status: 202,
-  json: { retried: await retryFailedDeliveries(p, params.id) },
+  retried: await retryFailedDeliveries(p, params.id),
 }));

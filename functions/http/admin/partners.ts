@@ -15,27 +15,23 @@ const ports = () => ({
   random: systemRandom,
 });
 
-export const createPartner = edge(route.createPartner, ports, async ({ body }, p) => ({
-  status: 201,
-  json: await partners.registerPartner(p, body),
-}));
+export const createPartner = edge(route.createPartner, ports, ({ body }, p) =>
+  partners.registerPartner(p, body),
+);
 
 export const listPartners = edge(route.listPartners, ports, async (_, p) => ({
-  status: 200,
-  json: { partners: await partners.listPartners(p) },
+  partners: await partners.listPartners(p),
 }));
 
-export const getPartner = edge(route.getPartner, ports, async ({ params }, p) => ({
-  status: 200,
-  json: await partners.partnerWithKeys(p, params.code),
-}));
+export const getPartner = edge(route.getPartner, ports, ({ params }, p) =>
+  partners.partnerWithKeys(p, params.code),
+);
 
-export const createKey = edge(route.createKey, ports, async ({ params, body }, p) => ({
-  status: 201,
-  json: await partners.issueKey(p, params.code, body),
-}));
+/** The key is in this answer only. */
+export const createKey = edge(route.createKey, ports, ({ params, body }, p) =>
+  partners.issueKey(p, params.code, body),
+);
 
-export const revokeKey = edge(route.revokeKey, ports, async ({ params }, p) => {
-  await partners.revokeKey(p, params.code, params.id);
-  return { status: 204 };
-});
+export const revokeKey = edge(route.revokeKey, ports, ({ params }, p) =>
+  partners.revokeKey(p, params.code, params.id),
+);

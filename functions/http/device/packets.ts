@@ -5,7 +5,7 @@ import * as route from '../../routes/device/packets.js';
 import { completePackets, pullPackets } from '../../usecases/packets.js';
 import { edge } from '../edge.js';
 import { doneItems, listingResponse } from '../erp/face.js';
-import { doneResponse } from '../responses.js';
+import { doneResult } from '../responses.js';
 
 /** The device face of seed 003 over packet records: one mobile user's packets, in the ERP face's shapes. */
 
@@ -22,6 +22,6 @@ export const done = edge(
   route.deviceDone,
   ports,
   async ({ body, caller }, p) =>
-    doneResponse(await completePackets(p, [deviceMailbox(caller.appArea, caller.mobileUser)], body)),
+    doneResult(await completePackets(p, [deviceMailbox(caller.appArea, caller.mobileUser)], body)),
   { readBody: doneItems },
 );

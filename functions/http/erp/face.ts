@@ -3,6 +3,7 @@ import { DoneBodySchema } from '../../core/lease.js';
 import type { Packet } from '../../core/packet.js';
 import { doneItemsFromXml, packetsToXml } from '../../core/packet-format.js';
 import type { PacketListing } from '../../usecases/packets.js';
+import { answer } from '../edge.js';
 import type { HubRequest, HubResponse } from '../middleware.js';
 import { parseJsonBody } from '../validation.js';
 
@@ -15,15 +16,12 @@ import { parseJsonBody } from '../validation.js';
 /** JSON `{"success":true,"packets":[…]}`, or XML `<packets><packet><id/>…</packet></packets>`. */
 export function listingResponse(packets: PacketListing[], format: 'xml' | 'json' | undefined): HubResponse {
   if (format === 'xml') {
-    return {
+    return answer({
       status: 200,
-      raw: {
-        body: packetsToXml(packets),
-        contentType: 'application/xml; charset=utf-8',
-      },
-    };
+      raw: { body: packetsToXml(packets), contentType: 'application/xml; charset=utf-8' },
+    });
   }
-  return { status: 200, json: { success: true, packets } };
+  return answer({ status: 200, json: { success: true, packets } });
 }
 
 /**

@@ -4,7 +4,7 @@ import { packets, registry } from '../../deps.js';
 import * as route from '../../routes/erp/packets.js';
 import { completePackets, packetOfArea, pullPackets } from '../../usecases/packets.js';
 import { edge } from '../edge.js';
-import { doneResponse } from '../responses.js';
+import { doneResult } from '../responses.js';
 import { doneItems, listingResponse, statusView } from './face.js';
 
 /**
@@ -15,10 +15,9 @@ import { doneItems, listingResponse, statusView } from './face.js';
 const ports = () => ({ keys: registry(), packets: packets(), clock: systemClock });
 
 /** GET /erp/status/{appArea}/{syncLogId}: where a packet of the area stands, and why it failed. */
-export const status = edge(route.status, ports, async ({ params, caller }, p) => ({
-  status: 200,
-  json: statusView(await packetOfArea(p, caller.appArea, params.syncLogId)),
-}));
+export const status = edge(route.status, ports, async ({ params, caller }, p) =>
+  statusView(await packetOfArea(p, caller.appArea, params.syncLogId)),
+);
 
 /** GET /erp/pull/{appArea}: the area's ready device→ERP packets (or files), each leased. */
 export const pull = edge(route.pull, ports, async ({ query, caller }, p) => {
@@ -30,6 +29,6 @@ export const pull = edge(route.pull, ports, async ({ query, caller }, p) => {
 export const done = edge(
   route.done,
   ports,
-  async ({ body, caller }, p) => doneResponse(await completePackets(p, erpMailboxes(caller.appArea), body)),
+  async ({ body, caller }, p) => doneResult(await completePackets(p, erpMailboxes(caller.appArea), body)),
   { readBody: doneItems },
 );

@@ -1,8 +1,8 @@
 import { systemClock } from '../../core/clock.js';
 import { packets, packetUrls, registry } from '../../deps.js';
 import * as route from '../../routes/erp/urls.js';
-import { announcePacket, packetLink } from '../../usecases/packets.js';
 import { edge } from '../edge.js';
+import { announced, linkAnswer } from './presigned.js';
 
 /**
  * The ERP routes that answer presigned URLs (seed 003); they alone carry the S3 presigner. Every route
@@ -11,24 +11,10 @@ import { edge } from '../edge.js';
 
 const ports = () => ({ keys: registry(), packets: packets(), urls: packetUrls(), clock: systemClock });
 
-/** GET /erp/push/{appArea}/{mobileUser}: a syncLogId and a presigned PUT for the packet. */
-export const push = edge(route.push, ports, async ({ params, query, caller }, p) => ({
-  status: 200,
-  json: {
-    success: true,
-    ...(await announcePacket(p, {
-      appArea: caller.appArea,
-      mobileUser: params.mobileUser,
-      direction: 'toDevice',
-      packetUniqueId: query.packetUniqueId,
-      size: query.size,
-      packetType: query.packetType,
-    })),
-  },
-}));
+/** GET /erp/push/{appArea}/{mobileUser}: a syncLogId and a presigned PUT for a packet for a mobile user. */
+export const push = edge(route.push, ports, ({ params, query, caller }, p) =>
+  announced(p, { ...caller, mobileUser: params.mobileUser, direction: 'toDevice' }, query),
+);
 
 /** GET /erp/pull/{appArea}/link?path=: a 15-minute download URL, as text/plain. */
-export const link = edge(route.link, ports, async ({ query, caller }, p) => ({
-  status: 200,
-  raw: { body: await packetLink(p, caller, query.path), contentType: 'text/plain; charset=utf-8' },
-}));
+export const link = edge(route.link, ports, ({ query, caller }, p) => linkAnswer(p, caller, query.path));

@@ -10,12 +10,10 @@ import { edge } from '../edge.js';
 const ports = () => ({ adminKey: adminKey(), fields: fieldDictionaries(), clock: systemClock });
 
 export const getFieldDictionaries = edge(route.getFieldDictionaries, ports, async (_, p) => ({
-  status: 200,
-  json: { dictionaries: await listFieldDictionaries(p) },
+  dictionaries: await listFieldDictionaries(p),
 }));
 
 /** The operator's fields for an apiid, added to the shipped ones. */
-export const putFieldDictionary = edge(route.putFieldDictionary, ports, async ({ params, body }, p) => ({
-  status: 200,
-  json: await setFieldExtension(p, params.apiid, body),
-}));
+export const putFieldDictionary = edge(route.putFieldDictionary, ports, ({ params, body }, p) =>
+  setFieldExtension(p, params.apiid, body),
+);

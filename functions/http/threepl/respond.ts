@@ -1,3 +1,4 @@
+import { answer } from '../edge.js';
 import type { HubResponse } from '../middleware.js';
 
 /**
@@ -6,11 +7,12 @@ import type { HubResponse } from '../middleware.js';
  */
 
 /** A 200 in the face's shape. */
-export const ok = (fields: Record<string, unknown>, headers?: Record<string, string>): HubResponse => ({
-  status: 200,
-  json: { ResponseCode: 200, ResponseMessage: 'OK', ...fields },
-  ...(headers ? { headers } : {}),
-});
+export const ok = (fields: Record<string, unknown>, headers?: Record<string, string>): HubResponse =>
+  answer({
+    status: 200,
+    json: { ResponseCode: 200, ResponseMessage: 'OK', ...fields },
+    ...(headers ? { headers } : {}),
+  });
 
 /** Token answers must not be cached (RFC 6749 §5.1). */
 export const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };

@@ -4,8 +4,6 @@ import { h, type RouteDefinition } from '../../route-types.js';
 
 /** A partner's Basic credentials for the 3PL token API (handler: functions/http/admin/credentials.ts). */
 
-const ADMIN_KEY = 'admin key missing or wrong';
-
 export const putCredentials = {
   method: 'PUT',
   path: '/admin/partners/{code}/credentials',
@@ -19,7 +17,6 @@ export const putCredentials = {
   responses: {
     204: 'set',
     400: 'invalid body',
-    401: ADMIN_KEY,
     404: 'unknown partner',
     409: 'the username belongs to another partner',
   },

@@ -2,8 +2,8 @@ import * as z from 'zod/mini';
 import { DoneQuerySchema, ListQuerySchema } from '../../core/packet.js';
 import { PACKETS } from '../../http/faces/packets.js';
 import { h, type RouteDefinition } from '../../route-types.js';
-import { DONE, ListingSchema, leaseQuery, XML_LISTING } from '../erp/listing.js';
-import { DEVICE_AUTH, UserParams } from '../erp/shared.js';
+import { DONE, LISTED, leaseQuery } from '../erp/listing.js';
+import { UserParams } from '../erp/shared.js';
 
 /** The device face of seed 003 over packet records (handlers: functions/http/device/packets.ts). */
 
@@ -19,9 +19,8 @@ export const deviceList = {
   summary: 'Lease the user’s ready ERP→device packets (as ERP pull; url is the native JSON form)',
   uses: ['messages:write'],
   responses: {
-    200: { description: 'the leased packets', schema: ListingSchema, alternative: XML_LISTING },
+    200: LISTED,
     400: 'bad parameter',
-    ...DEVICE_AUTH,
   },
 } satisfies RouteDefinition;
 
@@ -37,5 +36,5 @@ export const deviceDone = {
   handler: h('http/device/packets.ts', 'done'),
   summary: 'Complete the user’s leased packets (as ERP done)',
   uses: ['messages:write'],
-  responses: { 200: DONE, 400: 'malformed body (nothing is done)', ...DEVICE_AUTH },
+  responses: { 200: DONE, 400: 'malformed body (nothing is done)' },
 } satisfies RouteDefinition;

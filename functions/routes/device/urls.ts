@@ -2,8 +2,8 @@ import * as z from 'zod/mini';
 import { DeviceUploadQuerySchema, LinkQuerySchema } from '../../core/packet.js';
 import { PACKETS } from '../../http/faces/packets.js';
 import { h, type RouteDefinition } from '../../route-types.js';
-import { AnnouncedSchema, size } from '../erp/announce.js';
-import { DEVICE_AUTH, LINK, URL_MINUTES, UserParams } from '../erp/shared.js';
+import { ANNOUNCE_ANSWERS, size } from '../erp/announce.js';
+import { LINK, URL_MINUTES, UserParams } from '../erp/shared.js';
 
 /** The device routes that answer presigned URLs (handlers: functions/http/device/urls.ts). */
 
@@ -18,12 +18,7 @@ export const deviceUpload = {
   handler: h('http/device/urls.ts', 'upload'),
   summary: 'Announce a packet or file for the ERP: a syncLogId and a presigned PUT (exactly size bytes)',
   uses: ['messages:write', 'packets:presignUpload'],
-  responses: {
-    200: { description: 'the packet’s id and its upload URL', schema: AnnouncedSchema },
-    400: 'missing or invalid packetUniqueId, size or packetType',
-    ...DEVICE_AUTH,
-    409: 'packetUniqueId uploaded already, or announced for another packet',
-  },
+  responses: ANNOUNCE_ANSWERS,
 } satisfies RouteDefinition;
 
 export const deviceLink = {
@@ -37,5 +32,5 @@ export const deviceLink = {
   handler: h('http/device/urls.ts', 'link'),
   summary: `A presigned GET (${URL_MINUTES} minutes) for a url the user’s pull listed, as text/plain`,
   uses: ['messages:read', 'packets:presignDownload'],
-  responses: { 200: LINK, 400: 'no path', ...DEVICE_AUTH, 404: 'not one of the user’s packets' },
+  responses: { 200: LINK, 400: 'no path', 404: 'not one of the user’s packets' },
 } satisfies RouteDefinition;

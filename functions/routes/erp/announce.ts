@@ -15,3 +15,10 @@ export const AnnouncedSchema = z.object({
   uploadPath: z.string(),
   expiresAt: z.string(),
 });
+
+/** What an announcement answers, ERP push or device upload. */
+export const ANNOUNCE_ANSWERS = {
+  200: { description: 'the packet’s id and its upload URL', schema: AnnouncedSchema },
+  400: 'missing or invalid packetUniqueId, size or packetType',
+  409: 'packetUniqueId uploaded already, or announced for another packet',
+};

@@ -48,3 +48,6 @@ export const XML_LISTING = {
   description: '<packets><packet>…</packet></packets> (format=xml)',
 };
 export const DONE = { description: 'the others are done either way', schema: DoneResultSchema };
+
+/** A pull's answer: the leased packets, in JSON or XML. */
+export const LISTED = { description: 'the leased packets', schema: ListingSchema, alternative: XML_LISTING };

@@ -3,8 +3,8 @@ import { DEFAULT_VISIBILITY_SECONDS, MAX_LEASE_BATCH, MAX_VISIBILITY_SECONDS } f
 import { DoneQuerySchema, PullQuerySchema } from '../../core/packet.js';
 import { PACKETS } from '../../http/faces/packets.js';
 import { h, type RouteDefinition } from '../../route-types.js';
-import { DONE, ListingSchema, leaseQuery, XML_LISTING } from './listing.js';
-import { AreaParams, ERP_AUTH, PacketTypeSchema } from './shared.js';
+import { DONE, LISTED, leaseQuery } from './listing.js';
+import { AreaParams, PacketTypeSchema } from './shared.js';
 
 /** Seed 003's ERP routes over packet records, also under /mobile/erp (handlers: functions/http/erp/packets.ts). */
 
@@ -35,7 +35,6 @@ export const status = {
         createdAt: z.string(),
       }),
     },
-    ...ERP_AUTH,
     404: 'unknown, expired, or another area’s',
   },
 } satisfies RouteDefinition;
@@ -52,9 +51,8 @@ export const pull = {
   summary: `Lease the area’s ready device→ERP packets (packetType packet|file, format json|xml, limit ≤ ${MAX_LEASE_BATCH}, visibilityTimeout 1–${MAX_VISIBILITY_SECONDS} s, default ${DEFAULT_VISIBILITY_SECONDS})`,
   uses: ['messages:write'],
   responses: {
-    200: { description: 'the leased packets', schema: ListingSchema, alternative: XML_LISTING },
+    200: LISTED,
     400: 'bad packetType, format, limit or visibilityTimeout',
-    ...ERP_AUTH,
   },
 } satisfies RouteDefinition;
 
@@ -71,5 +69,5 @@ export const done = {
   summary:
     'Complete leased packets: JSON [{"id","receiptHandle"}] or XML <messages><message><id/><receiptHandle/></message></messages>',
   uses: ['messages:write'],
-  responses: { 200: DONE, 400: 'malformed body (nothing is done)', ...ERP_AUTH },
+  responses: { 200: DONE, 400: 'malformed body (nothing is done)' },
 } satisfies RouteDefinition;

@@ -3,14 +3,6 @@ import { MobileUserSchema, PACKET_URL_SECONDS } from '../../core/packet.js';
 
 /** What the ERP and device routes (seed 003) share in their declarations. */
 
-export const ERP_AUTH = {
-  401: 'no key',
-  403: 'key revoked or unknown, not scoped erp, or another area’s',
-} as const;
-export const DEVICE_AUTH = {
-  401: 'no key',
-  403: 'key revoked or unknown, not scoped device, another area, or bound to another user',
-} as const;
 export const URL_MINUTES = PACKET_URL_SECONDS / 60;
 
 export const AreaParams = z.object({ appArea: z.string() });

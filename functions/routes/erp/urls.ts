@@ -2,8 +2,8 @@ import * as z from 'zod/mini';
 import { LinkQuerySchema, PushQuerySchema } from '../../core/packet.js';
 import { PACKETS } from '../../http/faces/packets.js';
 import { h, type RouteDefinition } from '../../route-types.js';
-import { AnnouncedSchema, size } from './announce.js';
-import { AreaParams, ERP_AUTH, LINK, URL_MINUTES, UserParams } from './shared.js';
+import { ANNOUNCE_ANSWERS, size } from './announce.js';
+import { AreaParams, LINK, URL_MINUTES, UserParams } from './shared.js';
 
 /** Seed 003's ERP routes that answer presigned URLs, also under /mobile/erp (handlers: functions/http/erp/urls.ts). */
 
@@ -18,12 +18,7 @@ export const push = {
   handler: h('http/erp/urls.ts', 'push'),
   summary: `Announce a packet for a mobile user: a syncLogId and a presigned PUT (${URL_MINUTES} minutes, exactly size bytes)`,
   uses: ['messages:write', 'packets:presignUpload'],
-  responses: {
-    200: { description: 'the packet’s id and its upload URL', schema: AnnouncedSchema },
-    400: 'missing or invalid packetUniqueId, size or packetType',
-    ...ERP_AUTH,
-    409: 'packetUniqueId uploaded already, or announced for another packet',
-  },
+  responses: ANNOUNCE_ANSWERS,
 } satisfies RouteDefinition;
 
 export const link = {
@@ -37,5 +32,5 @@ export const link = {
   handler: h('http/erp/urls.ts', 'link'),
   summary: `A presigned GET (${URL_MINUTES} minutes) for a url a pull listed, as text/plain`,
   uses: ['messages:read', 'packets:presignDownload'],
-  responses: { 200: LINK, 400: 'no path', ...ERP_AUTH, 404: 'a path outside the area' },
+  responses: { 200: LINK, 400: 'no path', 404: 'a path outside the area' },
 } satisfies RouteDefinition;

@@ -2,6 +2,3 @@ import * as z from 'zod/mini';
 
 /** Every 3PL answer carries these (seed 002): the HTTP status again, and a sentence. */
 export const Answer = { ResponseCode: z.literal(200), ResponseMessage: z.string() };
-export const NO_TOKEN = 'no token';
-export const BAD_TOKEN = 'token invalid or expired';
-export const NOT_JSON = 'a Content-Type other than JSON';

@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { APIIDS } from '../../core/replication.js';
 import { THREEPL } from '../../http/faces/threepl.js';
 import { h, type RouteDefinition } from '../../route-types.js';
-import { Answer, BAD_TOKEN, NO_TOKEN, NOT_JSON } from './answer.js';
+import { Answer } from './answer.js';
 
 /** What became of a post's lines (handler: functions/http/threepl/communications.ts). */
 
@@ -35,9 +35,6 @@ export const getCommunication = {
         ),
       }),
     },
-    401: NO_TOKEN,
-    403: BAD_TOKEN,
     404: 'unknown, or another partner’s',
-    499: NOT_JSON,
   },
 } satisfies RouteDefinition;

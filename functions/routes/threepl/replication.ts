@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { MAX_LINES, MAX_REPLICATION_BODY_BYTES, ReplicationPostSchema } from '../../core/replication.js';
 import { THREEPL } from '../../http/faces/threepl.js';
 import { h, type RouteDefinition } from '../../route-types.js';
-import { Answer, BAD_TOKEN, NO_TOKEN, NOT_JSON } from './answer.js';
+import { Answer } from './answer.js';
 
 /** Seed 002's replication posts (handler: functions/http/threepl/replication.ts). */
 
@@ -21,12 +21,8 @@ export const replicationPost = {
   responses: {
     200: { description: 'the post’s id', schema: z.object({ ...Answer, CommunicationID: z.string() }) },
     400: 'incomplete input: the message and Errors name the line and field',
-    401: NO_TOKEN,
     402: 'input in order, not processed: no integration carries the lines (nothing is written)',
-    403: BAD_TOKEN,
     413: `body over ${MAX_REPLICATION_BODY_BYTES / 1024 / 1024} MiB`,
-    499: NOT_JSON,
-    500: 'server error',
   },
   memoryMb: 512,
 } satisfies RouteDefinition;

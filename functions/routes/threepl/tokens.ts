@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { OAUTH, THREEPL } from '../../http/faces/threepl.js';
 import { h, type RouteDefinition } from '../../route-types.js';
-import { Answer, NOT_JSON } from './answer.js';
+import { Answer } from './answer.js';
 
 /** The 3PL token API (seed 002) (handlers: functions/http/threepl/tokens.ts). */
 
@@ -18,10 +18,7 @@ export const generateToken = {
       description: 'the token',
       schema: z.object({ ...Answer, AccessToken: z.string(), ExpirationMs: z.number() }),
     },
-    401: 'credentials missing, malformed or wrong',
     429: 'too many failed logins for this username (Retry-After)',
-    499: NOT_JSON,
-    500: 'server error',
   },
 } satisfies RouteDefinition;
 
@@ -46,8 +43,6 @@ export const oauthToken = {
       }),
     },
     400: 'invalid_request or unsupported_grant_type',
-    401: 'invalid_client',
     429: 'too many failed logins for this client id (Retry-After)',
-    500: 'server error',
   },
 } satisfies RouteDefinition;
