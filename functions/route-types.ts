@@ -2,7 +2,7 @@ import type { z } from 'zod/mini';
 import type { Scope } from './core/partners.js';
 import type { FaceRules } from './http/faces/face.js';
 
-/** The shapes of the route table (functions/routes.ts), shared by every face's route declarations. */
+/** The shapes of the route table (functions/routes.ts), shared by every route's declaration. */
 
 /** The resources a function touches and how: CDK turns each into an env var and the matching IAM grant. */
 export type ResourceUse =
@@ -118,9 +118,10 @@ interface RouteFields {
 }
 
 /**
- * A route: declared once in its face's file under functions/routes/ and listed in functions/routes.ts.
- * CDK builds its function and API route from it, the local hub serves it, OpenAPI documents it, and
- * its handler's edge wrapper enforces its auth and parses its input with its schemas.
+ * A route: declared once, in functions/routes/X.ts when its handler is in functions/http/X.ts, and
+ * listed in functions/routes.ts. CDK builds its function and API route from it, the local hub serves
+ * it, OpenAPI documents it, and its handler's edge wrapper enforces its auth and parses its input
+ * with its schemas.
  */
 export type RouteDefinition = RouteFields &
   (
