@@ -1,39 +1,8 @@
 import * as z from 'zod/mini';
 import pkg from '../package.json' with { type: 'json' };
-import { ERP_NOTES } from './routes/erp.js';
-import { THREEPL_NOTES } from './routes/threepl.js';
-import { type RouteDefinition, routes } from './routes.js';
+import { answersOf, FACE_NOTES, type Face, faceOf, type RouteDefinition, routes } from './routes.js';
 
-const ERROR_SCHEMA = {
-  type: 'object',
-  required: ['error'],
-  properties: {
-    error: {
-      type: 'object',
-      required: ['code', 'message'],
-      properties: { code: { type: 'string' }, message: { type: 'string' } },
-    },
-  },
-};
-
-/** The 3PL face's answers, errors included (seed 002). */
-const THREEPL_RESPONSE_SCHEMA = {
-  type: 'object',
-  required: ['ResponseCode', 'ResponseMessage'],
-  properties: {
-    ResponseCode: { type: 'integer', description: 'The HTTP status' },
-    ResponseMessage: { type: 'string' },
-    Errors: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: { Line: { type: 'integer' }, Field: { type: 'string' }, Message: { type: 'string' } },
-      },
-    },
-  },
-};
-
-/** Builds the OpenAPI 3.1 document from the route table and the schemas that validate requests. */
+/** Builds the OpenAPI 3.1 document from the route table and the schemas that validate requests and answers. */
 export function buildOpenApi(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
@@ -67,8 +36,7 @@ export function buildOpenApi(): Record<string, unknown> {
         '- A delivery whose job reaches the dead-letter queue (a worker crashed on it 25 times) is failed with "dead-lettered"; the job stays in the DLQ, and an SQS DLQ redrive starts the delivery again in a new round, as POST /admin/messages/{id}/retry does (ordered deliveries: the retry endpoint only).',
         '- Integration headers may not override the hub’s own (webhook-*, content-type, host, content-length).',
         '- API keys look like `cdk_…`; the admin API and partner keys are checked by SHA-256 digest in constant time.',
-        ...THREEPL_NOTES,
-        ...ERP_NOTES,
+        ...FACE_NOTES,
       ].join('\n'),
     },
     components: {
@@ -88,79 +56,93 @@ export function buildOpenApi(): Record<string, unknown> {
             'A 3PL access token from GET /v1/generatetoken or POST /oauth2/token (also accepted bare)',
         },
       },
-      schemas: { Error: ERROR_SCHEMA, ThreeplResponse: THREEPL_RESPONSE_SCHEMA, ErpError: ERP_ERROR_SCHEMA },
+      schemas: Object.fromEntries(
+        Object.values(ERRORS).map(({ name, schema }) => [name, jsonSchema(schema, 'output')]),
+      ),
     },
     paths,
   };
 }
 
+/** Each face answers errors in its own shape: the hub's, the 3PL's (seed 002), the ERP's (seed 003). */
+const HubErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+const ThreeplResponseSchema = z.object({
+  ResponseCode: z.int().register(z.globalRegistry, { description: 'The HTTP status' }),
+  ResponseMessage: z.string(),
+  Errors: z.optional(
+    z.array(z.object({ Line: z.optional(z.int()), Field: z.string(), Message: z.string() })),
+  ),
+  error: z.optional(z.string()),
+  error_description: z.optional(z.string()),
+});
+const ErpErrorSchema = z.object({
+  success: z.literal(false),
+  error: z.object({ code: z.string(), message: z.string() }),
+});
+
+/** The error shape of each face, by the name the document gives it. */
+export const ERRORS: Readonly<Record<Face, { name: string; schema: z.ZodMiniType }>> = {
+  hub: { name: 'Error', schema: HubErrorSchema },
+  threepl: { name: 'ThreeplResponse', schema: ThreeplResponseSchema },
+  oauth: { name: 'ThreeplResponse', schema: ThreeplResponseSchema },
+  packets: { name: 'ErpError', schema: ErpErrorSchema },
+};
+
+const jsonSchema = (schema: z.ZodMiniType, io: 'input' | 'output') => {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
+  return rest;
+};
+
+/** The path or query parameters of a route, each with its schema. */
+function parametersOf(schema: z.ZodMiniObject | undefined, where: 'path' | 'query') {
+  if (!schema) return [];
+  const json = jsonSchema(schema, 'input') as { properties?: Record<string, unknown>; required?: string[] };
+  return Object.entries(json.properties ?? {}).map(([name, s]) => ({
+    name,
+    in: where,
+    required: where === 'path' || (json.required ?? []).includes(name),
+    schema: s,
+  }));
+}
+
 function operation(route: RouteDefinition): Record<string, unknown> {
-  const parameters = [
-    ...[...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
-      name: m[1],
-      in: 'path',
-      required: true,
-      schema: { type: 'string' },
-    })),
-    ...Object.keys(route.query?.def.shape ?? {}).map((name) => ({
-      name,
-      in: 'query',
-      required: false,
-      schema: { type: 'string' },
-    })),
-  ];
+  const errorRef = { $ref: `#/components/schemas/${ERRORS[faceOf(route)].name}` };
+  const responses: Record<string, unknown> = {};
+  for (const [status, answer] of Object.entries(answersOf(route))) {
+    const doc = typeof answer === 'string' ? { description: answer } : answer;
+    const content: Record<string, unknown> = {};
+    if (doc.schema) content['application/json'] = { schema: jsonSchema(doc.schema, 'output') };
+    else if (doc.contentType) content[doc.contentType] = { schema: {} };
+    else if (Number(status) >= 400) content['application/json'] = { schema: errorRef };
+    if (doc.alternative) {
+      content[doc.alternative.contentType] = { schema: {}, description: doc.alternative.description };
+    }
+    responses[status] = { description: doc.description, ...(Object.keys(content).length ? { content } : {}) };
+  }
+  // The hub's own JSON routes (not the 3PL face, whose rule is its 499) refuse other content types.
+  if (route.body && faceOf(route) === 'hub') {
+    responses[415] ??= {
+      description: 'the body is not sent as JSON (Content-Type application/json or a +json type)',
+      content: { 'application/json': { schema: errorRef } },
+    };
+  }
   const op: Record<string, unknown> = {
     summary: route.summary,
     operationId: route.handler.export,
-    parameters,
-    responses: Object.fromEntries(
-      Object.entries(route.responses).map(([status, description]) => [
-        status,
-        Number(status) >= 400
-          ? {
-              description,
-              content: { 'application/json': { schema: { $ref: errorSchemaRef(route) } } },
-            }
-          : { description },
-      ]),
-    ),
+    parameters: [...parametersOf(route.params, 'path'), ...parametersOf(route.query, 'query')],
+    responses,
   };
-  // The hub's own JSON routes (not the 3PL face, whose rule is its 499) refuse other content types.
-  if (route.body && errorSchemaRef(route) === '#/components/schemas/Error') {
-    (op.responses as Record<string, unknown>)[415] ??= {
-      description: 'the body is not sent as JSON (Content-Type application/json or a +json type)',
-      content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-    };
-  }
   if (route.auth !== 'none') op.security = [{ [route.auth]: [] }];
   if (route.body) {
     op.requestBody = {
-      required: true,
-      content: {
-        'application/json': { schema: z.toJSONSchema(route.body, { io: 'input', unrepresentable: 'any' }) },
-      },
+      required: !route.bodyOptional,
+      content: { 'application/json': { schema: jsonSchema(route.body, 'input') } },
     };
   } else if (route.rawBody) {
     op.requestBody = { required: true, content: { [route.rawBody]: { schema: {} } } };
   }
   return op;
 }
-
-/**
- * Each face answers errors in its own shape: the 3PL routes (Basic and 3PL-token auth) as seed 002,
- * the ERP and device routes as seed 003, the rest as the hub's.
- */
-const errorSchemaRef = (route: RouteDefinition) => {
-  if (route.auth === 'basic' || route.auth === 'bearerToken') return '#/components/schemas/ThreeplResponse';
-  if (/^\/(mobile\/)?erp\/|^\/device\//.test(route.path)) return '#/components/schemas/ErpError';
-  return '#/components/schemas/Error';
-};
-
-const ERP_ERROR_SCHEMA = {
-  type: 'object',
-  required: ['success', 'error'],
-  properties: {
-    success: { const: false },
-    error: ERROR_SCHEMA.properties.error,
-  },
-};

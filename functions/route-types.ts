@@ -1,6 +1,8 @@
 import type { z } from 'zod/mini';
+import type { Scope } from './core/partners.js';
+import type { FaceRules } from './http/faces/face.js';
 
-/** The shapes of the route table (functions/routes.ts), shared by every face's route list. */
+/** The shapes of the route table (functions/routes.ts), shared by every route's declaration. */
 
 /** The resources a function touches and how: CDK turns each into an env var and the matching IAM grant. */
 export type ResourceUse =
@@ -37,8 +39,32 @@ export type DeadLetterSource = Exclude<QueueSource, QueueName>;
 /** The SNS topics of lib/resources.ts, by the name routes and workers use for them. */
 export type TopicName = 'packetTopic';
 
-/** `basic` and `bearerToken` are the 3PL face's (seed 002): Basic credentials, then its access tokens. */
+/**
+ * Who may call a route, checked by the edge wrapper (functions/http/edge.ts) before the handler runs:
+ * `admin` the operator's key; `apiKey` a partner key with the route's `scope`; `basic` and
+ * `bearerToken` are the 3PL face's (seed 002): Basic credentials, then its access tokens.
+ */
 export type AuthKind = 'none' | 'admin' | 'apiKey' | 'basic' | 'bearerToken';
+
+/**
+ * The resources checking a caller of each kind reads: the admin key's secret, the partner keys and
+ * the 3PL tokens (both in the registry table). Basic credentials are checked by the token use case
+ * itself, which also records failures, so its routes name what it uses.
+ */
+export const AUTH_USES: Readonly<Record<AuthKind, readonly ResourceUse[]>> = {
+  none: [],
+  admin: ['adminKey:read'],
+  apiKey: ['registry:read'],
+  basic: [],
+  bearerToken: ['registry:read'],
+};
+
+/**
+ * How a face answers errors: the hub's `{"error":{code,message}}`, the 3PL face's
+ * `{"ResponseCode","ResponseMessage"}` (seed 002; `oauth` adds RFC 6749's error fields), or the
+ * ERP/device face's `{"success":false,"error":{…}}` (seed 003).
+ */
+export type Face = 'hub' | 'threepl' | 'oauth' | 'packets';
 
 export interface HandlerRef {
   /** Path under functions/, e.g. `http/messages.ts`. */
@@ -47,22 +73,69 @@ export interface HandlerRef {
   export: string;
 }
 
-export interface RouteDefinition {
+/** One answer of a route: a description, and the schema (JSON) or the content type of its body. */
+export interface ResponseDoc {
+  description: string;
+  /** The JSON body; `GET /openapi.json` shows it and the tests check every answer against it. */
+  schema?: z.ZodMiniType;
+  /** A body that is not JSON (a document, a URL as text/plain, XML). */
+  contentType?: string;
+  /** A second form of the body, e.g. the XML of a listing also answered in JSON. */
+  alternative?: { contentType: string; description: string };
+}
+
+interface RouteFields {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-  /** API Gateway path syntax: `/admin/partners/{code}`. */
+  /** API Gateway path syntax: `/admin/partners/{code}`; every `{name}` is a key of `params`. */
   path: string;
   handler: HandlerRef;
-  auth: AuthKind;
   summary: string;
+  /** What the handler's use case uses beyond what its auth kind implies (AUTH_USES); see usesOf. */
   uses: readonly ResourceUse[];
+  /** The path parameters, parsed before the handler runs (400 `invalid_parameter`). */
+  params?: z.ZodMiniObject;
+  /** The query (or, where a route reads forms, the form fields), parsed before the handler runs. */
   query?: z.ZodMiniObject;
+  /** A JSON body, parsed before the handler runs (the face's Content-Type rule, UTF-8, strict). */
   body?: z.ZodMiniType;
-  /** Raw bodies (documents) are described by content type instead of a schema. */
+  /** An empty body is read as `{}` (the body's defaults). */
+  bodyOptional?: boolean;
+  /** Raw bodies (documents, forms, JSON-or-XML) are described by content type and read by the handler. */
   rawBody?: string;
-  responses: Record<number, string>;
+  /** Every status the route answers; errors (≥ 400) are in the face's error shape. */
+  responses: Readonly<Record<number, string | ResponseDoc>>;
+  /** Bodies larger than this are refused with 413 before anything reads them (default 256 KiB). */
+  maxBodyBytes?: number;
+  bodyTooLargeHint?: string;
+  /**
+   * The face the route answers in, which checks its callers and shapes its errors: unset, the hub's
+   * own (functions/http/faces/hub.ts); THREEPL or OAUTH for the 3PL routes, PACKETS for the ERP and
+   * device routes (functions/http/faces/).
+   */
+  face?: FaceRules;
   /** Memory in MB; 256 unless a handler needs more. */
   memoryMb?: number;
 }
+
+/**
+ * A route: declared once, in functions/routes/X.ts when its handler is in functions/http/X.ts, and
+ * listed in functions/routes.ts. CDK builds its function and API route from it, the local hub serves
+ * it, OpenAPI documents it, and its handler's edge wrapper enforces its auth and parses its input
+ * with its schemas.
+ */
+export type RouteDefinition = RouteFields &
+  (
+    | { auth: Exclude<AuthKind, 'apiKey'>; scope?: undefined }
+    | {
+        auth: 'apiKey';
+        /**
+         * The scope the key must have. `messages`: the key in `x-api-key` or `apikey` (query or form).
+         * `erp` and `device`: in `x-api-key` only, and the key's partner is the path's appArea; a
+         * device key bound to a mobile user serves only the path's mobileUser.
+         */
+        scope: Scope;
+      }
+  );
 
 export interface WorkerDefinition {
   id: string;
@@ -83,5 +156,56 @@ export interface WorkerDefinition {
   memoryMb?: number;
 }
 
+const allUses = new WeakMap<object, readonly ResourceUse[]>();
+
+/**
+ * Every resource a route's function uses: those its auth kind implies, then its own. CDK binds
+ * exactly these (env var + IAM grant) and the local hub gives the handler exactly their environment.
+ * A worker's are its `uses`. The same definition always gives the same array.
+ */
+export function usesOf(definition: RouteDefinition | WorkerDefinition): readonly ResourceUse[] {
+  if (!('auth' in definition)) return definition.uses;
+  let uses = allUses.get(definition);
+  if (!uses) {
+    uses = [...new Set([...AUTH_USES[definition.auth], ...definition.uses])];
+    allUses.set(definition, uses);
+  }
+  return uses;
+}
+
+/** The name of the face a route answers in. */
+export const faceOf = (route: Pick<RouteDefinition, 'face'>): Face => route.face?.name ?? 'hub';
+
+const KEY_REFUSED: Readonly<Record<Scope, string>> = {
+  messages: 'key revoked, unknown, or without the messages scope',
+  erp: 'key revoked or unknown, not scoped erp, or another area’s',
+  device: 'key revoked or unknown, not scoped device, another area, or bound to another user',
+};
+
+/**
+ * Every answer of a route: those its auth kind (and scope) and its face imply, then its own, which
+ * may say more about the same status. GET /openapi.json lists them.
+ */
+export function answersOf(route: RouteDefinition): Readonly<Record<number, string | ResponseDoc>> {
+  const face = faceOf(route);
+  const implied: Record<number, string> =
+    route.auth === 'admin'
+      ? { 401: 'admin key missing or wrong' }
+      : route.auth === 'apiKey'
+        ? { 401: 'no key', 403: KEY_REFUSED[route.scope] }
+        : route.auth === 'bearerToken'
+          ? { 401: 'no token', 403: 'token invalid or expired' }
+          : route.auth === 'basic'
+            ? { 401: face === 'oauth' ? 'invalid_client' : 'credentials missing, malformed or wrong' }
+            : {};
+  // Seed 002's own: the 3PL face's Content-Type rule, and a 500 in its shape.
+  if (face === 'threepl') implied[499] = 'a Content-Type other than JSON';
+  if (face === 'threepl' || face === 'oauth') implied[500] = 'server error';
+  return { ...implied, ...route.responses };
+}
+
 /** A handler reference: `h('http/messages.ts', 'postMessage')`. */
-export const h = (file: string, name: string): HandlerRef => ({ file, export: name });
+// @__NO_SIDE_EFFECTS__
+export function h(file: string, name: string): HandlerRef {
+  return { file, export: name };
+}

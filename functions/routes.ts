@@ -1,313 +1,91 @@
-import * as z from 'zod/mini';
-import { DELIVERY_WORKER_TIMEOUT_SECONDS, UPLOAD_WORKER_TIMEOUT_SECONDS } from '../lib/resources.js';
-import { IntegrationInputSchema, IntegrationPatchSchema } from './core/integration.js';
-import { DoneBodySchema } from './core/lease.js';
-import { CreateKeySchema, CreatePartnerSchema } from './core/partners.js';
+import {
+  DELIVERY_WORKER_TIMEOUT_SECONDS,
+  PACKET_WORKER_TIMEOUT_SECONDS,
+  UPLOAD_WORKER_TIMEOUT_SECONDS,
+} from '../lib/resources.js';
 import { h, type RouteDefinition, type WorkerDefinition } from './route-types.js';
-import { erpRoutes, erpWorkers } from './routes/erp.js';
-import { threeplRoutes } from './routes/threepl.js';
+import * as credentials from './routes/admin/credentials.js';
+import * as integrations from './routes/admin/integrations.js';
+import * as adminMessages from './routes/admin/messages.js';
+import * as partners from './routes/admin/partners.js';
+import * as devicePackets from './routes/device/packets.js';
+import * as deviceUrls from './routes/device/urls.js';
+import { ERP_NOTES } from './routes/erp/notes.js';
+import * as erpPackets from './routes/erp/packets.js';
+import * as erpUrls from './routes/erp/urls.js';
+import * as inbox from './routes/inbox.js';
+import * as messageReads from './routes/message-reads.js';
+import * as messages from './routes/messages.js';
+import * as system from './routes/system.js';
+import * as communications from './routes/threepl/communications.js';
+import * as fields from './routes/threepl/fields.js';
+import { THREEPL_NOTES } from './routes/threepl/notes.js';
+import * as replication from './routes/threepl/replication.js';
+import * as tokens from './routes/threepl/tokens.js';
+import * as uploads from './routes/uploads.js';
 
-export type { AuthKind, HandlerRef, ResourceUse, RouteDefinition, WorkerDefinition } from './route-types.js';
+export type {
+  AuthKind,
+  Face,
+  HandlerRef,
+  ResourceUse,
+  ResponseDoc,
+  RouteDefinition,
+  WorkerDefinition,
+} from './route-types.js';
+export { answersOf, faceOf, usesOf } from './route-types.js';
 
 /**
- * THE route table. The CDK stack builds one Lambda function and one API Gateway route per entry, the
- * local hub serves the same handlers, and GET /openapi.json is generated from it.
+ * THE route table. A route is declared once, in the file under functions/routes/ that has the path
+ * of its handler's file under functions/http/, and listed here. The CDK stack builds one Lambda
+ * function and one API Gateway route per entry (bound to usesOf(route)), the local hub serves the same
+ * handlers, and GET /openapi.json is generated from it. Handlers import their own declarations (so a
+ * bundle holds only its own schemas), never this table.
  */
 
-const admin = 'admin' as const;
-
-export const MessageQuerySchema = z.object({
-  sender: z.optional(z.string()),
-  receiver: z.optional(z.string()),
-  apikey: z.optional(z.string()),
-  doctype: z.optional(z.string()),
-  version: z.optional(z.string()),
-});
-
-export const RotateSecretSchema = z.strictObject({
-  overlapSeconds: z.optional(z.int().check(z.gte(0), z.lte(30 * 86400))),
-});
+/** The seed's samples call /mobile/erp/...: the same handler and function answer there. */
+const alsoUnderMobile = (r: RouteDefinition): RouteDefinition[] => [r, { ...r, path: `/mobile${r.path}` }];
 
 export const routes: readonly RouteDefinition[] = [
-  {
-    method: 'GET',
-    path: '/health',
-    handler: h('http/system.ts', 'health'),
-    auth: 'none',
-    summary: 'Liveness and version',
-    uses: [],
-    responses: { 200: '{"status":"ok","version"}' },
-  },
-  {
-    method: 'GET',
-    path: '/openapi.json',
-    handler: h('http/system.ts', 'openapi'),
-    auth: 'none',
-    summary: 'This document',
-    uses: [],
-    responses: { 200: 'OpenAPI 3.1' },
-  },
-  {
-    method: 'POST',
-    path: '/admin/partners',
-    handler: h('http/admin/partners.ts', 'createPartner'),
-    auth: admin,
-    summary: 'Register a partner',
-    uses: ['adminKey:read', 'registry:write'],
-    body: CreatePartnerSchema,
-    responses: {
-      201: 'the partner',
-      400: 'invalid body',
-      401: 'admin key missing or wrong',
-      409: 'code exists (codes are unique regardless of case)',
-    },
-  },
-  {
-    method: 'GET',
-    path: '/admin/partners',
-    handler: h('http/admin/partners.ts', 'listPartners'),
-    auth: admin,
-    summary: 'List partners',
-    uses: ['adminKey:read', 'registry:read'],
-    responses: { 200: '{"partners":[…]}', 401: 'admin key missing or wrong' },
-  },
-  {
-    method: 'GET',
-    path: '/admin/partners/{code}',
-    handler: h('http/admin/partners.ts', 'getPartner'),
-    auth: admin,
-    summary: 'A partner with its keys (never the keys themselves)',
-    uses: ['adminKey:read', 'registry:read'],
-    responses: { 200: 'the partner and its keys', 401: 'admin key missing or wrong', 404: 'unknown partner' },
-  },
-  {
-    method: 'POST',
-    path: '/admin/partners/{code}/keys',
-    handler: h('http/admin/partners.ts', 'createKey'),
-    auth: admin,
-    summary: 'Issue an API key (shown once)',
-    uses: ['adminKey:read', 'registry:write'],
-    body: CreateKeySchema,
-    responses: {
-      201: '{"id","key","scopes","mobileUser"?,"createdAt"}',
-      400: 'invalid body',
-      404: 'unknown partner',
-    },
-  },
-  {
-    method: 'DELETE',
-    path: '/admin/partners/{code}/keys/{id}',
-    handler: h('http/admin/partners.ts', 'revokeKey'),
-    auth: admin,
-    summary: 'Revoke an API key at once',
-    uses: ['adminKey:read', 'registry:write'],
-    responses: { 204: 'revoked', 404: 'unknown partner or key' },
-  },
-  {
-    method: 'POST',
-    path: '/admin/integrations',
-    handler: h('http/admin/integrations.ts', 'createIntegration'),
-    auth: admin,
-    summary: 'Register an integration (the signing secret is shown once)',
-    uses: ['adminKey:read', 'registry:write'],
-    body: IntegrationInputSchema,
-    responses: {
-      201: 'the integration and its secret',
-      400: 'a rule is violated (the message names the field)',
-      409: 'duplicate name',
-    },
-  },
-  {
-    method: 'GET',
-    path: '/admin/integrations',
-    handler: h('http/admin/integrations.ts', 'listIntegrations'),
-    auth: admin,
-    summary: 'List integrations',
-    uses: ['adminKey:read', 'registry:read'],
-    responses: { 200: '{"integrations":[…]}' },
-  },
-  {
-    method: 'GET',
-    path: '/admin/integrations/{id}',
-    handler: h('http/admin/integrations.ts', 'getIntegration'),
-    auth: admin,
-    summary: 'An integration',
-    uses: ['adminKey:read', 'registry:read'],
-    responses: { 200: 'the integration', 404: 'unknown integration' },
-  },
-  {
-    method: 'PATCH',
-    path: '/admin/integrations/{id}',
-    handler: h('http/admin/integrations.ts', 'patchIntegration'),
-    auth: admin,
-    summary: 'Change an integration; the result must pass every rule',
-    uses: ['adminKey:read', 'registry:write'],
-    body: IntegrationPatchSchema,
-    responses: {
-      200: 'the integration',
-      400: 'a rule is violated',
-      404: 'unknown integration',
-      409: 'duplicate name',
-    },
-  },
-  {
-    method: 'DELETE',
-    path: '/admin/integrations/{id}',
-    handler: h('http/admin/integrations.ts', 'deleteIntegration'),
-    auth: admin,
-    summary: 'Delete an integration',
-    uses: ['adminKey:read', 'registry:write'],
-    responses: { 204: 'deleted', 404: 'unknown integration' },
-  },
-  {
-    method: 'POST',
-    path: '/admin/integrations/{id}/rotate-secret',
-    handler: h('http/admin/integrations.ts', 'rotateSecret'),
-    auth: admin,
-    summary: 'Rotate the signing secret; both secrets sign until the old one expires',
-    uses: ['adminKey:read', 'registry:write'],
-    body: RotateSecretSchema,
-    responses: { 200: '{"secret","previousValidUntil"}', 404: 'unknown integration' },
-  },
-  {
-    method: 'GET',
-    path: '/admin/messages/{id}',
-    handler: h('http/admin/messages.ts', 'getMessageAsAdmin'),
-    auth: admin,
-    summary: 'A message with every delivery and attempt',
-    uses: ['adminKey:read', 'messages:read'],
-    responses: { 200: 'the message', 404: 'unknown message' },
-  },
-  {
-    method: 'POST',
-    path: '/admin/messages/{id}/retry',
-    handler: h('http/admin/messages.ts', 'retryMessage'),
-    auth: admin,
-    summary: 'Start failed deliveries again from attempt 1',
-    uses: [
-      'adminKey:read',
-      'registry:read',
-      'messages:write',
-      'deliveryQueue:send',
-      'orderedDeliveryQueue:send',
-    ],
-    responses: { 202: '{"retried":[integration ids]}', 404: 'unknown message' },
-  },
-  {
-    method: 'POST',
-    path: '/v1/messages',
-    handler: h('http/messages.ts', 'postMessage'),
-    auth: 'apiKey',
-    summary: 'Send a document (seed 000): stored, routed and delivered',
-    uses: [
-      'registry:read',
-      'messages:write',
-      'payloads:write',
-      'deliveryQueue:send',
-      'orderedDeliveryQueue:send',
-    ],
-    query: MessageQuerySchema,
-    rawBody: '*/*',
-    responses: {
-      202: '{"id","status":"accepted","sender","receiver","doctype","version","size","sha256","receivedAt"}',
-      200: 'the same Idempotency-Key again: the first message',
-      400: 'missing parameter, empty body, or a doctype (≤ 450) or version (≤ 64) too long or with control characters',
-      401: 'no key',
-      403: 'key revoked, unknown, or not the sender’s',
-      404: 'unknown receiver',
-      409: 'Idempotency-Key reused with a different body, receiver, doctype, version or content type',
-      413: 'over the size limit',
-      422: 'no active Outbound integration routes this message',
-    },
-    // Accepting is I/O-bound: 256 MB holds a 4 MiB body and its copies (decoded, deflated, hashed).
-  },
-  {
-    method: 'GET',
-    path: '/v1/messages/{id}',
-    handler: h('http/message-reads.ts', 'getMessage'),
-    auth: 'apiKey',
-    summary:
-      'A message’s status, deliveries and attempts (sender or receiver only); note: what the hub noticed after acceptance (an upload URL used again)',
-    uses: ['registry:read', 'messages:read'],
-    responses: { 200: 'the message', 401: 'no key', 403: 'bad key', 404: 'unknown, or another partner’s' },
-  },
-  {
-    method: 'GET',
-    path: '/v1/messages/{id}/payload',
-    handler: h('http/message-reads.ts', 'getPayload'),
-    auth: 'apiKey',
-    summary:
-      'The document, with its original content type and x-content-type-options: nosniff (sender or receiver only)',
-    uses: ['registry:read', 'messages:read', 'payloads:read'],
-    responses: {
-      200: 'the document',
-      307: 'a document over 4 MiB: Location is a presigned S3 GET, valid 15 minutes',
-      404: 'unknown, or another partner’s',
-    },
-  },
-  {
-    method: 'POST',
-    path: '/v1/messages/uploads',
-    handler: h('http/uploads.ts', 'postUpload'),
-    auth: 'apiKey',
-    summary:
-      'Announce a document over the inline limit: a presigned PUT (15 minutes, exactly `size` bytes of `contentType`); the message is accepted when the upload lands',
-    uses: ['registry:read', 'messages:write', 'payloads:presignUpload'],
-    query: z.object({
-      sender: z.optional(z.string()),
-      receiver: z.optional(z.string()),
-      apikey: z.optional(z.string()),
-      doctype: z.optional(z.string()),
-      version: z.optional(z.string()),
-      size: z.optional(z.string()),
-      contentType: z.optional(z.string()),
-    }),
-    responses: {
-      201: '{"id","uploadUrl","expiresAt"}',
-      400: 'missing parameter, bad size (digits, 1 byte to 10 MiB), content type, doctype or version',
-      401: 'no key',
-      403: 'bad key',
-      404: 'unknown receiver',
-      422: 'no active Outbound integration routes this message',
-    },
-  },
-  {
-    method: 'GET',
-    path: '/v1/inbox',
-    handler: h('http/inbox.ts', 'getInbox'),
-    auth: 'apiKey',
-    summary:
-      'Lease the receiver’s waiting pull deliveries (limit ≤ 100, visibilityTimeout 1–43200 s, default 900)',
-    uses: ['registry:read', 'messages:write'],
-    query: z.object({
-      apikey: z.optional(z.string()),
-      limit: z.optional(z.string()),
-      visibilityTimeout: z.optional(z.string()),
-    }),
-    responses: {
-      200: '{"messages":[{"id","receiptHandle","sender","doctype","version","size","receivedAt"}]}',
-      400: 'bad limit or visibilityTimeout',
-      401: 'no key',
-      403: 'bad key',
-    },
-  },
-  {
-    method: 'POST',
-    path: '/v1/inbox/done',
-    handler: h('http/inbox.ts', 'inboxDone'),
-    auth: 'apiKey',
-    summary:
-      'Complete leased deliveries; stale handles and unknown ids are listed in failed, the rest are done',
-    uses: ['registry:read', 'messages:write'],
-    body: DoneBodySchema,
-    responses: {
-      200: '{"success":true} or {"success":false,"failed":[{"id","error"}]}',
-      400: 'malformed body',
-    },
-  },
-  ...threeplRoutes,
-  ...erpRoutes,
+  system.health,
+  system.openapi,
+  partners.createPartner,
+  partners.listPartners,
+  partners.getPartner,
+  partners.createKey,
+  partners.revokeKey,
+  integrations.createIntegration,
+  integrations.listIntegrations,
+  integrations.getIntegration,
+  integrations.patchIntegration,
+  integrations.deleteIntegration,
+  integrations.rotateSecret,
+  adminMessages.getMessageAsAdmin,
+  adminMessages.retryMessage,
+  messages.postMessage,
+  messageReads.getMessage,
+  messageReads.getPayload,
+  uploads.postUpload,
+  inbox.getInbox,
+  inbox.inboxDone,
+  tokens.generateToken,
+  tokens.oauthToken,
+  replication.replicationPost,
+  communications.getCommunication,
+  credentials.putCredentials,
+  fields.getFieldDictionaries,
+  fields.putFieldDictionary,
+  ...[erpUrls.push, erpPackets.status, erpPackets.pull, erpUrls.link, erpPackets.done].flatMap(
+    alsoUnderMobile,
+  ),
+  devicePackets.deviceList,
+  deviceUrls.deviceLink,
+  devicePackets.deviceDone,
+  deviceUrls.deviceUpload,
 ];
+
+/** The choices the contract leaves open on each face, for the OpenAPI description. */
+export const FACE_NOTES: readonly string[] = [...THREEPL_NOTES, ...ERP_NOTES];
 
 export const workers: readonly WorkerDefinition[] = [
   {
@@ -383,5 +161,23 @@ export const workers: readonly WorkerDefinition[] = [
     batchSize: 10,
     timeoutSeconds: 30,
   },
-  ...erpWorkers,
+  // The packet worker and the handler of its dead-letter queue (seed 003).
+  {
+    id: 'PacketLanded',
+    handler: h('workers/packet-landed.ts', 'handler'),
+    uses: ['messages:write', 'payloads:read', 'payloads:write', 'packetTopic:publish', 'packetQueue:consume'],
+    source: 'packetQueue',
+    batchSize: 5,
+    timeoutSeconds: PACKET_WORKER_TIMEOUT_SECONDS,
+    // Converting a 16 MiB packet (the largest) took ~3 s and ~400 MB here; records go one at a time.
+    memoryMb: 1024,
+  },
+  {
+    id: 'PacketDeadLetter',
+    handler: h('workers/packet-landed.ts', 'deadLetterHandler'),
+    uses: ['messages:write', 'packetDeadLetter:consume'],
+    source: 'packetDeadLetter',
+    batchSize: 10,
+    timeoutSeconds: 30,
+  },
 ];

@@ -34,6 +34,7 @@ import {
   type ResourceUse,
   type RouteDefinition,
   routes,
+  usesOf,
   type WorkerDefinition,
   workers,
 } from '../functions/routes.js';
@@ -374,7 +375,7 @@ export class CrossdockStack extends Stack {
   }
 
   private route(route: RouteDefinition): void {
-    const consumed = route.uses.filter((u) => u.endsWith(':consume'));
+    const consumed = usesOf(route).filter((u) => u.endsWith(':consume'));
     if (consumed.length > 0) {
       throw new Error(`Route ${route.method} ${route.path} cannot consume a queue (${consumed.join(', ')}).`);
     }
@@ -382,7 +383,7 @@ export class CrossdockStack extends Stack {
     // they must ask for the same resources.
     const id = functionId(route.handler);
     const shared = this.routesPerFunction.get(id);
-    if (shared && [...shared.uses].sort().join() !== [...route.uses].sort().join()) {
+    if (shared && [...shared.uses].sort().join() !== [...usesOf(route)].sort().join()) {
       throw new Error(
         `Routes sharing ${route.handler.file}#${route.handler.export} must declare the same uses (${route.method} ${route.path}).`,
       );
@@ -391,13 +392,13 @@ export class CrossdockStack extends Stack {
       (shared && this.functions.get(id)) ||
       this.addFunction(id, {
         handler: route.handler,
-        uses: route.uses,
+        uses: usesOf(route),
         timeoutSeconds: API_FUNCTION_TIMEOUT_SECONDS,
         ...(route.memoryMb ? { memoryMb: route.memoryMb } : {}),
         description: `${route.method} ${route.path}: ${route.summary}`,
       });
     const count = (shared?.count ?? 0) + 1;
-    this.routesPerFunction.set(id, { uses: route.uses, count });
+    this.routesPerFunction.set(id, { uses: usesOf(route), count });
     this.api.addRoutes({
       path: route.path,
       methods: [HttpMethod[route.method]],

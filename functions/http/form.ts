@@ -1,5 +1,6 @@
 import { badRequest } from '../core/errors.js';
 import { capReason } from '../core/reason.js';
+import type { HubRequest } from './middleware.js';
 
 export interface FormPost {
   fields: Record<string, string>;
@@ -58,6 +59,21 @@ export async function readFormPost(contentType: string, body: Buffer): Promise<F
     }
   }
   return { fields, ...(payload ? { payload } : {}) };
+}
+
+/**
+ * A form post read as the request it stands for: its fields join the query (query parameters win)
+ * and its `payload` is the body, with its own type. Any other request is left as it is.
+ */
+export async function formAsQuery(req: HubRequest): Promise<HubRequest> {
+  const form = await readFormPost(req.headers['content-type'] || 'application/octet-stream', req.body);
+  if (!form) return req;
+  return {
+    ...req,
+    query: { ...form.fields, ...req.query },
+    body: form.payload?.body ?? Buffer.alloc(0),
+    headers: { ...req.headers, 'content-type': form.payload?.contentType ?? 'application/octet-stream' },
+  };
 }
 
 /** `a=1&b=%C3%A9+x`, as the URL standard's urlencoded parser splits it, but keeping the bytes. */

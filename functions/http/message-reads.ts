@@ -1,28 +1,15 @@
-import { notFound } from '../core/errors.js';
-import { decodeInline } from '../core/inline-payload.js';
-import { messages, payloads } from '../deps.js';
-import { messageView } from '../usecases/message-view.js';
-import { apiKeyOf, authenticateKey } from './auth.js';
-import { type HubRequest, httpHandler } from './middleware.js';
+import { messages, payloads, registry } from '../deps.js';
+import * as route from '../routes/message-reads.js';
+import { readMessage, readPayload } from '../usecases/message-reads.js';
+import { answer, edge } from './edge.js';
 
-/** A message the key's partner sent or receives; anyone else's is indistinguishable from a missing one. */
-async function ownMessage(req: HubRequest) {
-  const key = await authenticateKey(apiKeyOf(req), 'messages');
-  const id = req.pathParameters.id ?? '';
-  const record = await messages().getRecord(id);
-  const m = record?.message;
-  if (!record || !m || (m.sender !== key.partnerCode && m.receiver !== key.partnerCode))
-    throw notFound(`Message ${id}`);
-  return record;
-}
+/** A message's partners (its sender and receiver) read its status and its document. */
 
-export const getMessage = httpHandler(async (req) => ({
-  status: 200,
-  json: messageView(await ownMessage(req)),
-}));
+const ports = () => ({ keys: registry(), messages: messages(), payloads: payloads() });
 
-/** Lambda answers at most 6 MB, base64 included: larger documents are fetched from S3 directly. */
-export const PAYLOAD_REDIRECT_BYTES = 4 * 1024 * 1024;
+export const getMessage = edge(route.getMessage, ports, ({ params, caller }, p) =>
+  readMessage(p, caller.partnerCode, params.id),
+);
 
 /**
  * A partner's document goes back with the type its sender gave, so a browser must not guess another
@@ -30,14 +17,13 @@ export const PAYLOAD_REDIRECT_BYTES = 4 * 1024 * 1024;
  */
 const NO_SNIFF = { 'x-content-type-options': 'nosniff' } as const;
 
-export const getPayload = httpHandler(async (req) => {
-  const { message } = await ownMessage(req);
-  if (message.payloadKey && message.size > PAYLOAD_REDIRECT_BYTES) {
-    return {
-      status: 307,
-      headers: { ...NO_SNIFF, location: await payloads().presignGet(message.payloadKey, 900) },
-    };
-  }
-  const body = message.inline ? decodeInline(message.inline) : await payloads().get(message.payloadKey ?? '');
-  return { status: 200, headers: NO_SNIFF, raw: { body, contentType: message.contentType } };
+export const getPayload = edge(route.getPayload, ports, async ({ params, caller }, p) => {
+  const document = await readPayload(p, caller.partnerCode, params.id);
+  if ('redirect' in document)
+    return answer({ status: 307, headers: { ...NO_SNIFF, location: document.redirect } });
+  return answer({
+    status: 200,
+    headers: NO_SNIFF,
+    raw: { body: document.body, contentType: document.contentType },
+  });
 });

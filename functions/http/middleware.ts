@@ -1,6 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { HubError, payloadTooLarge } from '../core/errors.js';
 import { logger } from '../observability.js';
@@ -67,7 +66,7 @@ export function httpHandler(fn: (req: HubRequest) => Promise<HubResponse>, optio
         path: event.rawPath,
         pathParameters: (event.pathParameters ?? {}) as Record<string, string>,
         query: (event.queryStringParameters ?? {}) as Record<string, string>,
-        headers: (event.headers ?? {}) as Record<string, string>,
+        headers: lowerCased(event.headers),
         body,
         requestId,
         sourceIp: event.requestContext.http.sourceIp ?? '',
@@ -94,7 +93,20 @@ export function httpHandler(fn: (req: HubRequest) => Promise<HubResponse>, optio
     });
     return result;
   };
-  return middy(run).use(injectLambdaContext(logger)).use(httpHeaderNormalizer());
+  return middy(run).use(injectLambdaContext(logger));
+}
+
+/**
+ * Header names in lower case (an HTTP API sends them so already; the local gateway too), in a map
+ * without a prototype, since a header may have any name.
+ */
+function lowerCased(headers: Record<string, string | undefined> | undefined): Record<string, string> {
+  const out: Record<string, string> = Object.create(null);
+  for (const name in headers) {
+    const value = headers[name];
+    if (value !== undefined) out[name.toLowerCase()] = value;
+  }
+  return out;
 }
 
 function toResult(res: HubResponse): APIGatewayProxyStructuredResultV2 {

@@ -1,14 +1,14 @@
 import pkg from '../../package.json' with { type: 'json' };
 import { buildOpenApi } from '../openapi.js';
-import { httpHandler } from './middleware.js';
+import * as route from '../routes/system.js';
+import { edge } from './edge.js';
 
-export const health = httpHandler(async () => ({
-  status: 200,
-  json: { status: 'ok', version: pkg.version },
-}));
+const none = () => ({});
+
+export const health = edge(route.health, none, async () => ({ status: 'ok', version: pkg.version }));
 
 let document: Record<string, unknown> | undefined;
-export const openapi = httpHandler(async () => {
+export const openapi = edge(route.openapi, none, async () => {
   document ??= buildOpenApi();
-  return { status: 200, json: document };
+  return document;
 });

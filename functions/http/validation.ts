@@ -1,5 +1,6 @@
 import type { z } from 'zod/mini';
 import { badRequest, unsupportedMediaType } from '../core/errors.js';
+import { parseValue } from '../core/parse.js';
 import { capReason } from '../core/reason.js';
 import type { HubRequest } from './middleware.js';
 
@@ -66,18 +67,4 @@ export function parseJsonBody<S extends z.ZodMiniType>(
     throw badRequest('invalid_json', capReason(`The body is not valid JSON: ${(e as Error).message}`));
   }
   return parseValue(schema, value);
-}
-
-export function parseValue<S extends z.ZodMiniType>(schema: S, value: unknown): z.output<S> {
-  const r = schema.safeParse(value);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  const path = issue?.path.join('.') || '(body)';
-  if (issue?.code === 'unrecognized_keys') {
-    throw badRequest(
-      'unknown_property',
-      capReason(`Unknown property ${issue.keys.map((k) => `"${k}"`).join(', ')} at ${path}.`),
-    );
-  }
-  throw badRequest('invalid_field', capReason(`${path}: ${issue?.message ?? 'is invalid'}.`));
 }

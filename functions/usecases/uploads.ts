@@ -5,9 +5,8 @@ import type { PayloadStore } from '../adapters/payloads.js';
 import type { RegistryRepository } from '../adapters/registry.js';
 import type { UploadRepository } from '../adapters/uploads.js';
 import { type Clock, newId } from '../core/clock.js';
-import { badRequest, HubError } from '../core/errors.js';
+import { HubError } from '../core/errors.js';
 import type { StoredIntegration } from '../core/integration.js';
-import { wholeNumber } from '../core/numbers.js';
 import { isAnotherWrite, type ObjectWrite } from '../core/object-write.js';
 import type { ApiKeyRecord } from '../core/partners.js';
 import { checkEnvelope, noRoute, routeMessage, storeMessage } from './accept-message.js';
@@ -26,6 +25,17 @@ export interface UploadPorts {
   clock: Clock;
 }
 
+/** What an upload announces: the routing parameters of a post, the document's size and type. */
+export interface UploadAnnouncement {
+  sender?: string | undefined;
+  receiver?: string | undefined;
+  doctype?: string | undefined;
+  version?: string | undefined;
+  /** Bytes, 1 to MAX_UPLOAD_BYTES (checked at the edge, as the query's number). */
+  size: number;
+  contentType: string;
+}
+
 /**
  * Announces a large document: checks it as a post would (minus the body and filters), records the
  * upload and hands back a presigned PUT for exactly `size` bytes under a key the hub chose.
@@ -33,20 +43,10 @@ export interface UploadPorts {
 export async function startUpload(
   ports: UploadPorts,
   key: ApiKeyRecord,
-  q: Record<string, string | undefined>,
+  a: UploadAnnouncement,
 ): Promise<{ id: string; uploadUrl: string; expiresAt: string }> {
-  const envelope = await checkEnvelope(ports.registry, key, q);
-  const size = wholeNumber(q.size, 1, MAX_UPLOAD_BYTES);
-  if (size === undefined) {
-    throw badRequest(
-      'invalid_parameter',
-      `size must be the document's byte count, 1 to ${MAX_UPLOAD_BYTES}.`,
-    );
-  }
-  const contentType = q.contentType || 'application/octet-stream';
-  if (!/^[\w.+-]+\/[\w.+-]+(;.*)?$/.test(contentType) || contentType.length > 255) {
-    throw badRequest('invalid_parameter', 'contentType must be a media type such as application/xml.');
-  }
+  const envelope = await checkEnvelope(ports.registry, key, a);
+  const { size, contentType } = a;
   if ((await routeMessage(ports.registry, envelope)).length === 0) throw noRoute(envelope);
   const now = ports.clock.now();
   const id = newId('msg', now);

@@ -5,7 +5,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { QueueSource } from '../../functions/route-types.js';
-import { type ResourceUse, type RouteDefinition, routes, workers } from '../../functions/routes.js';
+import { type ResourceUse, type RouteDefinition, routes, usesOf, workers } from '../../functions/routes.js';
 import { entryPath } from '../../lib/bundling.js';
 import {
   ADMIN_KEY_SECRET_ENV,
@@ -111,7 +111,11 @@ function policyOf(s: Synthesized, fn: HubFunction): { actions: string[]; resourc
 
 /** Every function of the stack with the uses it was built from, and its source if it is a worker. */
 const allFunctions = (s: Synthesized) => [
-  ...routes.map((r) => ({ fn: routeFunction(s.stack, r.method, r.path), uses: r.uses, source: undefined })),
+  ...routes.map((r) => ({
+    fn: routeFunction(s.stack, r.method, r.path),
+    uses: usesOf(r),
+    source: undefined,
+  })),
   ...workers.map((w) => ({ fn: workerFunction(s.stack, w.id), uses: w.uses, source: w.source })),
 ];
 
@@ -609,7 +613,7 @@ describe.each(['test', 'prod'] as const)('CrossdockStack (%s)', (stage) => {
         expect(present, label).toEqual([...new Set(uses.map(envOf))].sort());
       };
       for (const route of routes)
-        check(routeFunction(s.stack, route.method, route.path), route.uses, routeKey(route));
+        check(routeFunction(s.stack, route.method, route.path), usesOf(route), routeKey(route));
       for (const worker of workers) {
         const fn = workerFunction(s.stack, worker.id);
         check(fn, worker.uses, worker.id);
@@ -757,8 +761,8 @@ describe.each(['test', 'prod'] as const)('CrossdockStack (%s)', (stage) => {
 
     const presignOnly = [...routes, ...workers].filter(
       (d) =>
-        d.uses.includes('payloads:presignUpload') &&
-        !d.uses.some((u) => u === 'payloads:read' || u === 'payloads:write'),
+        usesOf(d).includes('payloads:presignUpload') &&
+        !usesOf(d).some((u) => u === 'payloads:read' || u === 'payloads:write'),
     );
     // When no route presigns uploads yet, test/infra/hub-function.test.ts covers the binding on its own.
     it.skipIf(presignOnly.length === 0)(
@@ -773,7 +777,7 @@ describe.each(['test', 'prod'] as const)('CrossdockStack (%s)', (stage) => {
             ],
           ],
         };
-        const checked = allFunctions(s).filter((f) => presignOnly.some((d) => d.uses === f.uses));
+        const checked = allFunctions(s).filter((f) => presignOnly.some((d) => usesOf(d) === f.uses));
         expect(checked).toHaveLength(presignOnly.length);
         for (const { fn, uses } of checked) {
           const s3 = statementsOf(s, fn).filter((st) => st.actions.some((a) => a.startsWith('s3:')));
@@ -827,7 +831,7 @@ describe.each(['test', 'prod'] as const)('CrossdockStack (%s)', (stage) => {
           }),
         ]);
       const all = [
-        ...routes.map((r) => [routeFunction(s.stack, r.method, r.path), r.uses] as const),
+        ...routes.map((r) => [routeFunction(s.stack, r.method, r.path), usesOf(r)] as const),
         ...workers.map((w) => [workerFunction(s.stack, w.id), w.uses] as const),
       ];
       for (const [fn, uses] of all) {

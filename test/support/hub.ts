@@ -1,6 +1,7 @@
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { type RunningHub, startHub } from '../../lib/local/hub.js';
 import { messagesTable } from '../../lib/resources.js';
+import { checkAnswer } from './answers.js';
 import { startPartner } from './partner-server.js';
 
 export interface TestHub extends RunningHub {
@@ -47,6 +48,7 @@ export async function startTestHub(options: { deliveryConcurrency?: number } = {
     } catch {
       json = undefined;
     }
+    checkAnswer(method, path, r.status, r.headers.get('content-type'), json);
     return { status: r.status, json, headers: r.headers, raw };
   };
   return {

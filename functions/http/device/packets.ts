@@ -1,33 +1,27 @@
 import { systemClock } from '../../core/clock.js';
-import { DoneQuerySchema, deviceMailbox } from '../../core/packet.js';
-import { packets } from '../../deps.js';
+import { deviceMailbox } from '../../core/packet.js';
+import { packets, registry } from '../../deps.js';
+import * as route from '../../routes/device/packets.js';
 import { completePackets, pullPackets } from '../../usecases/packets.js';
-import {
-  authenticateDevice,
-  doneItems,
-  doneResponse,
-  listingResponse,
-  packetHandler,
-  pullParameters,
-} from '../erp/face.js';
-import { parseValue } from '../validation.js';
+import { edge } from '../edge.js';
+import { doneItems, listingResponse } from '../erp/face.js';
+import { doneResult } from '../responses.js';
 
 /** The device face of seed 003 over packet records: one mobile user's packets, in the ERP face's shapes. */
 
-const ports = () => ({ packets: packets(), clock: systemClock });
+const ports = () => ({ keys: registry(), packets: packets(), clock: systemClock });
 
 /** GET /device/{appArea}/{mobileUser}/packets: the user's ready ERP→device packets, each leased. */
-export const list = packetHandler(async (req) => {
-  const { appArea, mobileUser } = await authenticateDevice(req);
-  const p = pullParameters(req);
-  const listed = await pullPackets(ports(), deviceMailbox(appArea, mobileUser), p.limit, p.visibility);
-  return listingResponse(listed, p.format);
+export const list = edge(route.deviceList, ports, async ({ query, caller }, p) => {
+  const mailbox = deviceMailbox(caller.appArea, caller.mobileUser);
+  return listingResponse(await pullPackets(p, mailbox, query.limit, query.visibilityTimeout), query.format);
 });
 
 /** POST /device/{appArea}/{mobileUser}/done: completes the user's leased packets. */
-export const done = packetHandler(async (req) => {
-  const { appArea, mobileUser } = await authenticateDevice(req);
-  const { format } = parseValue(DoneQuerySchema, req.query);
-  const items = doneItems(req, format);
-  return doneResponse(await completePackets(ports(), [deviceMailbox(appArea, mobileUser)], items));
-});
+export const done = edge(
+  route.deviceDone,
+  ports,
+  async ({ body, caller }, p) =>
+    doneResult(await completePackets(p, [deviceMailbox(caller.appArea, caller.mobileUser)], body)),
+  { readBody: doneItems },
+);

@@ -1,23 +1,19 @@
+import { adminKey } from '../../adapters/admin-key.js';
 import { systemClock } from '../../core/clock.js';
-import { FieldExtensionSchema } from '../../core/replication.js';
 import { fieldDictionaries } from '../../deps.js';
+import * as route from '../../routes/threepl/fields.js';
 import { listFieldDictionaries, setFieldExtension } from '../../usecases/replication.js';
-import { adminHandler } from '../auth.js';
-import { parseJsonBody } from '../validation.js';
+import { edge } from '../edge.js';
 
-/** GET /admin/threepl/fields: the field dictionary in force for each apiid. */
-export const getFieldDictionaries = adminHandler(async () => ({
-  status: 200,
-  json: { dictionaries: await listFieldDictionaries({ fields: fieldDictionaries() }) },
+/** The operator's additions to the 3PL field dictionary. */
+
+const ports = () => ({ adminKey: adminKey(), fields: fieldDictionaries(), clock: systemClock });
+
+export const getFieldDictionaries = edge(route.getFieldDictionaries, ports, async (_, p) => ({
+  dictionaries: await listFieldDictionaries(p),
 }));
 
-/** PUT /admin/threepl/fields/{apiid}: the operator's fields for an apiid, added to the shipped ones. */
-export const putFieldDictionary = adminHandler(async (req) => {
-  const input = parseJsonBody(FieldExtensionSchema, req);
-  const dictionary = await setFieldExtension(
-    { fields: fieldDictionaries(), clock: systemClock },
-    req.pathParameters.apiid ?? '',
-    input,
-  );
-  return { status: 200, json: dictionary };
-});
+/** The operator's fields for an apiid, added to the shipped ones. */
+export const putFieldDictionary = edge(route.putFieldDictionary, ports, ({ params, body }, p) =>
+  setFieldExtension(p, params.apiid, body),
+);

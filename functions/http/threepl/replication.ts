@@ -1,7 +1,6 @@
 import * as z from 'zod/mini';
 import { systemClock } from '../../core/clock.js';
-import { MAX_LINES, MAX_REPLICATION_BODY_BYTES, parseReplicationPost } from '../../core/replication.js';
-import { invalidContentType, isAcceptedContentType } from '../../core/tokens.js';
+import { parseReplicationPost } from '../../core/replication.js';
 import {
   communications,
   credentials,
@@ -11,41 +10,40 @@ import {
   payloads,
   registry,
 } from '../../deps.js';
+import * as route from '../../routes/threepl/replication.js';
 import { storeMessage } from '../../usecases/accept-message.js';
 import { filterSession } from '../../usecases/filters.js';
-import { acceptReplicationPost, authenticateAccessToken } from '../../usecases/replication.js';
+import { acceptReplicationPost } from '../../usecases/replication.js';
+import { edge } from '../edge.js';
 import { parseJsonBody } from '../validation.js';
-import { BEARER_CHALLENGE, ok, threeplHandler } from './respond.js';
+import { ok } from './respond.js';
+
+const ports = () => {
+  // Lines become messages through the same storeMessage as POST /v1/messages.
+  const stores = { messages: messages(), payloads: payloads(), queue: deliveryQueue(), clock: systemClock };
+  return {
+    tokens: credentials(),
+    registry: registry(),
+    fields: fieldDictionaries(),
+    communications: communications(),
+    store: (...[m, routed]: Parameters<typeof storeMessage> extends [unknown, ...infer R] ? R : never) =>
+      storeMessage(stores, m, routed),
+    clock: systemClock,
+  };
+};
 
 /** POST /v1/replicationpost (seed 002): a post of replication lines → its CommunicationID. */
-export const replicationPost = threeplHandler(
-  async (req) => {
-    if (!isAcceptedContentType(req.headers['content-type'])) throw invalidContentType();
-    const grant = await authenticateAccessToken(
-      { credentials: credentials(), clock: systemClock },
-      req.headers.authorization,
-    );
-    // parseJsonBody refuses prototype keys, empty bodies and bytes that are not UTF-8 (the face's own
-    // Content-Type rule ran above); the lines are checked one by one after.
-    const post = parseReplicationPost(parseJsonBody(z.unknown(), req, { anyContentType: true }));
-    const stores = { messages: messages(), payloads: payloads(), queue: deliveryQueue(), clock: systemClock };
-    const accepted = await acceptReplicationPost(
-      {
-        registry: registry(),
-        fields: fieldDictionaries(),
-        communications: communications(),
-        store: (m, routed) => storeMessage(stores, m, routed),
-        admits: filterSession(),
-        clock: systemClock,
-      },
-      grant.partnerCode,
-      post,
-    );
+export const replicationPost = edge(
+  route.replicationPost,
+  ports,
+  async ({ body, caller }, p) => {
+    // A filter session per post: a filter that overran once counts false for the post's other lines.
+    const accepted = await acceptReplicationPost({ ...p, admits: filterSession() }, caller.partnerCode, body);
     return ok({ CommunicationID: accepted.communicationId });
   },
   {
-    challenge: BEARER_CHALLENGE,
-    maxBodyBytes: MAX_REPLICATION_BODY_BYTES,
-    bodyTooLargeHint: `Send at most ${MAX_LINES} lines per post, in several posts if need be.`,
+    // Read as JSON (prototype keys, empty bodies and bytes that are not UTF-8 are refused; the face's
+    // Content-Type rule ran before), then checked line by line, so a 400 names every line and field.
+    readBody: (req) => parseReplicationPost(parseJsonBody(z.unknown(), req, { anyContentType: true })),
   },
 );

@@ -1,40 +1,26 @@
 import { systemClock } from '../../core/clock.js';
-import {
-  invalidContentType,
-  isAcceptedContentType,
-  parseBasicAuthorization,
-  parseClientCredentialsRequest,
-  scryptHasher,
-} from '../../core/tokens.js';
+import { parseClientCredentialsRequest, scryptHasher } from '../../core/tokens.js';
 import { credentials } from '../../deps.js';
+import * as route from '../../routes/threepl/tokens.js';
 import { issueToken } from '../../usecases/replication.js';
-import { BASIC_CHALLENGE, NO_STORE, ok, threeplHandler } from './respond.js';
+import { edge } from '../edge.js';
+import type { HubRequest } from '../middleware.js';
+import { NO_STORE, ok } from './respond.js';
 
-const tokenPorts = () => ({ credentials: credentials(), passwords: scryptHasher, clock: systemClock });
+const ports = () => ({ credentials: credentials(), passwords: scryptHasher, clock: systemClock });
 
 /** GET /v1/generatetoken (seed 002): Basic credentials → AccessToken and ExpirationMs (its lifetime in ms). */
-export const generateToken = threeplHandler(
-  async (req) => {
-    if (!isAcceptedContentType(req.headers['content-type'])) throw invalidContentType();
-    const issued = await issueToken(
-      tokenPorts(),
-      parseBasicAuthorization(req.headers.authorization),
-      req.sourceIp,
-    );
-    return ok({ AccessToken: issued.accessToken, ExpirationMs: issued.expiresInMs }, NO_STORE);
-  },
-  { challenge: BASIC_CHALLENGE, maxBodyBytes: 16 * 1024 },
-);
+export const generateToken = edge(route.generateToken, ports, async ({ caller, request }, p) => {
+  const issued = await issueToken(p, caller, request.sourceIp);
+  return ok({ AccessToken: issued.accessToken, ExpirationMs: issued.expiresInMs }, NO_STORE);
+});
 
 /** POST /oauth2/token: the same tokens for clients that speak RFC 6749 (client credentials grant). */
-export const oauthToken = threeplHandler(
-  async (req) => {
-    const given = parseClientCredentialsRequest(
-      req.headers['content-type'],
-      req.body,
-      req.headers.authorization,
-    );
-    const issued = await issueToken(tokenPorts(), given, req.sourceIp);
+export const oauthToken = edge(
+  route.oauthToken,
+  ports,
+  async ({ body, request }, p) => {
+    const issued = await issueToken(p, body, request.sourceIp);
     return ok(
       {
         access_token: issued.accessToken,
@@ -45,5 +31,9 @@ export const oauthToken = threeplHandler(
       NO_STORE,
     );
   },
-  { challenge: BASIC_CHALLENGE, maxBodyBytes: 16 * 1024, oauth: true },
+  {
+    // The client's credentials: Basic, or client_id and client_secret in the form.
+    readBody: (req: HubRequest) =>
+      parseClientCredentialsRequest(req.headers['content-type'], req.body, req.headers.authorization),
+  },
 );

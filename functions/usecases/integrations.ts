@@ -1,0 +1,141 @@
+import type { z } from 'zod/mini';
+import type { RegistryRepository } from '../adapters/registry.js';
+import type { Clock } from '../core/clock.js';
+import { badRequest, conflict, notFound } from '../core/errors.js';
+import {
+  checkIntegrationRules,
+  type Integration,
+  type IntegrationInput,
+  IntegrationInputSchema,
+  type IntegrationPatchSchema,
+  type RuleContext,
+  type StoredIntegration,
+} from '../core/integration.js';
+import { parseValue } from '../core/parse.js';
+import type { Randomness } from '../core/random.js';
+
+/** The integration registry (seed 004) as the operator keeps it: ids, signing secrets, patches, rotation. */
+
+export interface IntegrationPorts {
+  registry: Pick<
+    RegistryRepository,
+    | 'getPartner'
+    | 'getIntegration'
+    | 'listIntegrations'
+    | 'createIntegration'
+    | 'replaceIntegration'
+    | 'deleteIntegration'
+  >;
+  clock: Clock;
+  random: Randomness;
+  /** Where outbound URLs may point (loopback only on the local hub). */
+  rules: RuleContext;
+}
+
+/** The default overlap of a rotated secret with its successor. */
+export const DEFAULT_OVERLAP_SECONDS = 86_400;
+
+/** What the API shows of an integration: never its signing secrets. */
+function shown(i: StoredIntegration): Integration & { previousSecretValidUntil?: string } {
+  const { secret: _s, previousSecret: _p, ...rest } = i;
+  return rest;
+}
+
+async function load(ports: Pick<IntegrationPorts, 'registry'>, id: string): Promise<StoredIntegration> {
+  const i = await ports.registry.getIntegration(id);
+  if (!i) throw notFound(`Integration ${id}`);
+  return i;
+}
+
+/** The rules that span fields, and the partners it names must be registered. */
+async function check(ports: Pick<IntegrationPorts, 'registry' | 'rules'>, i: IntegrationInput) {
+  checkIntegrationRules(i, ports.rules);
+  for (const [field, code] of [
+    ['receiver', i.receiver],
+    ['sender', i.sender],
+  ] as const) {
+    if (code && !(await ports.registry.getPartner(code))) {
+      throw badRequest('invalid_integration', `${field}: partner ${code} is not registered.`);
+    }
+  }
+}
+
+const nameTaken = (name: string) =>
+  conflict('integration_exists', `An integration named ${name} already exists.`);
+
+/** Registers an integration with a new signing secret, which this answer alone shows. */
+export async function registerIntegration(ports: IntegrationPorts, input: IntegrationInput) {
+  await check(ports, input);
+  const now = new Date(ports.clock.now()).toISOString();
+  const integration: StoredIntegration = {
+    ...input,
+    id: ports.random.id('int', ports.clock.now()),
+    createdAt: now,
+    updatedAt: now,
+    secret: ports.random.signingSecret(),
+  };
+  if (!(await ports.registry.createIntegration(integration))) throw nameTaken(input.name);
+  return { ...shown(integration), secret: integration.secret };
+}
+
+export async function listIntegrations(ports: Pick<IntegrationPorts, 'registry'>) {
+  return (await ports.registry.listIntegrations()).map(shown);
+}
+
+export async function integration(ports: Pick<IntegrationPorts, 'registry'>, id: string) {
+  return shown(await load(ports, id));
+}
+
+/**
+ * Changes an integration: the fields the patch names replace the stored ones, and the result must
+ * pass every rule again, as a new integration would. Its id, creation and secrets stay.
+ */
+export async function patchIntegration(
+  ports: IntegrationPorts,
+  id: string,
+  patch: z.output<typeof IntegrationPatchSchema>,
+) {
+  const previous = await load(ports, id);
+  const { createdAt, secret, previousSecret, previousSecretValidUntil, updatedAt: _u, ...current } = previous;
+  const { id: _id, ...fields } = current;
+  const merged = parseValue(IntegrationInputSchema, { ...fields, ...stripUndefined(patch) });
+  await check(ports, merged);
+  const next: StoredIntegration = {
+    ...merged,
+    id,
+    createdAt,
+    updatedAt: new Date(ports.clock.now()).toISOString(),
+    secret,
+    ...(previousSecret ? { previousSecret, previousSecretValidUntil } : {}),
+  };
+  if (!(await ports.registry.replaceIntegration(previous, next))) throw nameTaken(merged.name);
+  return shown(next);
+}
+
+export async function deleteIntegration(ports: Pick<IntegrationPorts, 'registry'>, id: string) {
+  await ports.registry.deleteIntegration(await load(ports, id));
+}
+
+/** A new signing secret; the previous one keeps signing for `overlapSeconds` (a day by default). */
+export async function rotateSecret(
+  ports: Pick<IntegrationPorts, 'registry' | 'clock' | 'random'>,
+  id: string,
+  overlapSeconds = DEFAULT_OVERLAP_SECONDS,
+) {
+  const previous = await load(ports, id);
+  const now = ports.clock.now();
+  const previousValidUntil = new Date(now + overlapSeconds * 1000).toISOString();
+  const next: StoredIntegration = {
+    ...previous,
+    secret: ports.random.signingSecret(),
+    previousSecret: previous.secret,
+    previousSecretValidUntil: previousValidUntil,
+    updatedAt: new Date(now).toISOString(),
+  };
+  await ports.registry.replaceIntegration(previous, next);
+  return { secret: next.secret, previousValidUntil };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
