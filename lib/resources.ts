@@ -150,6 +150,9 @@ export const packetPrefixes = {
 /** The only packet prefixes a presigned GET reaches. */
 export const packetDownloadPrefixes = [packetPrefixes.checked, packetPrefixes.native] as const;
 
+/** Where the hub keeps documents too large for their DynamoDB item. */
+export const PAYLOAD_PREFIX = 'payloads/';
+
 /** Where presigned message uploads land (announced on the upload queue). */
 export const UPLOAD_PREFIX = 'uploads/';
 
@@ -166,7 +169,7 @@ export const payloadBucket: BucketDefinition = {
   id: 'PayloadBucket',
   envVar: 'PAYLOAD_BUCKET',
   expiry: [
-    { prefix: 'payloads/', days: 90 },
+    { prefix: PAYLOAD_PREFIX, days: 90 },
     { prefix: UPLOAD_PREFIX, days: LANDING_RETENTION_DAYS.uploads },
     { prefix: packetPrefixes.upload, days: LANDING_RETENTION_DAYS.packets },
     { prefix: packetPrefixes.checked, days: PACKET_RETENTION_DAYS },

@@ -1,4 +1,10 @@
-import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { type ObjectWrite, objectWrite } from '../core/object-write.js';
 import { s3Client, s3PresignClient } from './aws.js';
@@ -11,6 +17,11 @@ export class PayloadStore {
     await s3Client().send(
       new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }),
     );
+  }
+
+  /** Removes an object this function wrote (a message that could not be accepted after all). */
+  async delete(key: string): Promise<void> {
+    await s3Client().send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
 
   async get(key: string): Promise<Uint8Array> {

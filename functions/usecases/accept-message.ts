@@ -1,4 +1,4 @@
-import { MESSAGE_RETENTION_DAYS } from '../../lib/resources.js';
+import { MESSAGE_RETENTION_DAYS, PAYLOAD_PREFIX } from '../../lib/resources.js';
 import type { DeliveryQueue } from '../adapters/delivery-queue.js';
 import type { MessageRepository, StoredMessage } from '../adapters/messages.js';
 import type { PayloadStore } from '../adapters/payloads.js';
@@ -248,6 +248,9 @@ export async function storeMessage(
     );
   } catch (e) {
     await ports.messages.remove(message, deliveries);
+    // The document this call wrote goes too ("a refused request writes nothing"; an upload's landing
+    // object is another key). Should the delete fail, the object expires with its prefix.
+    if (message.payloadKey) await ports.payloads.delete(message.payloadKey).catch(() => undefined);
     throw e;
   }
   return message;
@@ -286,5 +289,5 @@ export const noRoute = (m: { sender: string; receiver: string; doctype: string; 
 
 function payloadKey(id: string, now: number): string {
   const d = new Date(now).toISOString();
-  return `payloads/${d.slice(0, 4)}/${d.slice(5, 7)}/${d.slice(8, 10)}/${id}`;
+  return `${PAYLOAD_PREFIX}${d.slice(0, 4)}/${d.slice(5, 7)}/${d.slice(8, 10)}/${id}`;
 }

@@ -24,6 +24,7 @@ import { entryPath, lockFilePath, nodejsBundling, repoRoot } from '../bundling.j
 import {
   type BucketDefinition,
   messagesTable,
+  PAYLOAD_PREFIX,
   packetDownloadPrefixes,
   packetPrefixes,
   packetTopic,
@@ -225,7 +226,14 @@ export class HubFunction extends Construct {
       case 'payloads:read':
         return this.bindBucket(payloadBucket, r.payloadBucket, 'read');
       case 'payloads:write':
-        return this.bindBucket(payloadBucket, r.payloadBucket, 'put');
+        this.bindBucket(payloadBucket, r.payloadBucket, 'put');
+        // A message that cannot be accepted after all takes back the document it wrote (payloads/ only).
+        r.payloadBucket.grantDelete(this.role, `${PAYLOAD_PREFIX}*`);
+        Validations.of(this).acknowledge({
+          id: 'AwsSolutions-IAM5[Action::s3:DeleteObject*]',
+          reason: `CDK's delete grant action group, scoped to ${PAYLOAD_PREFIX} in ${payloadBucket.id}.`,
+        });
+        return this;
       case 'payloads:presignUpload':
         return this.bindPresignUpload(payloadBucket, r.payloadBucket);
       case 'packets:presignUpload':

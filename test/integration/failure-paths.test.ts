@@ -217,10 +217,8 @@ describe('failure paths', () => {
       }
     });
 
-    // Known gap: storeMessage writes a large document to S3 before the rows and its rollback removes
-    // only the rows, so the refused message's object stays under payloads/ until the bucket's expiry
-    // (90 days). Vitest reports this test failing once the rollback deletes the object: then drop `.fails`.
-    it.fails('leaves no stored document in S3 behind', async () => {
+    // storeMessage writes a large document to S3 before the rows: its rollback removes the object too.
+    it('leaves no stored document in S3 behind', async () => {
       const { code } = await receiver(push('/rollback-s3'));
       const objectsBefore = await payloadObjects();
       await refusedWhileQueueGone(code, { s3: documents().s3 });
