@@ -363,6 +363,18 @@ describe('HubFunction', () => {
     const objectResources = JSON.stringify(statements.map((st) => st.Resource));
     for (const { prefix } of payloadBucket.expiry) expect(objectResources).toContain(`/${prefix}*`);
     expect(objectResources).not.toMatch(/"\/\*"/);
+    // Deleting (a refused message takes back its document) reaches payloads/ and nothing else.
+    const deletes = statements.filter((st) =>
+      [st.Action].flat().some((a) => a.startsWith('s3:DeleteObject')),
+    );
+    expect(deletes.length).toBeGreaterThan(0);
+    for (const st of deletes) {
+      const resource = JSON.stringify(st.Resource);
+      expect(resource).toContain('"/payloads/*"');
+      for (const { prefix } of payloadBucket.expiry.filter((e) => e.prefix !== 'payloads/')) {
+        expect(resource).not.toContain(`/${prefix}`);
+      }
+    }
   });
 
   it('leaves no cdk-nag finding on any function, its role or its log group', () => {
