@@ -11,6 +11,7 @@ import { CommunicationRepository } from './adapters/communications.js';
 import { CredentialRepository, FieldDictionaryRepository } from './adapters/credentials.js';
 import { DeadLetterQueue } from './adapters/dead-letters.js';
 import { DeliveryQueue } from './adapters/delivery-queue.js';
+import { EntityRepository } from './adapters/entities.js';
 import { InFlightPermits } from './adapters/in-flight.js';
 import { MessageRepository } from './adapters/messages.js';
 import { PacketNotifier } from './adapters/notifications.js';
@@ -49,6 +50,13 @@ export function messages(): MessageRepository {
 export function payloads(): PayloadStore {
   payloadStore ??= new PayloadStore(envOf(payloadBucket.envVar));
   return payloadStore;
+}
+
+let entityRepository: EntityRepository | undefined;
+
+export function entities(): EntityRepository {
+  entityRepository ??= new EntityRepository(envOf(messagesTable.envVar));
+  return entityRepository;
 }
 
 let uploadRepository: UploadRepository | undefined;

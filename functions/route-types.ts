@@ -180,6 +180,7 @@ const KEY_REFUSED: Readonly<Record<Scope, string>> = {
   messages: 'key revoked, unknown, or without the messages scope',
   erp: 'key revoked or unknown, not scoped erp, or another area’s',
   device: 'key revoked or unknown, not scoped device, another area, or bound to another user',
+  entities: 'key revoked, unknown, or without the entities scope',
 };
 
 /**

@@ -10,6 +10,7 @@ import * as adminMessages from './routes/admin/messages.js';
 import * as partners from './routes/admin/partners.js';
 import * as devicePackets from './routes/device/packets.js';
 import * as deviceUrls from './routes/device/urls.js';
+import * as entities from './routes/entities.js';
 import { ERP_NOTES } from './routes/erp/notes.js';
 import * as erpPackets from './routes/erp/packets.js';
 import * as erpUrls from './routes/erp/urls.js';
@@ -66,6 +67,10 @@ export const routes: readonly RouteDefinition[] = [
   messageReads.getMessage,
   messageReads.getPayload,
   uploads.postUpload,
+  entities.putRow,
+  entities.getRow,
+  entities.listRows,
+  entities.deleteRow,
   inbox.getInbox,
   inbox.inboxDone,
   tokens.generateToken,

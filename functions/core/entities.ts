@@ -59,3 +59,70 @@ export function mergeWriteBack(
   }
   return { ok: true, data: merged };
 }
+
+/** A row as stored: its data and the bookkeeping the API shows (Contract v2, "Entities"). */
+export interface StoredRow {
+  entity: string;
+  id: string;
+  /** The partner that wrote the row; only it may change or delete it. */
+  owner: string;
+  version: number;
+  /** ISO 8601 of the last change. */
+  updatedAt: string;
+  data: RowData;
+  /** Partners other than the owner that may read the row: receivers of integrations that routed it. */
+  readers: string[];
+  deliveries: RowDelivery[];
+}
+
+/** One send of a row, as `GET /v1/entities/{entity}/{id}` lists it. */
+export interface RowDelivery {
+  integrationId: string;
+  messageId: string;
+  version: number;
+  status: string;
+  at: string;
+  response?: string;
+  error?: string;
+}
+
+/**
+ * `If-Match: "<version>"` read as the version it names; absent is undefined. A weak tag or a bare
+ * number is accepted (clients differ); anything else is a 400, since guessing could overwrite a row.
+ */
+export function parseIfMatch(header: string | undefined): number | undefined | 'invalid' {
+  if (header === undefined || header === '') return undefined;
+  const m = /^(?:W\/)?"?([1-9][0-9]{0,14})"?$/.exec(header.trim());
+  return m?.[1] ? Number(m[1]) : 'invalid';
+}
+
+export type PutDecision =
+  | { kind: 'create' }
+  | { kind: 'update'; version: number }
+  | { kind: 'unchanged' }
+  | { kind: 'notFound' }
+  | { kind: 'preconditionFailed'; current?: number };
+
+/**
+ * What a PUT of `data` by `caller` does to `existing`: another partner's row is not found (as if it
+ * did not exist, so ids of others' rows cannot be probed by their answers beyond that); If-Match must
+ * name the current version (a row that does not exist has none); an identical body (same canonical
+ * JSON) changes nothing and triggers nothing.
+ */
+export function decidePut(
+  existing: Pick<StoredRow, 'owner' | 'version' | 'data'> | undefined,
+  caller: string,
+  data: RowData,
+  ifMatch: number | undefined,
+): PutDecision {
+  if (existing && existing.owner !== caller) return { kind: 'notFound' };
+  if (ifMatch !== undefined && existing?.version !== ifMatch)
+    return { kind: 'preconditionFailed', current: existing?.version };
+  if (!existing) return { kind: 'create' };
+  if (canonicalJson(existing.data) === canonicalJson(data)) return { kind: 'unchanged' };
+  return { kind: 'update', version: existing.version + 1 };
+}
+
+/** Whether `partner` may read the row: its owner, or a receiver an integration routed it to. */
+export const mayRead = (row: Pick<StoredRow, 'owner' | 'readers'>, partner: string): boolean =>
+  row.owner === partner || row.readers.includes(partner);

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 
-export const SCOPES = ['messages', 'erp', 'device'] as const;
+export const SCOPES = ['messages', 'erp', 'device', 'entities'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export const PartnerCodeSchema = z
@@ -13,7 +13,7 @@ export const CreatePartnerSchema = z.strictObject({
 });
 
 export const CreateKeySchema = z.strictObject({
-  scopes: z.optional(z.array(z.enum(SCOPES)).check(z.minLength(1), z.maxLength(3))),
+  scopes: z.optional(z.array(z.enum(SCOPES)).check(z.minLength(1), z.maxLength(SCOPES.length))),
   mobileUser: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
   label: z.optional(z.string().check(z.maxLength(128))),
 });

@@ -28,7 +28,7 @@ describe('issueKey', () => {
     const shown = await issueKey({ registry, clock, random }, 'wms', { mobileUser: 'u1' });
     expect(shown).toEqual({
       id: expect.stringMatching(/^key_/),
-      scopes: ['messages', 'erp', 'device'],
+      scopes: ['messages', 'erp', 'device', 'entities'],
       mobileUser: 'u1',
       createdAt: '2026-12-01T10:00:00.000Z',
       key: 'cdk_fixed',

@@ -1,0 +1,159 @@
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { StoredRow } from '../core/entities.js';
+import { badRequest } from '../core/errors.js';
+import { dynamoClient } from './aws.js';
+import { conditional } from './dynamo.js';
+
+/** The index of a partner's rows of one entity, oldest change first (lib/resources.ts). */
+const BY_OWNER_ENTITY = 'byOwnerEntity';
+
+/**
+ * Entity rows in the messages table, one item each, keyed by entity and id (the contract's
+ * `/v1/entities/{entity}/{id}` names no owner, so a row id is unique per entity). The data is kept as
+ * the JSON text the partner sent: a row is capped at 256 KB, which fits an item (400 KB) with its
+ * bookkeeping, so rows never need S3. Rows have no TTL: they live until deleted.
+ */
+const rowKey = (entity: string, id: string) => ({ pk: `ROW#${entity}#${id}`, sk: 'ROW' });
+const ownerEntity = (owner: string, entity: string) => `${owner}#${entity}`;
+const rowSort = (updatedAt: string, id: string) => `${updatedAt}#${id}`;
+
+interface RowItem {
+  entity: string;
+  id: string;
+  owner: string;
+  version: number;
+  updatedAt: string;
+  dataJson: string;
+  readers?: string[];
+  deliveries?: StoredRow['deliveries'];
+}
+
+const toRow = (item: RowItem): StoredRow => ({
+  entity: item.entity,
+  id: item.id,
+  owner: item.owner,
+  version: item.version,
+  updatedAt: item.updatedAt,
+  data: JSON.parse(item.dataJson),
+  readers: item.readers ?? [],
+  deliveries: item.deliveries ?? [],
+});
+
+/** A listing's position: the last row's key, base64url JSON, bound to the listing it came from. */
+function encodeCursor(key: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+function decodeCursor(cursor: string, owner: string, entity: string): Record<string, unknown> {
+  const invalid = () => badRequest('invalid_parameter', 'cursor is not one this listing gave.');
+  if (cursor.length > 2048) throw invalid();
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid();
+  }
+  const k = key as Record<string, unknown>;
+  const fields = ['pk', 'sk', 'rowOwner', 'rowSort'];
+  if (
+    typeof key !== 'object' ||
+    key === null ||
+    Object.keys(k).length !== fields.length ||
+    !fields.every((f) => typeof k[f] === 'string') ||
+    k.rowOwner !== ownerEntity(owner, entity)
+  )
+    throw invalid();
+  return k;
+}
+
+export class EntityRepository {
+  constructor(private readonly table: string) {}
+
+  private get db() {
+    return dynamoClient();
+  }
+
+  async get(entity: string, id: string): Promise<StoredRow | undefined> {
+    const r = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: rowKey(entity, id), ConsistentRead: true }),
+    );
+    return r.Item ? toRow(r.Item as RowItem) : undefined;
+  }
+
+  /**
+   * Writes a version of the row; false when another writer got there first (the row exists when
+   * `previousVersion` is undefined, or its version is no longer `previousVersion`).
+   */
+  async put(row: StoredRow, previousVersion: number | undefined): Promise<boolean> {
+    const item: RowItem & Record<string, unknown> = {
+      ...rowKey(row.entity, row.id),
+      entity: row.entity,
+      id: row.id,
+      owner: row.owner,
+      version: row.version,
+      updatedAt: row.updatedAt,
+      dataJson: JSON.stringify(row.data),
+      readers: row.readers,
+      deliveries: row.deliveries,
+      rowOwner: ownerEntity(row.owner, row.entity),
+      rowSort: rowSort(row.updatedAt, row.id),
+    };
+    return conditional(() =>
+      this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: item,
+          ...(previousVersion === undefined
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : {
+                ConditionExpression: 'version = :v AND #owner = :owner',
+                ExpressionAttributeNames: { '#owner': 'owner' },
+                ExpressionAttributeValues: { ':v': previousVersion, ':owner': row.owner },
+              }),
+        }),
+      ),
+    );
+  }
+
+  /** Deletes the row if `owner` owns it; false when there was no such row of theirs. */
+  async delete(entity: string, id: string, owner: string): Promise<boolean> {
+    return conditional(() =>
+      this.db.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: rowKey(entity, id),
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':owner': owner },
+        }),
+      ),
+    );
+  }
+
+  /** One page of the owner's rows of `entity` changed at or after `since`, oldest change first. */
+  async list(
+    owner: string,
+    entity: string,
+    o: { since?: string; limit: number; cursor?: string },
+  ): Promise<{ rows: StoredRow[]; nextCursor?: string }> {
+    const r = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: BY_OWNER_ENTITY,
+        KeyConditionExpression: o.since ? 'rowOwner = :o AND rowSort >= :since' : 'rowOwner = :o',
+        ExpressionAttributeValues: {
+          ':o': ownerEntity(owner, entity),
+          ...(o.since ? { ':since': o.since } : {}),
+        },
+        Limit: o.limit,
+        ...(o.cursor ? { ExclusiveStartKey: decodeCursor(o.cursor, owner, entity) } : {}),
+      }),
+    );
+    const rows = ((r.Items ?? []) as RowItem[]).map(toRow);
+    return {
+      rows,
+      ...(r.LastEvaluatedKey && rows.length === o.limit
+        ? { nextCursor: encodeCursor(r.LastEvaluatedKey) }
+        : {}),
+    };
+  }
+}

@@ -1,0 +1,40 @@
+import { systemClock } from '../core/clock.js';
+import { parseIfMatch } from '../core/entities.js';
+import { badRequest } from '../core/errors.js';
+import { entities, registry } from '../deps.js';
+import * as route from '../routes/entities.js';
+import * as rows from '../usecases/entities.js';
+import { answer, edge } from './edge.js';
+
+/** Entity rows (Contract v2, "Entities"). */
+
+const ports = () => ({ keys: registry(), rows: entities(), clock: systemClock });
+
+export const putRow = edge(route.putRow, ports, async ({ params, body, caller, request }, p) => {
+  const ifMatch = parseIfMatch(request.headers['if-match']);
+  if (ifMatch === 'invalid') throw badRequest('invalid_header', 'If-Match must be "<version>", e.g. "3".');
+  const r = await rows.putRow(p, caller.partnerCode, { ...params, data: body, ifMatch });
+  return answer({
+    status: r.created ? 201 : 200,
+    json: { ...r.row, queued: r.queued },
+    headers: { etag: `"${r.row.version}"` },
+  });
+});
+
+export const getRow = edge(route.getRow, ports, async ({ params, caller }, p) => {
+  const row = await rows.getRow(p, caller.partnerCode, params.entity, params.id);
+  const { readers: _readers, ...shown } = row;
+  return answer({ status: 200, json: shown, headers: { etag: `"${row.version}"` } });
+});
+
+export const listRows = edge(route.listRows, ports, ({ params, query, caller }, p) =>
+  rows.listRows(p, caller.partnerCode, params.entity, {
+    since: query.updatedSince,
+    limit: query.limit,
+    cursor: query.cursor,
+  }),
+);
+
+export const deleteRow = edge(route.deleteRow, ports, ({ params, caller }, p) =>
+  rows.deleteRow(p, caller.partnerCode, params.entity, params.id),
+);
