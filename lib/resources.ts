@@ -62,10 +62,12 @@ export const messagesTable: TableDefinition = {
   timeToLiveAttribute: 'expiresAt',
   // A sparse index of what waits in a leased mailbox, oldest first: pull deliveries in a receiver's
   // inbox, and sync packets in an ERP's or a mobile user's mailbox (functions/adapters/leased-mailbox.ts).
-  // byOwnerEntity: a partner's rows of one entity, oldest change first (GET /v1/entities/{entity}).
+  // byOwnerEntity: a partner's entity rows of one entity, oldest change first (GET /v1/entities/{entity}).
   globalIndexes: [
     { name: 'byInbox', partitionKey: 'inbox', sortKey: 'inboxSort' },
     { name: 'byOwnerEntity', partitionKey: 'rowOwner', sortKey: 'rowSort' },
+    // Sparse: rows whose sends are written but not yet queued (the row outbox), oldest first.
+    { name: 'byPendingSend', partitionKey: 'pendingSend', sortKey: 'pendingSort' },
   ],
 };
 

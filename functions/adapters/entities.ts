@@ -1,11 +1,15 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { StoredRow } from '../core/entities.js';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { RowDelivery, StoredRow } from '../core/entities.js';
 import { badRequest } from '../core/errors.js';
 import { dynamoClient } from './aws.js';
 import { conditional } from './dynamo.js';
 
 /** The index of a partner's rows of one entity, oldest change first (lib/resources.ts). */
 const BY_OWNER_ENTITY = 'byOwnerEntity';
+/** The sparse index of rows whose sends are not yet handed on (the outbox, usecases/entities.ts). */
+const BY_PENDING_SEND = 'byPendingSend';
+/** The one value of the outbox index's key: it holds only rows mid-write or left by a crash. */
+const PENDING = 'pending';
 
 /**
  * Entity rows in the messages table, one item each, keyed by entity and id (the contract's
@@ -26,6 +30,8 @@ interface RowItem {
   dataJson: string;
   readers?: string[];
   deliveries?: StoredRow['deliveries'];
+  sent?: StoredRow['sent'];
+  pending?: StoredRow['pending'];
 }
 
 const toRow = (item: RowItem): StoredRow => ({
@@ -37,6 +43,8 @@ const toRow = (item: RowItem): StoredRow => ({
   data: JSON.parse(item.dataJson),
   readers: item.readers ?? [],
   deliveries: item.deliveries ?? [],
+  sent: item.sent ?? {},
+  pending: item.pending ?? [],
 });
 
 /** A listing's position: the last row's key, base64url JSON, bound to the listing it came from. */
@@ -94,6 +102,11 @@ export class EntityRepository {
       dataJson: JSON.stringify(row.data),
       readers: row.readers,
       deliveries: row.deliveries,
+      sent: row.sent,
+      pending: row.pending,
+      ...(row.pending.length > 0
+        ? { pendingSend: PENDING, pendingSort: `${row.updatedAt}#${row.entity}#${row.id}` }
+        : {}),
       rowOwner: ownerEntity(row.owner, row.entity),
       rowSort: rowSort(row.updatedAt, row.id),
     };
@@ -112,6 +125,34 @@ export class EntityRepository {
         }),
       ),
     );
+  }
+
+  async settle(row: StoredRow, deliveries: RowDelivery[]): Promise<void> {
+    // Only if the row is still at this version: a newer write carried these sends and settles them.
+    await conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: rowKey(row.entity, row.id),
+          UpdateExpression: 'SET pending = :none, deliveries = :d REMOVE pendingSend, pendingSort',
+          ConditionExpression: 'version = :v',
+          ExpressionAttributeValues: { ':none': [], ':d': deliveries, ':v': row.version },
+        }),
+      ),
+    );
+  }
+
+  async withPendingSends(limit: number): Promise<StoredRow[]> {
+    const r = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: BY_PENDING_SEND,
+        KeyConditionExpression: 'pendingSend = :p',
+        ExpressionAttributeValues: { ':p': PENDING },
+        Limit: limit,
+      }),
+    );
+    return ((r.Items ?? []) as RowItem[]).map(toRow);
   }
 
   /** Deletes the row if `owner` owns it; false when there was no such row of theirs. */

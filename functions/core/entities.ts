@@ -73,6 +73,35 @@ export interface StoredRow {
   /** Partners other than the owner that may read the row: receivers of integrations that routed it. */
   readers: string[];
   deliveries: RowDelivery[];
+  /** The version each integration last sent (FinanceKey's "once per row" reads it). */
+  sent: Record<string, number>;
+  /**
+   * Sends decided but not yet handed to the delivery engine: written with the version that caused
+   * them (the outbox), cleared once their messages are stored and queued. A crash in between leaves
+   * them here for sweepPendingSends.
+   */
+  pending: PendingSend[];
+}
+
+/** One send a row version owes an integration. */
+export interface PendingSend {
+  integrationId: string;
+  version: number;
+}
+
+/** The most deliveries a row lists (newest kept), so a busy row's item stays bounded. */
+export const MAX_ROW_DELIVERIES = 50;
+
+/**
+ * The id of the message that sends `version` of a row through an integration: the same every time,
+ * so a send repeated after a crash names the message already stored instead of making a second one.
+ */
+export function rowMessageId(
+  sha256Hex: (s: string) => string,
+  row: { entity: string; id: string },
+  send: PendingSend,
+): string {
+  return `msg_r${sha256Hex(JSON.stringify([row.entity, row.id, send.version, send.integrationId])).slice(0, 25)}`;
 }
 
 /** One send of a row, as `GET /v1/entities/{entity}/{id}` lists it. */

@@ -15,6 +15,15 @@ export interface Message extends Envelope {
   sha256: string;
   contentType: string;
   receivedAt: string;
+  /** The entity row version a trigger sent (Contract v2, "Triggers"); absent for posted documents. */
+  source?: MessageSource;
+}
+
+/** Which version of which row a message carries. */
+export interface MessageSource {
+  entity: string;
+  id: string;
+  version: number;
 }
 
 /** The states and their transitions live in delivery-state.ts. */

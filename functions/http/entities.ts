@@ -1,14 +1,22 @@
 import { systemClock } from '../core/clock.js';
 import { parseIfMatch } from '../core/entities.js';
 import { badRequest } from '../core/errors.js';
-import { entities, registry } from '../deps.js';
+import { deliveryQueue, entities, messages, payloads, registry } from '../deps.js';
 import * as route from '../routes/entities.js';
 import * as rows from '../usecases/entities.js';
 import { answer, edge } from './edge.js';
 
 /** Entity rows (Contract v2, "Entities"). */
 
-const ports = () => ({ keys: registry(), rows: entities(), clock: systemClock });
+const ports = () => ({
+  keys: registry(),
+  registry: registry(),
+  rows: entities(),
+  messages: messages(),
+  payloads: payloads(),
+  queue: deliveryQueue(),
+  clock: systemClock,
+});
 
 export const putRow = edge(route.putRow, ports, async ({ params, body, caller, request }, p) => {
   const ifMatch = parseIfMatch(request.headers['if-match']);
@@ -23,8 +31,7 @@ export const putRow = edge(route.putRow, ports, async ({ params, body, caller, r
 
 export const getRow = edge(route.getRow, ports, async ({ params, caller }, p) => {
   const row = await rows.getRow(p, caller.partnerCode, params.entity, params.id);
-  const { readers: _readers, ...shown } = row;
-  return answer({ status: 200, json: shown, headers: { etag: `"${row.version}"` } });
+  return answer({ status: 200, json: row, headers: { etag: `"${row.version}"` } });
 });
 
 export const listRows = edge(route.listRows, ports, ({ params, query, caller }, p) =>

@@ -52,7 +52,8 @@ export const putRow = {
   handler: h('http/entities.ts', 'putRow'),
   summary:
     'Create or change a row (a JSON object ≤ 256 KB); optional If-Match: "<version>". An identical body changes nothing.',
-  uses: ['messages:write'],
+  // The sends a change triggers are stored and queued as messages are (functions/usecases/entities.ts).
+  uses: ['messages:write', 'payloads:write', 'deliveryQueue:send', 'orderedDeliveryQueue:send'],
   responses: {
     200: {
       description: 'changed (version + 1), or identical (same version, nothing queued)',

@@ -19,6 +19,8 @@ export const MessageViewSchema = z.extend(AcceptedSchema, {
   status: z.enum(['accepted', 'pending', 'delivered', 'failed']),
   contentType: z.string(),
   note: z.optional(z.string()),
+  /** The entity row version a trigger sent; absent for posted documents. */
+  source: z.optional(z.object({ entity: z.string(), id: z.string(), version: z.number() })),
   deliveries: z.array(
     z.object({
       integrationId: z.string(),

@@ -13,6 +13,7 @@ import {
   acceptedView,
   type Delivery,
   type Envelope,
+  type MessageSource,
   webhookIdOf,
 } from '../core/message.js';
 import type { ObjectWrite } from '../core/object-write.js';
@@ -198,6 +199,8 @@ export interface NewMessage {
   sha256?: string;
   /** A presigned upload: the write of its upload key that the body was read from. */
   landed?: ObjectWrite;
+  /** A trigger's send: the row version it carries. */
+  source?: MessageSource;
 }
 
 /**
@@ -233,6 +236,7 @@ export async function storeMessage(
     webhookId: webhookIdOf(m.id, i.id),
   }));
   if (m.landed) message.landed = m.landed;
+  if (m.source) message.source = m.source;
   const inline = encodeInline(m.body);
   if (inline) message.inline = inline;
   else {

@@ -249,7 +249,13 @@ async function renderFor(
       receiver: m.receiver,
       doctype: m.doctype,
       version: m.version,
-      links: { payload: `${base}/v1/messages/${m.id}/payload`, status: `${base}/v1/messages/${m.id}` },
+      links: {
+        payload: `${base}/v1/messages/${m.id}/payload`,
+        status: `${base}/v1/messages/${m.id}`,
+        ...(m.source ? { entity: `${base}/v1/entities/${m.source.entity}/${m.source.id}` } : {}),
+      },
+      // A row's notify names the row, which the receiver reads with its own key (Teamogy's webhook).
+      ...(m.source ? { entity: { name: m.source.entity, id: m.source.id, version: m.source.version } } : {}),
     };
     return { body: Buffer.from(JSON.stringify(body)), contentType: 'application/json' };
   }

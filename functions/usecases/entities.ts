@@ -1,23 +1,54 @@
+import type { RegistryRepository } from '../adapters/registry.js';
 import type { Clock } from '../core/clock.js';
-import { decidePut, mayRead, type RowData, type StoredRow } from '../core/entities.js';
+import {
+  decidePut,
+  MAX_ROW_DELIVERIES,
+  mayRead,
+  type PendingSend,
+  type RowData,
+  type RowDelivery,
+  rowMessageId,
+  type StoredRow,
+} from '../core/entities.js';
 import { HubError, notFound } from '../core/errors.js';
+import type { StoredIntegration } from '../core/integration.js';
+import { capReason } from '../core/reason.js';
+import { sha256Hex } from '../core/secrets.js';
+import { decideOnChange, routesRow, type TriggerIntegration } from '../core/triggers.js';
+import { logger } from '../observability.js';
+import { type AcceptPorts, storeMessage } from './accept-message.js';
+import { filterAdmits } from './filters.js';
 
 /**
- * Entity rows (Contract v2, "Entities"): a partner's system keeps its rows in the hub. The owner
- * writes and deletes; the owner and the receivers of integrations that routed the row read it; to
- * anyone else a row does not exist (404).
+ * Entity rows (Contract v2, "Entities" and "Triggers"): a partner's system keeps its rows in the hub
+ * and Outbound integrations send them. The owner writes and deletes; the owner and the receivers of
+ * integrations that sent the row read it; to anyone else a row does not exist (404).
+ *
+ * No stored change is left unsent: the sends a version owes are written on the row in the same item
+ * write as the version (an outbox on the row: DynamoDB Local has transactions, but the embedded
+ * dynalite has neither TransactWriteItems nor Streams), then stored as messages with ids derived from
+ * (row, version, integration) and queued, then cleared. A crash in between leaves them on the row,
+ * in a sparse index that sweepPendingSends reads; sending again names the same message, and the
+ * delivery engine's conditional claims keep a job queued twice from being delivered twice.
  */
-export interface EntityPorts {
-  rows: {
-    get(entity: string, id: string): Promise<StoredRow | undefined>;
-    put(row: StoredRow, previousVersion: number | undefined): Promise<boolean>;
-    delete(entity: string, id: string, owner: string): Promise<boolean>;
-    list(
-      owner: string,
-      entity: string,
-      o: { since?: string; limit: number; cursor?: string },
-    ): Promise<{ rows: StoredRow[]; nextCursor?: string }>;
-  };
+export interface RowStore {
+  get(entity: string, id: string): Promise<StoredRow | undefined>;
+  put(row: StoredRow, previousVersion: number | undefined): Promise<boolean>;
+  /** Clears the sends of `version` (if the row is still at it) and records their deliveries. */
+  settle(row: StoredRow, deliveries: RowDelivery[]): Promise<void>;
+  delete(entity: string, id: string, owner: string): Promise<boolean>;
+  list(
+    owner: string,
+    entity: string,
+    o: { since?: string; limit: number; cursor?: string },
+  ): Promise<{ rows: StoredRow[]; nextCursor?: string }>;
+  /** Rows with sends not yet handed on, oldest first. */
+  withPendingSends(limit: number): Promise<StoredRow[]>;
+}
+
+export interface EntityPorts extends Pick<AcceptPorts, 'messages' | 'payloads' | 'queue' | 'clock'> {
+  rows: RowStore;
+  registry: Pick<RegistryRepository, 'listIntegrations'>;
   clock: Clock;
 }
 
@@ -34,7 +65,7 @@ const preconditionFailed = (current: number | undefined) =>
 export interface PutResult {
   created: boolean;
   row: Pick<StoredRow, 'entity' | 'id' | 'version' | 'owner' | 'updatedAt'>;
-  /** The integrations the change queued (none until triggers are served). */
+  /** The integrations this version was queued for. */
   queued: string[];
 }
 
@@ -46,7 +77,17 @@ const summary = (r: StoredRow): PutResult['row'] => ({
   updatedAt: r.updatedAt,
 });
 
-/** Writes a version of a row; a concurrent writer that wins makes this one re-read and decide again. */
+const asTrigger = (i: StoredIntegration): TriggerIntegration => ({
+  id: i.id,
+  direction: i.direction,
+  active: i.active,
+  entity: i.entity,
+  sender: i.sender,
+  includeUpdate: i.includeUpdate ?? false,
+  continuous: i.continuous ?? false,
+});
+
+/** Writes a version of a row and sends it where the trigger rules say; a lost race re-reads and decides again. */
 export async function putRow(
   p: EntityPorts,
   caller: string,
@@ -59,18 +100,47 @@ export async function putRow(
     if (decision.kind === 'preconditionFailed') throw preconditionFailed(decision.current);
     if (decision.kind === 'unchanged' && existing)
       return { created: false, row: summary(existing), queued: [] };
+    const version = decision.kind === 'update' ? decision.version : 1;
     const row: StoredRow = {
       entity: input.entity,
       id: input.id,
       owner: caller,
-      version: decision.kind === 'update' ? decision.version : 1,
+      version,
       updatedAt: new Date(p.clock.now()).toISOString(),
       data: input.data,
-      readers: existing?.readers ?? [],
+      readers: [...(existing?.readers ?? [])],
       deliveries: existing?.deliveries ?? [],
+      sent: { ...(existing?.sent ?? {}) },
+      // A send an earlier version still owes (its writer crashed) is carried, never dropped.
+      pending: [...(existing?.pending ?? [])],
     };
+    const integrations = await p.registry.listIntegrations();
+    const queued: string[] = [];
+    for (const i of integrations) {
+      if (!routesRow(asTrigger(i), row)) continue;
+      const change = { entity: row.entity, owner: row.owner, version, hops: 0, identical: false };
+      const filterPasses = await filterAdmits(i, row.data);
+      const d = decideOnChange(asTrigger(i), change, { sentVersion: existing?.sent[i.id] }, filterPasses);
+      if (!d.send) continue;
+      row.pending.push({ integrationId: i.id, version });
+      row.sent[i.id] = version;
+      if (i.receiver && i.receiver !== row.owner && !row.readers.includes(i.receiver))
+        row.readers.push(i.receiver);
+      queued.push(i.id);
+    }
     if (await p.rows.put(row, existing?.version)) {
-      return { created: decision.kind === 'create', row: summary(row), queued: [] };
+      if (row.pending.length > 0) {
+        // The version is stored with its sends: if handing them on fails now, the sweep does it later,
+        // so the partner is told its write succeeded (it did) rather than asked to write again.
+        await sendPending(p, row, integrations).catch((e: unknown) =>
+          logger.warn('row sends left pending for the sweep', {
+            entity: row.entity,
+            version: row.version,
+            reason: capReason(String((e as Error)?.message ?? e)),
+          }),
+        );
+      }
+      return { created: decision.kind === 'create', row: summary(row), queued };
     }
   }
   throw new HubError(
@@ -80,18 +150,110 @@ export async function putRow(
   );
 }
 
-export async function getRow(p: EntityPorts, caller: string, entity: string, id: string): Promise<StoredRow> {
-  const row = await p.rows.get(entity, id);
-  if (!row || !mayRead(row, caller)) throw rowNotFound();
-  return row;
+/**
+ * Hands a row's pending sends to the delivery engine as messages (doctype = the entity, sender = the
+ * owner) and clears them. After a crash, a send owed by an earlier version carries the row as it is
+ * now: the hub keeps one version of a row, and the newest is what the counterparty needs.
+ */
+async function sendPending(
+  p: EntityPorts,
+  row: StoredRow,
+  integrations?: StoredIntegration[],
+): Promise<void> {
+  const byId = new Map((integrations ?? (await p.registry.listIntegrations())).map((i) => [i.id, i]));
+  const at = new Date(p.clock.now()).toISOString();
+  const recorded: RowDelivery[] = [];
+  for (const send of row.pending) {
+    const messageId = rowMessageId(sha256Hex, row, send);
+    const i = byId.get(send.integrationId);
+    if (!i?.receiver || !i.active) {
+      recorded.push({
+        ...entry(send, messageId, at),
+        status: 'failed',
+        error: 'the integration is gone or inactive',
+      });
+      continue;
+    }
+    // A failure leaves every send of the row pending (nothing is recorded): the sweep tries again.
+    await sendOne(p, row, i, messageId);
+    recorded.push(entry(send, messageId, at));
+  }
+  await p.rows.settle(row, [...row.deliveries, ...recorded].slice(-MAX_ROW_DELIVERIES));
 }
 
-export async function deleteRow(p: EntityPorts, caller: string, entity: string, id: string): Promise<void> {
+const entry = (send: PendingSend, messageId: string, at: string): RowDelivery => ({
+  integrationId: send.integrationId,
+  messageId,
+  version: send.version,
+  status: 'queued',
+  at,
+});
+
+async function sendOne(p: EntityPorts, row: StoredRow, i: StoredIntegration, messageId: string) {
+  if (await p.messages.get(messageId)) {
+    // Stored before a crash, perhaps never queued: queue it again (a delivered one is not sent twice).
+    if (i.delivery?.mode !== 'pull') {
+      await p.queue.enqueue([{ messageId, integrationId: i.id, ordered: i.parallel === false }]);
+    }
+    return;
+  }
+  await storeMessage(
+    p,
+    {
+      id: messageId,
+      sender: row.owner,
+      receiver: i.receiver as string,
+      doctype: row.entity,
+      version: i.version ?? '',
+      body: Buffer.from(JSON.stringify(row.data)),
+      contentType: 'application/json',
+      source: { entity: row.entity, id: row.id, version: row.version },
+    },
+    [i],
+  );
+}
+
+/** Sends what crashed writers left pending; returns how many rows it settled. */
+export async function sweepPendingSends(p: EntityPorts, limit = 100): Promise<number> {
+  const rows = await p.rows.withPendingSends(limit);
+  if (rows.length === 0) return 0;
+  const integrations = await p.registry.listIntegrations();
+  let settled = 0;
+  for (const row of rows) {
+    try {
+      await sendPending(p, row, integrations);
+      settled++;
+    } catch (e) {
+      logger.warn('row sends still pending', {
+        entity: row.entity,
+        version: row.version,
+        reason: capReason(String((e as Error)?.message ?? e)),
+      });
+    }
+  }
+  return settled;
+}
+
+export async function getRow(p: Pick<EntityPorts, 'rows'>, caller: string, entity: string, id: string) {
+  const row = await p.rows.get(entity, id);
+  if (!row || !mayRead(row, caller)) throw rowNotFound();
+  return {
+    entity: row.entity,
+    id: row.id,
+    version: row.version,
+    owner: row.owner,
+    updatedAt: row.updatedAt,
+    data: row.data,
+    deliveries: row.deliveries,
+  };
+}
+
+export async function deleteRow(p: Pick<EntityPorts, 'rows'>, caller: string, entity: string, id: string) {
   if (!(await p.rows.delete(entity, id, caller))) throw rowNotFound();
 }
 
 export async function listRows(
-  p: EntityPorts,
+  p: Pick<EntityPorts, 'rows'>,
   caller: string,
   entity: string,
   o: { since?: string; limit: number; cursor?: string },

@@ -9,6 +9,7 @@ export function messageView({ message: m, deliveries }: MessageRecord) {
     status: messageStatus(deliveries),
     contentType: m.contentType,
     ...(m.note ? { note: m.note } : {}),
+    ...(m.source ? { source: m.source } : {}),
     deliveries: deliveries.map((d) => ({
       integrationId: d.integrationId,
       mode: d.mode,
