@@ -156,6 +156,19 @@ export interface WorkerDefinition {
   memoryMb?: number;
 }
 
+/**
+ * A job run on a schedule with no queue behind it (an EventBridge rule on AWS, a timer in the local
+ * hub): it finds its own work, through sparse indexes, so a run costs what is due.
+ */
+export interface ScheduledJobDefinition {
+  id: string;
+  handler: HandlerRef;
+  uses: readonly ResourceUse[];
+  everyMinutes: number;
+  timeoutSeconds: number;
+  memoryMb?: number;
+}
+
 const allUses = new WeakMap<object, readonly ResourceUse[]>();
 
 /**
@@ -163,7 +176,9 @@ const allUses = new WeakMap<object, readonly ResourceUse[]>();
  * exactly these (env var + IAM grant) and the local hub gives the handler exactly their environment.
  * A worker's are its `uses`. The same definition always gives the same array.
  */
-export function usesOf(definition: RouteDefinition | WorkerDefinition): readonly ResourceUse[] {
+export function usesOf(
+  definition: RouteDefinition | WorkerDefinition | ScheduledJobDefinition,
+): readonly ResourceUse[] {
   if (!('auth' in definition)) return definition.uses;
   let uses = allUses.get(definition);
   if (!uses) {

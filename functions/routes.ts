@@ -3,7 +3,12 @@ import {
   PACKET_WORKER_TIMEOUT_SECONDS,
   UPLOAD_WORKER_TIMEOUT_SECONDS,
 } from '../lib/resources.js';
-import { h, type RouteDefinition, type WorkerDefinition } from './route-types.js';
+import {
+  h,
+  type RouteDefinition,
+  type ScheduledJobDefinition,
+  type WorkerDefinition,
+} from './route-types.js';
 import * as credentials from './routes/admin/credentials.js';
 import * as integrations from './routes/admin/integrations.js';
 import * as adminMessages from './routes/admin/messages.js';
@@ -32,6 +37,7 @@ export type {
   ResourceUse,
   ResponseDoc,
   RouteDefinition,
+  ScheduledJobDefinition,
   WorkerDefinition,
 } from './route-types.js';
 export { answersOf, faceOf, usesOf } from './route-types.js';
@@ -184,5 +190,22 @@ export const workers: readonly WorkerDefinition[] = [
     source: 'packetDeadLetter',
     batchSize: 10,
     timeoutSeconds: 30,
+  },
+];
+
+export const schedules: readonly ScheduledJobDefinition[] = [
+  {
+    // The row outbox: sends a crash left written on a row but not queued (functions/usecases/entities.ts).
+    id: 'RowSweep',
+    handler: h('workers/row-sweep.ts', 'handler'),
+    uses: [
+      'registry:read',
+      'messages:write',
+      'payloads:write',
+      'deliveryQueue:send',
+      'orderedDeliveryQueue:send',
+    ],
+    everyMinutes: 1,
+    timeoutSeconds: 60,
   },
 ];

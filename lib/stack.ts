@@ -34,6 +34,8 @@ import {
   type ResourceUse,
   type RouteDefinition,
   routes,
+  type ScheduledJobDefinition,
+  schedules,
   usesOf,
   type WorkerDefinition,
   workers,
@@ -135,6 +137,7 @@ export class CrossdockStack extends Stack {
     this.api = this.httpApi(prod);
     for (const route of routes) this.route(route);
     for (const worker of workers) this.worker(worker);
+    for (const job of schedules) this.scheduledJob(job);
 
     new CfnOutput(this, 'ApiUrl', {
       value: this.api.apiEndpoint,
@@ -407,6 +410,23 @@ export class CrossdockStack extends Stack {
         `${fn.node.id}Integration${count > 1 ? count : ''}`,
         fn.function,
       ),
+    });
+  }
+
+  /** A job with no queue behind it: a function and the rule that runs it. */
+  private scheduledJob(job: ScheduledJobDefinition): void {
+    const fn = this.addFunction(`${job.id}Job`, {
+      handler: job.handler,
+      uses: job.uses,
+      timeoutSeconds: job.timeoutSeconds,
+      ...(job.memoryMb ? { memoryMb: job.memoryMb } : {}),
+      description: `Scheduled job ${job.id} (every ${job.everyMinutes} min)`,
+    });
+    fn.addEnvironment('PUBLIC_BASE_URL', this.api.apiEndpoint);
+    new Rule(this, `${job.id}Schedule`, {
+      description: `Runs scheduled job ${job.id}`,
+      schedule: Schedule.rate(Duration.minutes(job.everyMinutes)),
+      targets: [new LambdaFunction(fn.function, { retryAttempts: 0 })],
     });
   }
 

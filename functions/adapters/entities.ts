@@ -142,13 +142,13 @@ export class EntityRepository {
     );
   }
 
-  async withPendingSends(limit: number): Promise<StoredRow[]> {
+  async withPendingSends(limit: number, before: string): Promise<StoredRow[]> {
     const r = await this.db.send(
       new QueryCommand({
         TableName: this.table,
         IndexName: BY_PENDING_SEND,
-        KeyConditionExpression: 'pendingSend = :p',
-        ExpressionAttributeValues: { ':p': PENDING },
+        KeyConditionExpression: 'pendingSend = :p AND pendingSort < :before',
+        ExpressionAttributeValues: { ':p': PENDING, ':before': before },
         Limit: limit,
       }),
     );

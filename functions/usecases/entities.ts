@@ -42,8 +42,8 @@ export interface RowStore {
     entity: string,
     o: { since?: string; limit: number; cursor?: string },
   ): Promise<{ rows: StoredRow[]; nextCursor?: string }>;
-  /** Rows with sends not yet handed on, oldest first. */
-  withPendingSends(limit: number): Promise<StoredRow[]>;
+  /** Rows with sends not yet handed on, written before `before` (ISO), oldest first. */
+  withPendingSends(limit: number, before: string): Promise<StoredRow[]>;
 }
 
 export interface EntityPorts extends Pick<AcceptPorts, 'messages' | 'payloads' | 'queue' | 'clock'> {
@@ -213,9 +213,16 @@ async function sendOne(p: EntityPorts, row: StoredRow, i: StoredIntegration, mes
   );
 }
 
+/**
+ * How old a row's pending sends must be before the sweep takes them: longer than a PUT can run (the
+ * API functions time out after 15 s), so the sweep does not race a writer that is still handing on.
+ */
+export const PENDING_SEND_GRACE_MS = 30_000;
+
 /** Sends what crashed writers left pending; returns how many rows it settled. */
 export async function sweepPendingSends(p: EntityPorts, limit = 100): Promise<number> {
-  const rows = await p.rows.withPendingSends(limit);
+  const before = new Date(p.clock.now() - PENDING_SEND_GRACE_MS).toISOString();
+  const rows = await p.rows.withPendingSends(limit, before);
   if (rows.length === 0) return 0;
   const integrations = await p.registry.listIntegrations();
   let settled = 0;

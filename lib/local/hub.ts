@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { sha256Hex } from '../../functions/core/secrets.js';
-import { type HandlerRef, routes, workers } from '../../functions/routes.js';
+import { type HandlerRef, routes, schedules, workers } from '../../functions/routes.js';
 import {
   deliveryQueue,
   orderedDeliveryQueue,
@@ -101,8 +101,18 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   });
 
   const startPollers = (deliveryConcurrency = options.deliveryConcurrency ?? 4) =>
-    Promise.all(
-      workers.map(async (w) => {
+    Promise.all([
+      ...schedules.map(async (job) =>
+        startSchedule({
+          handler: (await loadHandler(job.handler)) as unknown as ScheduledHandler,
+          functionName: job.id,
+          everyMs: options.sweepIntervalMs ?? job.everyMinutes * 60_000,
+          timeoutSeconds: job.timeoutSeconds,
+          onError: (e) => console.error(`[${job.id}] ${(e as Error).message}`),
+          ...(options.onInvoke ? { onInvoke: options.onInvoke } : {}),
+        }),
+      ),
+      ...workers.map(async (w) => {
         const from = queueSources[w.source];
         const queueUrl = aws.queueUrls[from.deadLetter ? from.queue.deadLetter.envVar : from.queue.envVar];
         if (w.sweepEveryMinutes !== undefined) {
@@ -128,7 +138,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
           ...(options.onInvoke ? { onInvoke: options.onInvoke } : {}),
         });
       }),
-    );
+    ]);
   let pollers = await startPollers();
 
   return {

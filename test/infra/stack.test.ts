@@ -5,7 +5,14 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { QueueSource } from '../../functions/route-types.js';
-import { type ResourceUse, type RouteDefinition, routes, usesOf, workers } from '../../functions/routes.js';
+import {
+  type ResourceUse,
+  type RouteDefinition,
+  routes,
+  schedules,
+  usesOf,
+  workers,
+} from '../../functions/routes.js';
 import { entryPath } from '../../lib/bundling.js';
 import {
   ADMIN_KEY_SECRET_ENV,
@@ -81,6 +88,12 @@ const workerFunction = (stack: CrossdockStack, id: string): HubFunction => {
   return fn;
 };
 
+const jobFunction = (stack: CrossdockStack, id: string): HubFunction => {
+  const fn = stack.functions.get(`${id}Job`);
+  if (!fn) throw new Error(`no function for scheduled job ${id}`);
+  return fn;
+};
+
 /** The Allow statements of a function's role policies, each as (actions, resources) lists. */
 function statementsOf(s: Synthesized, fn: HubFunction): { actions: string[]; resources: unknown[] }[] {
   const roleId = logicalId(s.stack, fn.role);
@@ -117,6 +130,7 @@ const allFunctions = (s: Synthesized) => [
     source: undefined,
   })),
   ...workers.map((w) => ({ fn: workerFunction(s.stack, w.id), uses: w.uses, source: w.source })),
+  ...schedules.map((j) => ({ fn: jobFunction(s.stack, j.id), uses: j.uses, source: undefined })),
 ];
 
 /** The workers that read a queue (deadLetter false) or its dead-letter queue (true). */
@@ -530,14 +544,13 @@ describe.each(['test', 'prod'] as const)('CrossdockStack (%s)', (stage) => {
     const isNotificationsHandler = (r: { Properties?: Record<string, unknown> }) =>
       String(r.Properties?.Description).includes('Custom::S3BucketNotifications');
 
-    it("has one function per route handler and per worker, besides CDK's bucket-notifications handler", () => {
+    it("has one function per route handler, per worker and per scheduled job, besides CDK's bucket-notifications handler", () => {
       // Routes that name the same handler (/erp/... and /mobile/erp/...) share its function.
       const routeHandlers = new Set(routes.map((r) => functionId(r.handler))).size;
       expect(routeHandlers).toBeLessThan(routes.length);
-      expect(s.stack.functions.size).toBe(routeHandlers + workers.length);
-      expect(lambdas().filter((r) => !isNotificationsHandler(r))).toHaveLength(
-        routeHandlers + workers.length,
-      );
+      const expected = routeHandlers + workers.length + schedules.length;
+      expect(s.stack.functions.size).toBe(expected);
+      expect(lambdas().filter((r) => !isNotificationsHandler(r))).toHaveLength(expected);
       expect(lambdas().filter(isNotificationsHandler)).toHaveLength(
         payloadBucket.notifications.length > 0 ? 1 : 0,
       );
@@ -710,6 +723,27 @@ describe.each(['test', 'prod'] as const)('CrossdockStack (%s)', (stage) => {
         expect(consume[0]?.resources).toEqual([arn]);
       }
     });
+  });
+
+  it('runs each scheduled job from a rule at its rate, with no event source and no queue to read', () => {
+    expect(schedules.map((j) => j.id)).toContain('RowSweep');
+    for (const job of schedules) {
+      const fn = jobFunction(s.stack, job.id);
+      const rules = s.template.findResources('AWS::Events::Rule', {
+        Properties: { Targets: [{ Arn: { 'Fn::GetAtt': [logicalId(s.stack, fn.function), 'Arn'] } }] },
+      });
+      expect(
+        Object.values(rules).map((r) => r.Properties.ScheduleExpression),
+        job.id,
+      ).toEqual([job.everyMinutes === 1 ? 'rate(1 minute)' : `rate(${job.everyMinutes} minutes)`]);
+      expect(
+        s.template.findResources('AWS::Lambda::EventSourceMapping', {
+          Properties: { FunctionName: { Ref: logicalId(s.stack, fn.function) } },
+        }),
+      ).toEqual({});
+      const receives = statementsOf(s, fn).filter((st) => st.actions.includes('sqs:ReceiveMessage'));
+      expect(receives, job.id).toEqual([]);
+    }
   });
 
   describe('least privilege', () => {
