@@ -12,6 +12,7 @@ import { CredentialRepository, FieldDictionaryRepository } from './adapters/cred
 import { DeadLetterQueue } from './adapters/dead-letters.js';
 import { DeliveryQueue } from './adapters/delivery-queue.js';
 import { InFlightPermits } from './adapters/in-flight.js';
+import { MessageLog } from './adapters/message-log.js';
 import { MessageRepository } from './adapters/messages.js';
 import { PacketNotifier } from './adapters/notifications.js';
 import { PacketUrls } from './adapters/packet-urls.js';
@@ -44,6 +45,14 @@ export function registry(): RegistryRepository {
 export function messages(): MessageRepository {
   messageRepository ??= new MessageRepository(envOf(messagesTable.envVar));
   return messageRepository;
+}
+
+let messageLogReader: MessageLog | undefined;
+
+/** The operator's message log (the messages table's log indexes). */
+export function messageLog(): MessageLog {
+  messageLogReader ??= new MessageLog(envOf(messagesTable.envVar));
+  return messageLogReader;
 }
 
 export function payloads(): PayloadStore {

@@ -62,7 +62,14 @@ export const messagesTable: TableDefinition = {
   timeToLiveAttribute: 'expiresAt',
   // A sparse index of what waits in a leased mailbox, oldest first: pull deliveries in a receiver's
   // inbox, and sync packets in an ERP's or a mobile user's mailbox (functions/adapters/leased-mailbox.ts).
-  globalIndexes: [{ name: 'byInbox', partitionKey: 'inbox', sortKey: 'inboxSort' }],
+  // The operator's message log, newest first (functions/adapters/message-log.ts): only message heads
+  // carry a sender, a receiver and a logDay beside receivedAt, so these three indexes hold nothing else.
+  globalIndexes: [
+    { name: 'byInbox', partitionKey: 'inbox', sortKey: 'inboxSort' },
+    { name: 'bySender', partitionKey: 'sender', sortKey: 'receivedAt' },
+    { name: 'byReceiver', partitionKey: 'receiver', sortKey: 'receivedAt' },
+    { name: 'byDay', partitionKey: 'logDay', sortKey: 'receivedAt' },
+  ],
 };
 
 export const tables = [registryTable, messagesTable] as const;

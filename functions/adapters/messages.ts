@@ -14,6 +14,7 @@ import { capReason } from '../core/reason.js';
 import { dynamoClient } from './aws.js';
 import { conditional, queryPartition } from './dynamo.js';
 import { completeLeased, leaseMailbox } from './leased-mailbox.js';
+import { logDayOf } from './message-log.js';
 
 export interface StoredMessage extends Message {
   /** The document itself (maybe deflated) when it is small enough to live in the item. */
@@ -79,6 +80,8 @@ export class MessageRepository {
             pk,
             sk: 'MSG',
             ...toItem(message),
+            // The day the message-log's byDay index files it under (functions/adapters/message-log.ts).
+            logDay: logDayOf(message.receivedAt),
             ...(routes.length ? { routes: routes.map(packRoute) } : {}),
           },
         },
@@ -509,7 +512,7 @@ function toItem(message: StoredMessage): Record<string, unknown> {
 }
 
 function toMessage(item: Record<string, unknown>): StoredMessage {
-  const { pk, sk: _sk, routes, ...rest } = item;
+  const { pk, sk: _sk, routes, logDay: _d, ...rest } = item;
   return {
     ...(rest as unknown as StoredMessage),
     id: String(pk).slice('MSG#'.length),
