@@ -63,12 +63,16 @@ export const messagesTable: TableDefinition = {
   // A sparse index of what waits in a leased mailbox, oldest first: pull deliveries in a receiver's
   // inbox, and sync packets in an ERP's or a mobile user's mailbox (functions/adapters/leased-mailbox.ts).
   // The operator's message log, newest first (functions/adapters/message-log.ts): only message heads
-  // carry a sender, a receiver and a logDay beside receivedAt, so these three indexes hold nothing else.
+  // carry a sender, a receiver and a logDay beside receivedAt, and only delivery rows a logAt, so these
+  // indexes hold nothing else.
   globalIndexes: [
     { name: 'byInbox', partitionKey: 'inbox', sortKey: 'inboxSort' },
     { name: 'bySender', partitionKey: 'sender', sortKey: 'receivedAt' },
     { name: 'byReceiver', partitionKey: 'receiver', sortKey: 'receivedAt' },
     { name: 'byDay', partitionKey: 'logDay', sortKey: 'receivedAt' },
+    // Delivery rows, by integration and by delivery status: their logAt is the message's receivedAt#id.
+    { name: 'byIntegration', partitionKey: 'integrationId', sortKey: 'logAt' },
+    { name: 'byDeliveryStatus', partitionKey: 'status', sortKey: 'logAt' },
   ],
 };
 

@@ -1,13 +1,16 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import { badRequest } from '../core/errors.js';
+import type { MessageStatus } from '../core/message.js';
 import { dynamoClient } from './aws.js';
 
 /**
- * The operator's message log: message heads newest first, read from the index chosen for the filter
- * (bySender, byReceiver, or byDay when no partner is named). A partner is a sender or a receiver, so
- * its page merges two index streams. Every Query reads at most one page's worth of items, so a page
- * costs what it holds, never what the table holds.
+ * The operator's message log, newest first, read from the index chosen for the filter: delivery rows
+ * byIntegration for an integration; message heads bySender / byReceiver for a partner (a partner is a
+ * sender or a receiver, so its page merges the two streams); delivery rows byDeliveryStatus for a
+ * status; else message heads byDay. Every Query reads at most one page's worth of items, so a page
+ * costs what it holds, never what the table holds. The walk answers positions (message ids in order);
+ * the use case reads each message and checks the filters no index served.
  */
 
 export interface LogQuery {
@@ -16,29 +19,46 @@ export interface LogQuery {
   /** Matches the sender or the receiver. */
   partner?: string;
   doctype?: string;
+  status?: MessageStatus;
+  integrationId?: string;
   /** ISO timestamps, inclusive. */
   since?: string;
   until?: string;
 }
 
-/** A message head as the log reads it from an index (projection ALL). */
+/** An index item as the walk hands it out: its message (`pk`) and when that was received. */
 export type LogItem = Record<string, unknown> & { pk: string; receivedAt: string };
 
 /** The day a message is filed under in the byDay index. */
 export const logDayOf = (receivedAt: string) => receivedAt.slice(0, 10);
+/** A delivery row's place in byIntegration and byDeliveryStatus: its message's receivedAt, then id. */
+export const logAtOf = (receivedAt: string, messageId: string) => `${receivedAt}#${messageId}`;
 
 /** How far back a log with no `since` looks: the messages' retention. */
 const RETENTION_DAYS = 90;
-/** The most empty days one page walks past before it answers with a cursor. */
-const MAX_DAYS_PER_PAGE = RETENTION_DAYS + 1;
+/**
+ * The most Queries one page makes before it answers with a cursor (past empty days, or past items a
+ * filter drops): enough to walk every day of the retention once.
+ */
+const MAX_QUERIES_PER_PAGE = RETENTION_DAYS + 10;
 const DAY_MS = 86_400_000;
 
 interface Stream {
-  index: 'bySender' | 'byReceiver' | 'byDay';
-  attribute: 'sender' | 'receiver' | 'logDay';
+  index: 'bySender' | 'byReceiver' | 'byDay' | 'byIntegration' | 'byDeliveryStatus';
+  attribute: 'sender' | 'receiver' | 'logDay' | 'integrationId' | 'status';
+  /** Message heads sort on receivedAt, delivery rows on logAt. */
+  sort: 'receivedAt' | 'logAt';
   /** Partition values in the order they are read (days newest first). */
   parts: string[];
 }
+
+/** The delivery statuses a message of each status has at least one of (accepted: none stored). */
+const DELIVERY_STATUSES: Record<MessageStatus, string[]> = {
+  failed: ['failed'],
+  delivered: ['delivered'],
+  pending: ['retrying', 'queued'],
+  accepted: [],
+};
 
 /** Where a stream stopped: the partition it reads and the last key it handed out; done when spent. */
 interface StreamState {
@@ -48,19 +68,26 @@ interface StreamState {
 }
 
 function streamsFor(q: LogQuery, now: number): Stream[] {
-  const streams: Stream[] = [];
-  if (q.sender) streams.push({ index: 'bySender', attribute: 'sender', parts: [q.sender] });
-  if (q.receiver) streams.push({ index: 'byReceiver', attribute: 'receiver', parts: [q.receiver] });
-  if (streams.length > 0) {
-    // Both named: the sender's stream, filtered on the receiver.
-    return streams.slice(0, 1);
-  }
+  const rows = (index: 'byIntegration' | 'byDeliveryStatus', values: string[]): Stream[] =>
+    values.map((v) => ({
+      index,
+      attribute: index === 'byIntegration' ? 'integrationId' : 'status',
+      sort: 'logAt',
+      parts: [v],
+    }));
+  if (q.integrationId) return rows('byIntegration', [q.integrationId]);
+  // Both named: the sender's stream; the receiver is checked on each message.
+  if (q.sender) return [{ index: 'bySender', attribute: 'sender', sort: 'receivedAt', parts: [q.sender] }];
+  if (q.receiver)
+    return [{ index: 'byReceiver', attribute: 'receiver', sort: 'receivedAt', parts: [q.receiver] }];
   if (q.partner) {
     return [
-      { index: 'bySender', attribute: 'sender', parts: [q.partner] },
-      { index: 'byReceiver', attribute: 'receiver', parts: [q.partner] },
+      { index: 'bySender', attribute: 'sender', sort: 'receivedAt', parts: [q.partner] },
+      { index: 'byReceiver', attribute: 'receiver', sort: 'receivedAt', parts: [q.partner] },
     ];
   }
+  const statuses = q.status ? DELIVERY_STATUSES[q.status] : [];
+  if (statuses.length > 0) return rows('byDeliveryStatus', statuses);
   const until = q.until ? Date.parse(q.until) : now;
   const since = q.since ? Date.parse(q.since) : now - RETENTION_DAYS * DAY_MS;
   const days: string[] = [];
@@ -69,7 +96,7 @@ function streamsFor(q: LogQuery, now: number): Stream[] {
     t -= DAY_MS;
     if (days.length > RETENTION_DAYS + 1) break;
   }
-  return [{ index: 'byDay', attribute: 'logDay', parts: days }];
+  return [{ index: 'byDay', attribute: 'logDay', sort: 'receivedAt', parts: days }];
 }
 
 /**
@@ -131,7 +158,7 @@ const keyOf = (item: LogItem, stream: Stream): Record<string, string> => ({
   pk: String(item.pk),
   sk: String(item.sk),
   [stream.attribute]: String(item[stream.attribute]),
-  receivedAt: item.receivedAt,
+  [stream.sort]: String(item[stream.sort]),
 });
 
 /** Newer first; equal times by id, newer ids first. */
@@ -160,9 +187,9 @@ export class MessageLog {
     /** The key a stream's last Query stopped at (absent: its partition is spent). */
     const stops: (Record<string, string> | undefined)[] = streams.map(() => undefined);
     const started: boolean[] = streams.map(() => false);
-    let daysRead = 0;
+    let queries = 0;
 
-    /** Reads stream i until its buffer holds something or it is spent; false when the day budget ran out. */
+    /** Reads stream i until its buffer holds something or it is spent; false when the page's Query budget ran out. */
     const fill = async (i: number): Promise<boolean> => {
       const stream = streams[i] as Stream;
       const state = states[i] as StreamState;
@@ -174,10 +201,10 @@ export class MessageLog {
             state.done = true;
             return true;
           }
-          if (++daysRead > MAX_DAYS_PER_PAGE) return false;
           state.part += 1;
           delete state.key;
         }
+        if (++queries > MAX_QUERIES_PER_PAGE) return false;
         const r = await dynamoClient().send(
           new QueryCommand({
             TableName: this.table,
@@ -192,7 +219,11 @@ export class MessageLog {
         const items = (r.Items ?? []) as LogItem[];
         // A stream read from the top for the first time skips what is newer than the page before.
         const bound = state.key ? undefined : before;
-        buffer.push(...(bound ? items.filter((it) => !isAtOrNewer(it, bound)) : items));
+        const placed =
+          stream.sort === 'logAt'
+            ? items.map((it) => ({ ...it, receivedAt: String(it.logAt).split('#')[0] ?? '' }))
+            : items;
+        buffer.push(...(bound ? placed.filter((it) => !isAtOrNewer(it, bound)) : placed));
         stops[i] = r.LastEvaluatedKey as Record<string, string> | undefined;
         // Items the filter dropped still move the stream on.
         if (buffer.length === 0 && stops[i]) state.key = stops[i];
@@ -227,6 +258,8 @@ export class MessageLog {
       }
       if (best < 0) break;
       const item = shift(best);
+      // Another delivery row of the message just handed out is not handed out again.
+      if (before && item.pk === before.id) continue;
       before = { at: item.receivedAt, id: String(item.pk) };
       // The same message at the head of the other stream (a partner sending to itself) is handed out once.
       for (let i = 0; i < streams.length; i++) {
@@ -246,25 +279,29 @@ function condition(q: LogQuery, stream: Stream, state: StreamState, before?: Pos
   const names: Record<string, string> = { '#p': stream.attribute };
   // Never past what the page before handed out (see CursorSchema), nor past `until`.
   const until = before && (!q.until || before.at < q.until) ? before.at : q.until;
-  if (q.since || until) names['#t'] = 'receivedAt';
+  // A delivery row's logAt is `receivedAt#id`: an instant bounds it from above past every id.
+  const upTo = until && stream.sort === 'logAt' ? `${until}#~` : until;
+  if (q.since || until) names['#t'] = stream.sort;
   let key = '#p = :part';
-  if (q.since && until) {
+  if (q.since && upTo) {
     key += ' AND #t BETWEEN :since AND :until';
     values[':since'] = q.since;
-    values[':until'] = until;
+    values[':until'] = upTo;
   } else if (q.since) {
     key += ' AND #t >= :since';
     values[':since'] = q.since;
-  } else if (until) {
+  } else if (upTo) {
     key += ' AND #t <= :until';
-    values[':until'] = until;
+    values[':until'] = upTo;
   }
+  // On message heads the doctype and a receiver beside a sender are checked by DynamoDB, before the
+  // page is read further; the use case checks every filter again on the message it reads.
   const filters: string[] = [];
-  if (q.doctype) {
+  if (q.doctype && stream.sort === 'receivedAt') {
     filters.push('doctype = :doctype');
     values[':doctype'] = q.doctype;
   }
-  if (q.sender && q.receiver) {
+  if (q.sender && q.receiver && stream.attribute === 'sender') {
     filters.push('#r = :receiver');
     names['#r'] = 'receiver';
     values[':receiver'] = q.receiver;

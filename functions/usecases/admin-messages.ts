@@ -4,7 +4,7 @@ import type { MessageRecord, MessageRepository } from '../adapters/messages.js';
 import type { RegistryRepository } from '../adapters/registry.js';
 import type { Clock } from '../core/clock.js';
 import { badRequest, notFound } from '../core/errors.js';
-import { type MessageStatus, messageStatus } from '../core/message.js';
+import { messageStatus } from '../core/message.js';
 import { messageView } from './message-view.js';
 
 /** The operator's view of a message, and starting its failed deliveries again. */
@@ -61,8 +61,6 @@ export async function retryFailedDeliveries(ports: AdminMessagePorts, id: string
 
 /** The filters of the message log (GET /admin/messages). */
 export interface MessageLogQuery extends LogQuery {
-  status?: MessageStatus;
-  integrationId?: string;
   limit: number;
   cursor?: string;
 }
@@ -88,14 +86,25 @@ export async function messageLog(
     const record = await ports.messages.getRecord(String(item.pk).slice('MSG#'.length));
     if (record) {
       const entry = logEntry(record);
-      const wanted =
-        (!q.status || entry.status === q.status) &&
-        (!q.integrationId || entry.deliveries.some((d) => d.integrationId === q.integrationId));
-      if (wanted) messages.push(entry);
+      if (matches(entry, q)) messages.push(entry);
     }
     return messages.length >= q.limit || examined >= MAX_EXAMINED_PER_PAGE;
   });
   return { messages, ...(nextCursor ? { nextCursor } : {}) };
+}
+
+/** Every filter, checked on the message read (the index served one; a delivery row knows no doctype). */
+function matches(entry: ReturnType<typeof logEntry>, q: LogQuery): boolean {
+  return (
+    (!q.sender || entry.sender === q.sender) &&
+    (!q.receiver || entry.receiver === q.receiver) &&
+    (!q.partner || entry.sender === q.partner || entry.receiver === q.partner) &&
+    (!q.doctype || entry.doctype === q.doctype) &&
+    (!q.status || entry.status === q.status) &&
+    (!q.integrationId || entry.deliveries.some((d) => d.integrationId === q.integrationId)) &&
+    (!q.since || entry.receivedAt >= q.since) &&
+    (!q.until || entry.receivedAt <= q.until)
+  );
 }
 
 function logEntry(record: MessageRecord) {

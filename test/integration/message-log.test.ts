@@ -135,6 +135,11 @@ describe('message log', () => {
     expect(await all('', 3)).toEqual((await log('limit=100')).messages.map((m) => m.id));
     expect(await all('partner=wms', 2)).toEqual(newestFirst([...of('erp>wms'), ...of('wms>erp')]));
     expect(await all('status=failed', 1)).toEqual(newestFirst(of('erp>tms')));
+    expect(await all(`integrationId=${toWms}`, 2)).toEqual(newestFirst(of('erp>wms')));
+    expect(await all('status=delivered', 3)).toEqual(newestFirst([...of('erp>wms'), ...of('wms>erp')]));
+    expect(await all(`status=delivered&receiver=erp`, 1)).toEqual(newestFirst(of('wms>erp')));
+    expect((await log('status=accepted')).messages).toEqual([]);
+    expect((await log('status=pending')).messages).toEqual([]);
     const first = await log('limit=3');
     expect(first.messages).toHaveLength(3);
     expect(first.nextCursor).toBeTruthy();
