@@ -13,6 +13,7 @@ import { DeadLetterQueue } from './adapters/dead-letters.js';
 import { DeliveryQueue } from './adapters/delivery-queue.js';
 import { EntityRepository } from './adapters/entities.js';
 import { InFlightPermits } from './adapters/in-flight.js';
+import { MessageLog } from './adapters/message-log.js';
 import { MessageRepository } from './adapters/messages.js';
 import { PacketNotifier } from './adapters/notifications.js';
 import { PacketUrls } from './adapters/packet-urls.js';
@@ -45,6 +46,14 @@ export function registry(): RegistryRepository {
 export function messages(): MessageRepository {
   messageRepository ??= new MessageRepository(envOf(messagesTable.envVar));
   return messageRepository;
+}
+
+let messageLogReader: MessageLog | undefined;
+
+/** The operator's message log (the messages table's log indexes). */
+export function messageLog(): MessageLog {
+  messageLogReader ??= new MessageLog(envOf(messagesTable.envVar));
+  return messageLogReader;
 }
 
 export function payloads(): PayloadStore {

@@ -67,6 +67,7 @@ export const routes: readonly RouteDefinition[] = [
   integrations.patchIntegration,
   integrations.deleteIntegration,
   integrations.rotateSecret,
+  adminMessages.listMessages,
   adminMessages.getMessageAsAdmin,
   adminMessages.retryMessage,
   messages.postMessage,

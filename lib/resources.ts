@@ -62,9 +62,18 @@ export const messagesTable: TableDefinition = {
   timeToLiveAttribute: 'expiresAt',
   // A sparse index of what waits in a leased mailbox, oldest first: pull deliveries in a receiver's
   // inbox, and sync packets in an ERP's or a mobile user's mailbox (functions/adapters/leased-mailbox.ts).
-  // byOwnerEntity: a partner's entity rows of one entity, oldest change first (GET /v1/entities/{entity}).
+  // The operator's message log, newest first (functions/adapters/message-log.ts): only message heads
+  // carry a sender, a receiver and a logDay beside receivedAt, and only delivery rows a logAt, so these
+  // indexes hold nothing else. byOwnerEntity: a partner's entity rows of one entity, oldest change
+  // first (GET /v1/entities/{entity}).
   globalIndexes: [
     { name: 'byInbox', partitionKey: 'inbox', sortKey: 'inboxSort' },
+    { name: 'bySender', partitionKey: 'sender', sortKey: 'receivedAt' },
+    { name: 'byReceiver', partitionKey: 'receiver', sortKey: 'receivedAt' },
+    { name: 'byDay', partitionKey: 'logDay', sortKey: 'receivedAt' },
+    // Delivery rows, by integration and by delivery status: their logAt is the message's receivedAt#id.
+    { name: 'byIntegration', partitionKey: 'integrationId', sortKey: 'logAt' },
+    { name: 'byDeliveryStatus', partitionKey: 'status', sortKey: 'logAt' },
     { name: 'byOwnerEntity', partitionKey: 'rowOwner', sortKey: 'rowSort' },
     // Sparse: rows whose sends are written but not yet queued (the row outbox), oldest first.
     { name: 'byPendingSend', partitionKey: 'pendingSend', sortKey: 'pendingSort' },

@@ -14,6 +14,7 @@ import { capReason } from '../core/reason.js';
 import { dynamoClient } from './aws.js';
 import { conditional, queryPartition } from './dynamo.js';
 import { completeLeased, leaseMailbox } from './leased-mailbox.js';
+import { logAtOf, logDayOf } from './message-log.js';
 
 export interface StoredMessage extends Message {
   /** The document itself (maybe deflated) when it is small enough to live in the item. */
@@ -49,6 +50,16 @@ export interface InboxEntry {
   receiptHandle: string;
 }
 
+/**
+ * A push or notify delivery's first row, written with its first claim: the delivery, the message's
+ * TTL and its receivedAt (which files the row in the message log's delivery indexes).
+ */
+export interface FirstRow {
+  delivery: Delivery;
+  expiresAt: number;
+  receivedAt?: string;
+}
+
 export interface MessageRecord {
   message: StoredMessage;
   deliveries: Delivery[];
@@ -79,6 +90,8 @@ export class MessageRepository {
             pk,
             sk: 'MSG',
             ...toItem(message),
+            // The day the message-log's byDay index files it under (functions/adapters/message-log.ts).
+            logDay: logDayOf(message.receivedAt),
             ...(routes.length ? { routes: routes.map(packRoute) } : {}),
           },
         },
@@ -95,6 +108,7 @@ export class MessageRepository {
               // Pull deliveries wait in the receiver's inbox (a sparse index) until they are done.
               inbox: message.receiver,
               inboxSort: `${message.receivedAt}#${message.id}`,
+              logAt: logAtOf(message.receivedAt, message.id),
             },
           },
         })),
@@ -211,7 +225,7 @@ export class MessageRepository {
     messageId: string,
     integrationId: string,
     n: number,
-    firstRow?: { delivery: Delivery; expiresAt: number },
+    firstRow?: FirstRow,
   ): Promise<boolean> {
     // The delivery's row does not exist yet: the first claim creates it, and only one can.
     if (firstRow) return this.createRow(messageId, integrationId, firstRow, { attemptCount: n });
@@ -315,7 +329,7 @@ export class MessageRepository {
   private createRow(
     messageId: string,
     integrationId: string,
-    firstRow: { delivery: Delivery; expiresAt: number },
+    firstRow: FirstRow,
     fields: Partial<Delivery>,
   ): Promise<boolean> {
     return conditional(() =>
@@ -328,6 +342,7 @@ export class MessageRepository {
             ...firstRow.delivery,
             ...fields,
             expiresAt: firstRow.expiresAt,
+            ...(firstRow.receivedAt ? { logAt: logAtOf(firstRow.receivedAt, messageId) } : {}),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
@@ -345,7 +360,7 @@ export class MessageRepository {
     messageId: string,
     integrationId: string,
     lastError: string,
-    firstRow?: { delivery: Delivery; expiresAt: number },
+    firstRow?: FirstRow,
   ): Promise<boolean> {
     if (firstRow) {
       return this.createRow(messageId, integrationId, firstRow, {
@@ -494,6 +509,7 @@ function strip(item: Record<string, unknown>): Record<string, unknown> {
     inboxSort: _s,
     leaseUntil: _l,
     receiptHandle: _h,
+    logAt: _a,
     ...rest
   } = item;
   return rest;
@@ -509,7 +525,7 @@ function toItem(message: StoredMessage): Record<string, unknown> {
 }
 
 function toMessage(item: Record<string, unknown>): StoredMessage {
-  const { pk, sk: _sk, routes, ...rest } = item;
+  const { pk, sk: _sk, routes, logDay: _d, ...rest } = item;
   return {
     ...(rest as unknown as StoredMessage),
     id: String(pk).slice('MSG#'.length),

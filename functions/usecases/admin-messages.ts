@@ -1,7 +1,10 @@
 import type { DeliveryQueue } from '../adapters/delivery-queue.js';
-import type { MessageRepository } from '../adapters/messages.js';
+import type { LogQuery, MessageLog } from '../adapters/message-log.js';
+import type { MessageRecord, MessageRepository } from '../adapters/messages.js';
 import type { RegistryRepository } from '../adapters/registry.js';
-import { notFound } from '../core/errors.js';
+import type { Clock } from '../core/clock.js';
+import { badRequest, notFound } from '../core/errors.js';
+import { messageStatus } from '../core/message.js';
 import { messageView } from './message-view.js';
 
 /** The operator's view of a message, and starting its failed deliveries again. */
@@ -54,4 +57,76 @@ export async function retryFailedDeliveries(ports: AdminMessagePorts, id: string
     throw e;
   }
   return jobs.map((j) => j.integrationId);
+}
+
+/** The filters of the message log (GET /admin/messages). */
+export interface MessageLogQuery extends LogQuery {
+  limit: number;
+  cursor?: string;
+}
+
+/** The most message heads one page of a status or integration filter looks at before it answers. */
+const MAX_EXAMINED_PER_PAGE = 500;
+
+/**
+ * The message log, newest first: the index walk answers heads in order, each read whole (one Query of
+ * its partition) for its deliveries; status and integration are read from those. A page ends when it
+ * is full or has looked at MAX_EXAMINED_PER_PAGE messages, and its cursor starts the next page after
+ * the last message looked at, so messages arriving meanwhile (newer) never shift a later page.
+ */
+export async function messageLog(
+  ports: { log: Pick<MessageLog, 'walk'>; messages: Pick<MessageRepository, 'getRecord'>; clock: Clock },
+  q: MessageLogQuery,
+) {
+  if (q.since && q.until && q.since > q.until) throw badRequest('invalid_parameter', 'since is after until.');
+  const messages: ReturnType<typeof logEntry>[] = [];
+  let examined = 0;
+  const nextCursor = await ports.log.walk(q, q.cursor, ports.clock.now(), q.limit, async (item) => {
+    examined += 1;
+    const record = await ports.messages.getRecord(String(item.pk).slice('MSG#'.length));
+    if (record) {
+      const entry = logEntry(record);
+      if (matches(entry, q)) messages.push(entry);
+    }
+    return messages.length >= q.limit || examined >= MAX_EXAMINED_PER_PAGE;
+  });
+  return { messages, ...(nextCursor ? { nextCursor } : {}) };
+}
+
+/** Every filter, checked on the message read (the index served one; a delivery row knows no doctype). */
+function matches(entry: ReturnType<typeof logEntry>, q: LogQuery): boolean {
+  return (
+    (!q.sender || entry.sender === q.sender) &&
+    (!q.receiver || entry.receiver === q.receiver) &&
+    (!q.partner || entry.sender === q.partner || entry.receiver === q.partner) &&
+    (!q.doctype || entry.doctype === q.doctype) &&
+    (!q.status || entry.status === q.status) &&
+    (!q.integrationId || entry.deliveries.some((d) => d.integrationId === q.integrationId)) &&
+    (!q.since || entry.receivedAt >= q.since) &&
+    (!q.until || entry.receivedAt <= q.until)
+  );
+}
+
+function logEntry(record: MessageRecord) {
+  const m = record.message;
+  return {
+    id: m.id,
+    status: messageStatus(record.deliveries),
+    sender: m.sender,
+    receiver: m.receiver,
+    doctype: m.doctype,
+    version: m.version,
+    size: m.size,
+    receivedAt: m.receivedAt,
+    deliveries: record.deliveries.map((d) => {
+      const last = d.attempts?.at(-1);
+      return {
+        integrationId: d.integrationId,
+        status: d.status,
+        attempts: d.attemptCount,
+        ...(last?.statusCode !== undefined ? { lastStatusCode: last.statusCode } : {}),
+        ...(d.nextAttemptAt ? { nextAttemptAt: d.nextAttemptAt } : {}),
+      };
+    }),
+  };
 }

@@ -19,6 +19,8 @@ export async function markDeadLettered(
     job.messageId,
     job.integrationId,
     `The delivery job was dead-lettered after ${receives} receives (a worker kept failing on it).`,
-    stored || !message ? undefined : { delivery, expiresAt: message.expiresAt },
+    stored || !message
+      ? undefined
+      : { delivery, expiresAt: message.expiresAt, receivedAt: message.receivedAt },
   );
 }

@@ -87,7 +87,9 @@ export async function deliverOnce(ports: DeliverPorts, job: DeliveryJob): Promis
     await close('Every attempt was used; the last one did not report back (the worker stopped).');
     return { kind: 'done' };
   }
-  const firstRow = stored ? undefined : { delivery, expiresAt: message.expiresAt };
+  const firstRow = stored
+    ? undefined
+    : { delivery, expiresAt: message.expiresAt, receivedAt: message.receivedAt };
   // The document is read before the attempt is claimed: a read that fails (S3 throttled, a network
   // error) is transient, so it escapes to the queue for redelivery without using up an attempt.
   const payload = integration.delivery.mode === 'notify' ? undefined : await loadPayload(ports, message);

@@ -1,10 +1,78 @@
 import * as z from 'zod/mini';
 import { h, type RouteDefinition } from '../../route-types.js';
+import { wholeNumberParam } from '../schemas.js';
 import { MessageViewSchema } from '../views.js';
 
 /** The operator's view of messages (handlers: functions/http/admin/messages.ts). */
 
 const IdParams = z.object({ id: z.string() });
+
+/** An instant of the log's filters: an ISO 8601 timestamp, read as the hub writes receivedAt (UTC, ms). */
+const instant = (name: string) =>
+  z.optional(
+    z.pipe(
+      z.string(),
+      z.transform((raw: string, ctx) => {
+        const t = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/.test(raw)
+          ? Date.parse(raw)
+          : Number.NaN;
+        if (Number.isNaN(t)) {
+          ctx.issues.push({ code: 'custom', message: `${name} must be an ISO 8601 timestamp.`, input: raw });
+          return z.NEVER;
+        }
+        return new Date(t).toISOString();
+      }),
+    ),
+  );
+
+const LogEntrySchema = z.object({
+  id: z.string(),
+  status: z.enum(['accepted', 'pending', 'delivered', 'failed']),
+  sender: z.string(),
+  receiver: z.string(),
+  doctype: z.string(),
+  version: z.string(),
+  size: z.number(),
+  receivedAt: z.string(),
+  source: z.optional(z.string()),
+  deliveries: z.array(
+    z.object({
+      integrationId: z.string(),
+      status: z.string(),
+      attempts: z.number(),
+      lastStatusCode: z.optional(z.number()),
+      nextAttemptAt: z.optional(z.string()),
+    }),
+  ),
+});
+
+export const listMessages = {
+  method: 'GET',
+  path: '/admin/messages',
+  auth: 'admin',
+  query: z.object({
+    sender: z.optional(z.string()),
+    receiver: z.optional(z.string()),
+    partner: z.optional(z.string()),
+    doctype: z.optional(z.string()),
+    status: z.optional(z.enum(['accepted', 'pending', 'delivered', 'failed'])),
+    integrationId: z.optional(z.string()),
+    since: instant('since'),
+    until: instant('until'),
+    limit: wholeNumberParam(1, 100, 'limit must be an integer from 1 to 100.', 50),
+    cursor: z.optional(z.string().check(z.maxLength(4096))),
+  }),
+  handler: h('http/admin/messages.ts', 'listMessages'),
+  summary: 'The message log, newest first, filtered and paged by cursor (limit ≤ 100, default 50)',
+  uses: ['messages:read'],
+  responses: {
+    200: {
+      description: 'a page of messages and the cursor of the next, if any',
+      schema: z.object({ messages: z.array(LogEntrySchema), nextCursor: z.optional(z.string()) }),
+    },
+    400: 'a bad filter, limit or cursor',
+  },
+} satisfies RouteDefinition;
 
 export const getMessageAsAdmin = {
   method: 'GET',
