@@ -18,8 +18,9 @@ import type { HandlerRef } from '../functions/routes.js';
  * - The SDK's default credential chain (`@aws-sdk/credential-provider-node`, which bundles the STS and
  *   SSO clients) is aliased to functions/adapters/env-credentials.ts, which reads the credentials Lambda
  *   puts in the environment and nothing else (about 110 KB less per bundle).
- * - Source maps without sources content: stack traces map back to TypeScript (with
- *   `NODE_OPTIONS=--enable-source-maps`, set by HubFunction) without shipping every dependency's source.
+ * - Source maps without sources content, shipped beside the bundle but not loaded at start
+ *   (`--enable-source-maps` costs every cold start): `npm run stack -- <asset dir>` maps a logged
+ *   stack trace back to the TypeScript.
  */
 
 export const NODE_TARGET = 'node24';
