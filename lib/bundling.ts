@@ -15,8 +15,12 @@ import type { HandlerRef } from '../functions/routes.js';
  * - The banner gives CommonJS dependencies a `require` inside the ESM bundle. `createRequire` is
  *   imported under a private alias so it cannot collide with a bundled module's own
  *   `import { createRequire } from 'module'`, which esbuild may hoist to the top level.
- * - Source maps without sources content: stack traces map back to TypeScript (with
- *   `NODE_OPTIONS=--enable-source-maps`, set by HubFunction) without shipping every dependency's source.
+ * - The SDK's default credential chain (`@aws-sdk/credential-provider-node`, which bundles the STS and
+ *   SSO clients) is aliased to functions/adapters/env-credentials.ts, which reads the credentials Lambda
+ *   puts in the environment and nothing else (about 110 KB less per bundle).
+ * - Source maps without sources content, shipped beside the bundle but not loaded at start
+ *   (`--enable-source-maps` costs every cold start): `npm run stack -- <asset dir>` maps a logged
+ *   stack trace back to the TypeScript.
  */
 
 export const NODE_TARGET = 'node24';
@@ -25,6 +29,12 @@ export const ESM_REQUIRE_BANNER =
   "import { createRequire as __crossdockCreateRequire } from 'module'; const require = __crossdockCreateRequire(import.meta.url);";
 
 export const MAIN_FIELDS = ['module', 'main'];
+
+/** The module the SDK clients take their default credential chain from. */
+export const CREDENTIAL_CHAIN_MODULE = '@aws-sdk/credential-provider-node';
+
+/** Its stand-in, relative to the repository root (CDK's local bundling runs esbuild there). */
+export const ENV_CREDENTIALS_ENTRY = './functions/adapters/env-credentials.ts';
 
 /** Options for esbuild's own API (`esbuild.build({ ...esbuildOptions, entryPoints, outdir })`). */
 export const esbuildOptions = {
@@ -39,6 +49,8 @@ export const esbuildOptions = {
   banner: { js: ESM_REQUIRE_BANNER },
   outExtension: { '.js': '.mjs' },
   external: [],
+  alias: { [CREDENTIAL_CHAIN_MODULE]: ENV_CREDENTIALS_ENTRY },
+  absWorkingDir: fileURLToPath(new URL('..', import.meta.url)),
 } as const satisfies BuildOptions;
 
 /** The same choices, in the shape of CDK's NodejsFunction `bundling` prop. */
@@ -52,6 +64,7 @@ export const nodejsBundling: BundlingOptions = {
   banner: esbuildOptions.banner.js,
   bundleAwsSDK: true,
   externalModules: [],
+  esbuildArgs: { '--alias': `${CREDENTIAL_CHAIN_MODULE}=${ENV_CREDENTIALS_ENTRY}` },
 };
 
 /** The repository root (the directory holding package.json and package-lock.json). */

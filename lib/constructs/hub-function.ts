@@ -151,8 +151,8 @@ export class HubFunction extends Construct {
         STAGE: props.stage,
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_LOG_LEVEL: 'INFO',
-        // The bundles carry source maps (lib/bundling.ts); this makes stack traces point at the TypeScript.
-        NODE_OPTIONS: '--enable-source-maps',
+        // No --enable-source-maps: it costs every cold start (see `npm run bench -- bundles`). The assets
+        // still carry index.mjs.map (lib/bundling.ts); `npm run stack` maps a logged trace afterwards.
       },
     });
 

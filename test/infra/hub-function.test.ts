@@ -242,13 +242,7 @@ describe('HubFunction', () => {
     const env = environmentOf(b, fn);
     expect(env[payloadBucket.envVar]).toEqual({ Ref: id(b.resources.payloadBucket) });
     expect(Object.keys(env).sort()).toEqual(
-      [
-        'NODE_OPTIONS',
-        'POWERTOOLS_LOG_LEVEL',
-        'POWERTOOLS_SERVICE_NAME',
-        'STAGE',
-        payloadBucket.envVar,
-      ].sort(),
+      ['POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME', 'STAGE', payloadBucket.envVar].sort(),
     );
   });
 
