@@ -18,6 +18,14 @@ const RowSummarySchema = z.object({
   updatedAt: z.string(),
 });
 const DataSchema = z.record(z.string(), z.unknown());
+/** A row as listed; a single row's answer adds its owner and deliveries. */
+const RowViewSchema = z.object({
+  entity: z.string(),
+  id: z.string(),
+  version: z.number(),
+  updatedAt: z.string(),
+  data: DataSchema,
+});
 
 /** `updatedSince`: an ISO 8601 date-time, read as the UTC instant it names (rows store UTC). */
 const isoInstant = z.pipe(
@@ -84,8 +92,8 @@ export const getRow = {
   responses: {
     200: {
       description: 'the row',
-      schema: z.extend(RowSummarySchema, {
-        data: DataSchema,
+      schema: z.extend(RowViewSchema, {
+        owner: z.string(),
         deliveries: z.array(
           z.object({
             integrationId: z.string(),
@@ -126,15 +134,7 @@ export const listRows = {
     200: {
       description: 'a page of rows',
       schema: z.object({
-        rows: z.array(
-          z.object({
-            entity: z.string(),
-            id: z.string(),
-            version: z.number(),
-            updatedAt: z.string(),
-            data: DataSchema,
-          }),
-        ),
+        rows: z.array(RowViewSchema),
         nextCursor: z.optional(z.string()),
       }),
     },

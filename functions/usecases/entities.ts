@@ -116,11 +116,13 @@ export async function putRow(
     };
     const integrations = await p.registry.listIntegrations();
     const queued: string[] = [];
+    // A partner's own write: no hops, not a write-back, and (unchanged was answered above) not identical.
+    const change = { entity: row.entity, owner: row.owner, version, hops: 0, identical: false };
     for (const i of integrations) {
-      if (!routesRow(asTrigger(i), row)) continue;
-      const change = { entity: row.entity, owner: row.owner, version, hops: 0, identical: false };
+      const trigger = asTrigger(i);
+      if (!routesRow(trigger, row)) continue;
       const filterPasses = await filterAdmits(i, row.data);
-      const d = decideOnChange(asTrigger(i), change, { sentVersion: existing?.sent[i.id] }, filterPasses);
+      const d = decideOnChange(trigger, change, { sentVersion: existing?.sent[i.id] }, filterPasses);
       if (!d.send) continue;
       row.pending.push({ integrationId: i.id, version });
       row.sent[i.id] = version;

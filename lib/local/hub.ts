@@ -100,30 +100,24 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
     });
   });
 
+  /** Runs a handler on a timer, as an EventBridge rule would (scheduled jobs and dead-letter sweeps). */
+  const scheduled = async (id: string, handler: HandlerRef, everyMinutes: number, timeoutSeconds: number) =>
+    startSchedule({
+      handler: (await loadHandler(handler)) as unknown as ScheduledHandler,
+      functionName: id,
+      everyMs: options.sweepIntervalMs ?? everyMinutes * 60_000,
+      timeoutSeconds,
+      onError: (e) => console.error(`[${id}] ${(e as Error).message}`),
+      ...(options.onInvoke ? { onInvoke: options.onInvoke } : {}),
+    });
   const startPollers = (deliveryConcurrency = options.deliveryConcurrency ?? 4) =>
     Promise.all([
-      ...schedules.map(async (job) =>
-        startSchedule({
-          handler: (await loadHandler(job.handler)) as unknown as ScheduledHandler,
-          functionName: job.id,
-          everyMs: options.sweepIntervalMs ?? job.everyMinutes * 60_000,
-          timeoutSeconds: job.timeoutSeconds,
-          onError: (e) => console.error(`[${job.id}] ${(e as Error).message}`),
-          ...(options.onInvoke ? { onInvoke: options.onInvoke } : {}),
-        }),
-      ),
+      ...schedules.map((job) => scheduled(job.id, job.handler, job.everyMinutes, job.timeoutSeconds)),
       ...workers.map(async (w) => {
         const from = queueSources[w.source];
         const queueUrl = aws.queueUrls[from.deadLetter ? from.queue.deadLetter.envVar : from.queue.envVar];
         if (w.sweepEveryMinutes !== undefined) {
-          return startSchedule({
-            handler: (await loadHandler(w.handler)) as unknown as ScheduledHandler,
-            functionName: w.id,
-            everyMs: options.sweepIntervalMs ?? w.sweepEveryMinutes * 60_000,
-            timeoutSeconds: w.timeoutSeconds,
-            onError: (e) => console.error(`[${w.id}] ${(e as Error).message}`),
-            ...(options.onInvoke ? { onInvoke: options.onInvoke } : {}),
-          });
+          return scheduled(w.id, w.handler, w.sweepEveryMinutes, w.timeoutSeconds);
         }
         return startQueuePoller({
           sqs,
