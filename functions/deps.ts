@@ -11,6 +11,7 @@ import { CommunicationRepository } from './adapters/communications.js';
 import { CredentialRepository, FieldDictionaryRepository } from './adapters/credentials.js';
 import { DeadLetterQueue } from './adapters/dead-letters.js';
 import { DeliveryQueue } from './adapters/delivery-queue.js';
+import { EnablementRepository } from './adapters/enablements.js';
 import { EntityRepository } from './adapters/entities.js';
 import { InFlightPermits } from './adapters/in-flight.js';
 import { MessageLog } from './adapters/message-log.js';
@@ -41,6 +42,14 @@ const envOf = (name: string): string => loadConfig({ [name]: required() })[name]
 export function registry(): RegistryRepository {
   registryRepository ??= new RegistryRepository(envOf(registryTable.envVar));
   return registryRepository;
+}
+
+let enablementRepository: EnablementRepository | undefined;
+
+/** Clients' enablements of managed integrations (the registry table). */
+export function enablements(): EnablementRepository {
+  enablementRepository ??= new EnablementRepository(envOf(registryTable.envVar));
+  return enablementRepository;
 }
 
 export function messages(): MessageRepository {

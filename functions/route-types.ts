@@ -134,6 +134,8 @@ export type RouteDefinition = RouteFields &
          * device key bound to a mobile user serves only the path's mobileUser.
          */
         scope: Scope;
+        /** A second scope that also admits the key (the hub face only): `scope` or `orScope`. */
+        orScope?: Scope;
       }
   );
 
@@ -208,7 +210,12 @@ export function answersOf(route: RouteDefinition): Readonly<Record<number, strin
     route.auth === 'admin'
       ? { 401: 'admin key missing or wrong' }
       : route.auth === 'apiKey'
-        ? { 401: 'no key', 403: KEY_REFUSED[route.scope] }
+        ? {
+            401: 'no key',
+            403: route.orScope
+              ? `key revoked, unknown, or with neither the ${route.scope} nor the ${route.orScope} scope`
+              : KEY_REFUSED[route.scope],
+          }
         : route.auth === 'bearerToken'
           ? { 401: 'no token', 403: 'token invalid or expired' }
           : route.auth === 'basic'

@@ -10,11 +10,13 @@ import {
   type WorkerDefinition,
 } from './route-types.js';
 import * as credentials from './routes/admin/credentials.js';
+import * as adminEnablements from './routes/admin/enablements.js';
 import * as integrations from './routes/admin/integrations.js';
 import * as adminMessages from './routes/admin/messages.js';
 import * as partners from './routes/admin/partners.js';
 import * as devicePackets from './routes/device/packets.js';
 import * as deviceUrls from './routes/device/urls.js';
+import * as enablements from './routes/enablements.js';
 import * as entities from './routes/entities.js';
 import { ERP_NOTES } from './routes/erp/notes.js';
 import * as erpPackets from './routes/erp/packets.js';
@@ -67,6 +69,8 @@ export const routes: readonly RouteDefinition[] = [
   integrations.patchIntegration,
   integrations.deleteIntegration,
   integrations.rotateSecret,
+  adminEnablements.listEnablementsAsAdmin,
+  adminEnablements.consentAsAdmin,
   adminMessages.listMessages,
   adminMessages.getMessageAsAdmin,
   adminMessages.retryMessage,
@@ -78,6 +82,12 @@ export const routes: readonly RouteDefinition[] = [
   entities.getRow,
   entities.listRows,
   entities.deleteRow,
+  enablements.enable,
+  enablements.listEnablements,
+  enablements.getEnablement,
+  enablements.patchEnablement,
+  enablements.disable,
+  enablements.consent,
   inbox.getInbox,
   inbox.inboxDone,
   tokens.generateToken,

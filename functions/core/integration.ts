@@ -1,6 +1,7 @@
 import { validateHeaderValue } from 'node:http';
 import jsonata from 'jsonata';
 import * as z from 'zod/mini';
+import { CONSENT_TYPES } from './enablements.js';
 import { badRequest } from './errors.js';
 import { checkOutboundUrl } from './outbound-url.js';
 
@@ -60,7 +61,7 @@ const integrationFields = {
   name: text(1, 128),
   direction: z.enum(['Outbound', 'Inbound']),
   entity: text(1, MAX_ENTITY_CHARS),
-  consentType: text(1, 64),
+  consentType: z.enum(CONSENT_TYPES, { error: `must be one of ${CONSENT_TYPES.join(', ')}` }),
   active: z._default(z.boolean(), true),
   notes: z.optional(z.nullable(z.string().check(z.maxLength(4000)))),
   elementId: z.optional(z.nullable(text(0, 256))),
@@ -128,6 +129,18 @@ export function checkIntegrationRules(i: IntegrationInput, ctx: RuleContext): vo
     throw badRequest(
       'invalid_integration',
       'continuous may be set only on an active Outbound integration that has includeUpdate.',
+    );
+  }
+  if (i.managed && outbound && i.sender) {
+    throw badRequest(
+      'invalid_integration',
+      'sender: a managed Outbound integration takes each enabling client as its sender; leave sender out.',
+    );
+  }
+  if (i.managed && !outbound && i.receiver) {
+    throw badRequest(
+      'invalid_integration',
+      'receiver: a managed Inbound integration takes each enabling client as its receiver; leave receiver out.',
     );
   }
   if (outbound && !i.receiver) throw badRequest('invalid_integration', 'receiver is required for Outbound.');

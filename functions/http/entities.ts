@@ -1,7 +1,7 @@
 import { systemClock } from '../core/clock.js';
 import { parseIfMatch } from '../core/entities.js';
 import { badRequest } from '../core/errors.js';
-import { deliveryQueue, entities, messages, payloads, registry } from '../deps.js';
+import { deliveryQueue, enablements, entities, messages, payloads, registry } from '../deps.js';
 import * as route from '../routes/entities.js';
 import * as rows from '../usecases/entities.js';
 import { answer, edge } from './edge.js';
@@ -11,6 +11,7 @@ import { answer, edge } from './edge.js';
 const ports = () => ({
   keys: registry(),
   registry: registry(),
+  enablements: enablements(),
   rows: entities(),
   messages: messages(),
   payloads: payloads(),

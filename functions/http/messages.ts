@@ -1,5 +1,5 @@
 import { systemClock } from '../core/clock.js';
-import { deliveryQueue, messages, payloads, registry } from '../deps.js';
+import { deliveryQueue, enablements, messages, payloads, registry } from '../deps.js';
 import * as route from '../routes/messages.js';
 import { acceptMessage } from '../usecases/accept-message.js';
 import { answer, edge } from './edge.js';
@@ -14,6 +14,7 @@ export const postMessage = edge(
   () => ({
     keys: registry(),
     registry: registry(),
+    enablements: enablements(),
     messages: messages(),
     payloads: payloads(),
     queue: deliveryQueue(),

@@ -1,5 +1,5 @@
 import { systemClock } from '../core/clock.js';
-import { registry, uploads } from '../deps.js';
+import { enablements, registry, uploads } from '../deps.js';
 import * as route from '../routes/uploads.js';
 import { startUpload } from '../usecases/uploads.js';
 import { edge } from './edge.js';
@@ -7,6 +7,12 @@ import { edge } from './edge.js';
 /** POST /v1/messages/uploads: a presigned PUT for a document over the inline limit. */
 export const postUpload = edge(
   route.postUpload,
-  () => ({ keys: registry(), registry: registry(), uploads: uploads(), clock: systemClock }),
+  () => ({
+    keys: registry(),
+    registry: registry(),
+    enablements: enablements(),
+    uploads: uploads(),
+    clock: systemClock,
+  }),
   ({ query, caller }, p) => startUpload(p, caller, query),
 );

@@ -1,5 +1,6 @@
 import { MESSAGE_RETENTION_DAYS, PAYLOAD_PREFIX } from '../../lib/resources.js';
 import type { DeliveryQueue } from '../adapters/delivery-queue.js';
+import type { EnablementRepository } from '../adapters/enablements.js';
 import type { MessageRepository, StoredMessage } from '../adapters/messages.js';
 import type { PayloadStore } from '../adapters/payloads.js';
 import type { RegistryRepository } from '../adapters/registry.js';
@@ -20,6 +21,7 @@ import type { ObjectWrite } from '../core/object-write.js';
 import type { ApiKeyRecord } from '../core/partners.js';
 import { matchesRoute } from '../core/routing.js';
 import { sha256Hex } from '../core/secrets.js';
+import { enabledFor } from './enablements.js';
 import { filterAdmits } from './filters.js';
 
 /** The largest document POST /v1/messages takes (API Gateway and Lambda limits, base64 included). */
@@ -46,8 +48,15 @@ function requestFingerprint(envelope: Envelope, contentType: string, bodySha256:
   );
 }
 
+/** What routing reads: the receiver's integrations, and the sender's enablements of managed ones. */
+export interface RoutingPorts {
+  registry: Pick<RegistryRepository, 'integrationsForReceiver'>;
+  enablements: Pick<EnablementRepository, 'forClient'>;
+}
+
 export interface AcceptPorts {
   registry: RegistryRepository;
+  enablements: Pick<EnablementRepository, 'forClient'>;
   messages: MessageRepository;
   payloads: PayloadStore;
   queue: DeliveryQueue;
@@ -87,7 +96,7 @@ export async function acceptMessage(
   const now = ports.clock.now();
   const sha256 = sha256Hex(input.body);
   const id = newId('msg', now);
-  const routed = await routeMessage(ports.registry, envelope, input);
+  const routed = await routeMessage(ports, envelope, input);
   if (routed.length === 0) throw noRoute(envelope);
 
   const idemHash = input.idempotencyKey ? sha256Hex(input.idempotencyKey) : undefined;
@@ -265,11 +274,15 @@ export async function storeMessage(
  * (an upload not yet landed) every candidate counts, and the filters run when the document arrives.
  */
 export async function routeMessage(
-  registry: RegistryRepository,
+  ports: RoutingPorts,
   m: { sender: string; receiver: string; doctype: string; version: string },
   document?: { body: Uint8Array; contentType: string },
 ): Promise<StoredIntegration[]> {
-  const candidates = (await registry.integrationsForReceiver(m.receiver)).filter((i) => matchesRoute(i, m));
+  const candidates = await enabledFor(
+    ports.enablements,
+    (await ports.registry.integrationsForReceiver(m.receiver)).filter((i) => matchesRoute(i, m)),
+    m.sender,
+  );
   if (!document) return candidates;
   const routed: StoredIntegration[] = [];
   let parsed: unknown;

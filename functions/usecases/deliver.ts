@@ -1,5 +1,6 @@
 import pkg from '../../package.json' with { type: 'json' };
 import type { DeliveryJob } from '../adapters/delivery-queue.js';
+import type { EnablementRepository } from '../adapters/enablements.js';
 import type { MessageRepository, StoredMessage } from '../adapters/messages.js';
 import type { PayloadStore } from '../adapters/payloads.js';
 import type { Clock, Random } from '../core/clock.js';
@@ -13,11 +14,14 @@ import { capReason } from '../core/reason.js';
 import { type Rendered, renderDocument } from '../core/render.js';
 import { sha256Hex } from '../core/secrets.js';
 import { webhookHeaders } from '../core/signing.js';
+import { routingStop } from './enablements.js';
 
 /** What one delivery attempt needs. */
 export interface DeliverPorts {
   /** Reads an integration; the worker serves it from a cache of a second or so. */
   integration: (id: string) => Promise<StoredIntegration | undefined>;
+  /** The sender's enablement of a managed integration, read on every attempt (never cached). */
+  enablements: Pick<EnablementRepository, 'forClient'>;
   messages: Pick<
     MessageRepository,
     'getForDelivery' | 'restartDelivery' | 'claimAttempt' | 'recordAttempt' | 'updateDelivery'
@@ -75,6 +79,12 @@ export async function deliverOnce(ports: DeliverPorts, job: DeliveryJob): Promis
     });
   if (!integration || !message) {
     await close(!integration ? 'The integration was deleted.' : 'The message has expired.');
+    return { kind: 'done' };
+  }
+  // A client that switched a managed integration off (or whose consent was revoked) gets nothing more.
+  const stopped = await routingStop(ports.enablements, integration, message.sender);
+  if (stopped) {
+    await close(stopped);
     return { kind: 'done' };
   }
   if (integration.delivery?.mode === 'pull' || !integration.delivery?.url) {

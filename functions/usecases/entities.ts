@@ -1,3 +1,4 @@
+import type { EnablementRepository } from '../adapters/enablements.js';
 import type { RegistryRepository } from '../adapters/registry.js';
 import type { Clock } from '../core/clock.js';
 import {
@@ -17,6 +18,7 @@ import { sha256Hex } from '../core/secrets.js';
 import { decideOnChange, routesRow, type TriggerIntegration } from '../core/triggers.js';
 import { logger } from '../observability.js';
 import { type AcceptPorts, storeMessage } from './accept-message.js';
+import { routingStop } from './enablements.js';
 import { filterAdmits } from './filters.js';
 
 /**
@@ -49,6 +51,8 @@ export interface RowStore {
 export interface EntityPorts extends Pick<AcceptPorts, 'messages' | 'payloads' | 'queue' | 'clock'> {
   rows: RowStore;
   registry: Pick<RegistryRepository, 'listIntegrations'>;
+  /** A managed integration sends a row only for an owner that enabled it. */
+  enablements: Pick<EnablementRepository, 'forClient'>;
   clock: Clock;
 }
 
@@ -121,6 +125,7 @@ export async function putRow(
     for (const i of integrations) {
       const trigger = asTrigger(i);
       if (!routesRow(trigger, row)) continue;
+      if ((await routingStop(p.enablements, i, row.owner)) !== undefined) continue;
       const filterPasses = await filterAdmits(i, row.data);
       const d = decideOnChange(trigger, change, { sentVersion: existing?.sent[i.id] }, filterPasses);
       if (!d.send) continue;

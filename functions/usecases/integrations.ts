@@ -1,4 +1,5 @@
 import type { z } from 'zod/mini';
+import type { EnablementRepository } from '../adapters/enablements.js';
 import type { RegistryRepository } from '../adapters/registry.js';
 import type { Clock } from '../core/clock.js';
 import { badRequest, conflict, notFound } from '../core/errors.js';
@@ -26,6 +27,7 @@ export interface IntegrationPorts {
     | 'replaceIntegration'
     | 'deleteIntegration'
   >;
+  enablements: Pick<EnablementRepository, 'anyFor'>;
   clock: Clock;
   random: Randomness;
   /** Where outbound URLs may point (loopback only on the local hub). */
@@ -112,8 +114,19 @@ export async function patchIntegration(
   return shown(next);
 }
 
-export async function deleteIntegration(ports: Pick<IntegrationPorts, 'registry'>, id: string) {
-  await ports.registry.deleteIntegration(await load(ports, id));
+/** A managed integration that clients have enabled stays until they (or the operator) remove them. */
+export async function deleteIntegration(
+  ports: Pick<IntegrationPorts, 'registry' | 'enablements'>,
+  id: string,
+) {
+  const i = await load(ports, id);
+  if (await ports.enablements.anyFor(id)) {
+    throw conflict(
+      'integration_enabled',
+      `Integration ${id} is enabled by clients; their enablements must be deleted first (GET /admin/enablements?integrationId=${id}).`,
+    );
+  }
+  await ports.registry.deleteIntegration(i);
 }
 
 /** A new signing secret; the previous one keeps signing for `overlapSeconds` (a day by default). */

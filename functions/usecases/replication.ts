@@ -1,6 +1,7 @@
 import { MESSAGE_RETENTION_DAYS } from '../../lib/resources.js';
 import type { CommunicationLine, CommunicationRepository } from '../adapters/communications.js';
 import type { CredentialRepository, FieldDictionaryRepository } from '../adapters/credentials.js';
+import type { EnablementRepository } from '../adapters/enablements.js';
 import type { MessageRepository } from '../adapters/messages.js';
 import type { RegistryRepository } from '../adapters/registry.js';
 import { type Clock, newId } from '../core/clock.js';
@@ -49,6 +50,7 @@ import {
   tooManyFailures,
 } from '../core/tokens.js';
 import type { NewMessage } from './accept-message.js';
+import { enabledFor } from './enablements.js';
 
 /** The 3PL face's use cases (seed 002): credentials, tokens, replication posts and their results. */
 
@@ -183,6 +185,8 @@ export async function setCredentials(
 
 export interface ReplicationPorts {
   registry: Pick<RegistryRepository, 'listIntegrations'>;
+  /** A managed integration carries lines only from a 3PL partner that enabled it. */
+  enablements: Pick<EnablementRepository, 'forClient'>;
   fields: Pick<FieldDictionaryRepository, 'getExtensions'>;
   communications: Pick<
     CommunicationRepository,
@@ -233,7 +237,11 @@ export async function acceptReplicationPost(
   const extensions = await ports.fields.getExtensions(apiids);
   checkFields(post, new Map(apiids.map((a) => [a, effectiveDictionary(a, extensions.get(a))])));
 
-  const candidates = replicationCandidates(await ports.registry.listIntegrations(), partnerCode);
+  const candidates = await enabledFor(
+    ports.enablements,
+    replicationCandidates(await ports.registry.listIntegrations(), partnerCode),
+    partnerCode,
+  );
   if (candidates.length === 0) {
     throw notProcessed(
       `no active Outbound integration for entity "${REPLICATION_DOCTYPE}" carries lines from ${partnerCode}.`,

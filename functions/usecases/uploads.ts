@@ -9,7 +9,7 @@ import { HubError } from '../core/errors.js';
 import type { StoredIntegration } from '../core/integration.js';
 import { isAnotherWrite, type ObjectWrite } from '../core/object-write.js';
 import type { ApiKeyRecord } from '../core/partners.js';
-import { checkEnvelope, noRoute, routeMessage, storeMessage } from './accept-message.js';
+import { checkEnvelope, noRoute, type RoutingPorts, routeMessage, storeMessage } from './accept-message.js';
 
 /** The largest document one presigned upload takes. */
 // Workers hold a document in memory while they route and deliver it, ten at a time.
@@ -21,6 +21,7 @@ const UPLOAD_CLAIM_MS = 120_000;
 
 export interface UploadPorts {
   registry: RegistryRepository;
+  enablements: RoutingPorts['enablements'];
   uploads: UploadRepository;
   clock: Clock;
 }
@@ -47,7 +48,7 @@ export async function startUpload(
 ): Promise<{ id: string; uploadUrl: string; expiresAt: string }> {
   const envelope = await checkEnvelope(ports.registry, key, a);
   const { size, contentType } = a;
-  if ((await routeMessage(ports.registry, envelope)).length === 0) throw noRoute(envelope);
+  if ((await routeMessage(ports, envelope)).length === 0) throw noRoute(envelope);
   const now = ports.clock.now();
   const id = newId('msg', now);
   await ports.uploads.create(
@@ -65,6 +66,7 @@ export async function startUpload(
 
 export interface LandedPorts {
   registry: RegistryRepository;
+  enablements: RoutingPorts['enablements'];
   uploads: UploadRepository;
   messages: MessageRepository;
   payloads: PayloadStore;
@@ -108,7 +110,7 @@ export async function acceptLandedUpload(
     }
     let routed: StoredIntegration[];
     try {
-      routed = await routeMessage(ports.registry, upload, { body, contentType: upload.contentType });
+      routed = await routeMessage(ports, upload, { body, contentType: upload.contentType });
     } catch (e) {
       // A document its filters cannot read (malformed or too deep XML) fails the same way every
       // time: the upload fails with the reason, instead of going round the queue to its DLQ.

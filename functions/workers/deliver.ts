@@ -1,7 +1,7 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { postOutbound } from '../adapters/outbound-http.js';
 import { randomToken, systemClock, systemRandom } from '../core/clock.js';
-import { deliveryQueue, inFlight, messages, payloads, registry, settings } from '../deps.js';
+import { deliveryQueue, enablements, inFlight, messages, payloads, registry, settings } from '../deps.js';
 import { logger } from '../observability.js';
 import { cachedIntegrations } from '../usecases/deliver.js';
 import { type DeliverBatchPorts, deliverBatch, type QueuedJob } from '../usecases/deliver-batch.js';
@@ -26,6 +26,7 @@ function ports(): DeliverBatchPorts {
   const { ALLOW_LOOPBACK_OUTBOUND, PUBLIC_BASE_URL } = settings();
   built = {
     integration: integrations,
+    enablements: enablements(),
     messages: messages(),
     payloads: payloads(),
     permits: inFlight(),

@@ -1,5 +1,5 @@
 import { systemClock } from '../core/clock.js';
-import { deliveryQueue, entities, messages, payloads, registry } from '../deps.js';
+import { deliveryQueue, enablements, entities, messages, payloads, registry } from '../deps.js';
 import { logger } from '../observability.js';
 import { sweepPendingSends } from '../usecases/entities.js';
 
@@ -12,6 +12,7 @@ export async function handler(): Promise<{ settled: number }> {
   const settled = await sweepPendingSends({
     rows: entities(),
     registry: registry(),
+    enablements: enablements(),
     messages: messages(),
     payloads: payloads(),
     queue: deliveryQueue(),

@@ -1,5 +1,5 @@
 import { systemClock } from '../core/clock.js';
-import { deliveryQueue, messages, payloads, registry, uploads } from '../deps.js';
+import { deliveryQueue, enablements, messages, payloads, registry, uploads } from '../deps.js';
 import { acceptLandedUpload, UPLOAD_KEY_PREFIX } from '../usecases/uploads.js';
 import { s3ObjectWorker } from './s3-object-worker.js';
 
@@ -10,6 +10,7 @@ export const handler = s3ObjectWorker(
     acceptLandedUpload(
       {
         registry: registry(),
+        enablements: enablements(),
         uploads: uploads(),
         messages: messages(),
         payloads: payloads(),

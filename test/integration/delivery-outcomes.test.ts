@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EnablementRepository } from '../../functions/adapters/enablements.js';
 import { MessageRepository } from '../../functions/adapters/messages.js';
 import { postOutbound } from '../../functions/adapters/outbound-http.js';
 import { PayloadStore } from '../../functions/adapters/payloads.js';
@@ -32,6 +33,7 @@ describe('delivery outcomes by the sender’s result', () => {
     registry = new RegistryRepository(aws.env[registryTable.envVar] as string);
     ports = {
       integration: (id) => registry.getIntegration(id),
+      enablements: new EnablementRepository(aws.env[registryTable.envVar] as string),
       messages: new MessageRepository(aws.env[messagesTable.envVar] as string),
       payloads: new PayloadStore(aws.env[payloadBucket.envVar] as string),
       send: (req) => postOutbound(req, allowLoopback),

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EnablementRepository } from '../../functions/adapters/enablements.js';
 import { MessageRepository } from '../../functions/adapters/messages.js';
 import { PayloadStore } from '../../functions/adapters/payloads.js';
 import { RegistryRepository } from '../../functions/adapters/registry.js';
@@ -36,6 +37,7 @@ describe('Idempotency-Key left behind by a crashed request', () => {
     }
     ports = {
       registry,
+      enablements: new EnablementRepository(aws.env[registryTable.envVar] as string),
       messages: new MessageRepository(aws.env[messagesTable.envVar] as string),
       payloads: new PayloadStore(aws.env[payloadBucket.envVar] as string),
       queue: {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EnablementRepository } from '../../functions/adapters/enablements.js';
 import { MessageRepository } from '../../functions/adapters/messages.js';
 import type { OutboundRequest, OutboundResult } from '../../functions/adapters/outbound-http.js';
 import { PayloadStore } from '../../functions/adapters/payloads.js';
@@ -35,6 +36,7 @@ describe('retry schedule with an injected clock', () => {
     registry = new RegistryRepository(aws.env[registryTable.envVar] as string);
     ports = {
       integration: (id) => registry.getIntegration(id),
+      enablements: new EnablementRepository(aws.env[registryTable.envVar] as string),
       messages: new MessageRepository(aws.env[messagesTable.envVar] as string),
       payloads: new PayloadStore(aws.env[payloadBucket.envVar] as string),
       send: async (req) => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../functions/core/clock.js';
-import { deliveryQueue, entities, messages, payloads, registry } from '../../functions/deps.js';
+import { deliveryQueue, enablements, entities, messages, payloads, registry } from '../../functions/deps.js';
 import { type EntityPorts, putRow, sweepPendingSends } from '../../functions/usecases/entities.js';
 import { eventually, startTestHub, type TestHub } from '../support/hub.js';
 import { startPartner } from '../support/partner-server.js';
@@ -136,6 +136,7 @@ describe('triggers: rows sent by Outbound integrations', () => {
     const ports: EntityPorts = {
       rows: entities(),
       registry: registry(),
+      enablements: enablements(),
       messages: messages(),
       payloads: payloads(),
       clock: systemClock,

@@ -28,6 +28,7 @@ function harness(options: { granted?: number; failPermits?: boolean } = {}) {
   const postponed: [string, number, boolean][] = [];
   const permits = { taken: [] as [string, string, number][], released: [] as [string, string, number][] };
   const ports: DeliverBatchPorts = {
+    enablements: { forClient: async () => undefined },
     integration: async (id) => (integrations as Record<string, (typeof integrations)['int_par']>)[id],
     messages: {
       getForDelivery: async (messageId, integrationId) => {

@@ -305,6 +305,7 @@ describe('accepting a post (use case with in-memory ports)', () => {
     let stores = 0;
     const ports: ReplicationPorts = {
       registry: { listIntegrations: async () => integrations },
+      enablements: { forClient: async () => undefined },
       fields: { getExtensions: async () => new Map() },
       communications: {
         claimLine: async (partner, apiuuid, communicationId) => {

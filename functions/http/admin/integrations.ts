@@ -1,7 +1,7 @@
 import { adminKey } from '../../adapters/admin-key.js';
 import { systemClock } from '../../core/clock.js';
 import { systemRandom } from '../../core/random.js';
-import { registry, settings } from '../../deps.js';
+import { enablements, registry, settings } from '../../deps.js';
 import * as route from '../../routes/admin/integrations.js';
 import * as integrations from '../../usecases/integrations.js';
 import { edge } from '../edge.js';
@@ -11,6 +11,7 @@ import { edge } from '../edge.js';
 const ports = () => ({
   adminKey: adminKey(),
   registry: registry(),
+  enablements: enablements(),
   clock: systemClock,
   random: systemRandom,
   rules: { allowLoopback: settings().ALLOW_LOOPBACK_OUTBOUND },

@@ -26,11 +26,18 @@ export async function requireAdmin(req: HubRequest, adminKey: AdminKeyPort): Pro
  * Authenticates a partner key. Keys are looked up by their SHA-256, so no stored key is ever compared
  * byte by byte. A missing key is 401; an unknown, revoked or out-of-scope key is 403.
  */
-export async function authenticateKey(key: string | undefined, scope: Scope, keys: KeyLookup) {
+export async function authenticateKey(
+  key: string | undefined,
+  scope: Scope,
+  keys: KeyLookup,
+  orScope?: Scope,
+) {
   if (!key) throw unauthorized();
   const record = await keys.findKeyByHash(sha256Hex(key));
   if (!record) throw forbidden('The API key is unknown or revoked.');
-  if (!record.scopes.includes(scope)) throw forbidden(`The API key does not have the ${scope} scope.`);
+  if (!record.scopes.includes(scope) && !(orScope && record.scopes.includes(orScope))) {
+    throw forbidden(`The API key does not have the ${orScope ? `${scope} or ${orScope}` : scope} scope.`);
+  }
   return record;
 }
 
@@ -45,7 +52,7 @@ export const HUB: FaceRules = {
     if (route.auth === 'admin') return requireAdmin(req, (ports as { adminKey: AdminKeyPort }).adminKey);
     if (route.auth !== 'apiKey') throw noCheck('hub', route);
     const key = req.headers['x-api-key'] || req.query.apikey || undefined;
-    return authenticateKey(key, route.scope, (ports as { keys: KeyLookup }).keys);
+    return authenticateKey(key, route.scope, (ports as { keys: KeyLookup }).keys, route.orScope);
   },
   errorBody: hubErrorBody,
   maxBodyBytes: 256 * 1024,

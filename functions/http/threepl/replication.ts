@@ -5,6 +5,7 @@ import {
   communications,
   credentials,
   deliveryQueue,
+  enablements,
   fieldDictionaries,
   messages,
   payloads,
@@ -24,6 +25,7 @@ const ports = () => {
   return {
     tokens: credentials(),
     registry: registry(),
+    enablements: enablements(),
     fields: fieldDictionaries(),
     communications: communications(),
     store: (...[m, routed]: Parameters<typeof storeMessage> extends [unknown, ...infer R] ? R : never) =>

@@ -85,7 +85,11 @@ export const deleteIntegration = {
   handler: h('http/admin/integrations.ts', 'deleteIntegration'),
   summary: 'Delete an integration',
   uses: ['registry:write'],
-  responses: { 204: 'deleted', 404: 'unknown integration' },
+  responses: {
+    204: 'deleted',
+    404: 'unknown integration',
+    409: 'a managed integration that clients have enabled (delete their enablements first)',
+  },
 } satisfies RouteDefinition;
 
 export const rotateSecret = {

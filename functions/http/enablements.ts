@@ -1,0 +1,42 @@
+import { systemClock } from '../core/clock.js';
+import { discardEvents } from '../core/events.js';
+import { systemRandom } from '../core/random.js';
+import { enablements, registry } from '../deps.js';
+import * as route from '../routes/enablements.js';
+import * as use from '../usecases/enablements.js';
+import { edge } from './edge.js';
+
+/** A client's enablements of managed integrations (Contract v2, "Enablements"). */
+
+const ports = () => ({
+  keys: registry(),
+  registry: registry(),
+  enablements: enablements(),
+  clock: systemClock,
+  random: systemRandom,
+  events: discardEvents,
+});
+
+export const enable = edge(route.enable, ports, ({ body, caller }, p) =>
+  use.enable(p, caller.partnerCode, body),
+);
+
+export const listEnablements = edge(route.listEnablements, ports, async ({ caller }, p) => ({
+  enablements: await use.listOwn(p, caller.partnerCode),
+}));
+
+export const getEnablement = edge(route.getEnablement, ports, ({ params, caller }, p) =>
+  use.getOwn(p, caller.partnerCode, params.id),
+);
+
+export const patchEnablement = edge(route.patchEnablement, ports, ({ params, body, caller }, p) =>
+  use.setSchedule(p, caller.partnerCode, params.id, body.schedule),
+);
+
+export const disable = edge(route.disable, ports, ({ params, caller }, p) =>
+  use.disable(p, caller.partnerCode, params.id),
+);
+
+export const consent = edge(route.consent, ports, ({ params, body, caller }, p) =>
+  use.consentAsReceiver(p, caller.partnerCode, params.id, body),
+);

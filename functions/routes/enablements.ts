@@ -1,0 +1,113 @@
+import * as z from 'zod/mini';
+import { ENABLEMENT_STATUSES, ScheduleSchema } from '../core/enablements.js';
+import { h, type RouteDefinition } from '../route-types.js';
+
+/**
+ * A client's enablements of managed integrations (Contract v2, "Enablements"; seed 004; handlers:
+ * functions/http/enablements.ts). A client sees its own only; another's id is 404.
+ */
+
+export const EnablementSchema = z.object({
+  id: z.string(),
+  integrationId: z.string(),
+  partner: z.string(),
+  status: z.enum(ENABLEMENT_STATUSES),
+  schedule: z.nullable(z.number()),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export const ConsentSchema = z.strictObject({
+  granted: z.boolean(),
+  note: z.optional(z.string().check(z.maxLength(1024))),
+});
+const IdParams = z.object({ id: z.string().check(z.maxLength(1024)) });
+const clientKey = { auth: 'apiKey', scope: 'messages', orScope: 'entities' } as const;
+
+export const enable = {
+  method: 'POST',
+  path: '/v1/enablements',
+  ...clientKey,
+  body: z.strictObject({
+    integrationId: z.string().check(z.maxLength(256)),
+    schedule: z.optional(ScheduleSchema),
+  }),
+  handler: h('http/enablements.ts', 'enable'),
+  summary: 'Switch a managed integration on for the calling client',
+  uses: ['registry:write'],
+  responses: {
+    201: { description: 'the enablement: active, or pending consent', schema: EnablementSchema },
+    400: 'schedule set on an integration that is not clientScheduleEditable',
+    404: 'unknown integration, or not managed',
+    409: 'already enabled by this client',
+  },
+} satisfies RouteDefinition;
+
+export const listEnablements = {
+  method: 'GET',
+  path: '/v1/enablements',
+  ...clientKey,
+  handler: h('http/enablements.ts', 'listEnablements'),
+  summary: "The calling client's enablements",
+  uses: ['registry:read'],
+  responses: {
+    200: { description: 'its enablements', schema: z.object({ enablements: z.array(EnablementSchema) }) },
+  },
+} satisfies RouteDefinition;
+
+export const getEnablement = {
+  method: 'GET',
+  path: '/v1/enablements/{id}',
+  ...clientKey,
+  params: IdParams,
+  handler: h('http/enablements.ts', 'getEnablement'),
+  summary: 'One of the calling client’s enablements',
+  uses: ['registry:read'],
+  responses: {
+    200: { description: 'the enablement', schema: EnablementSchema },
+    404: 'unknown, or another client’s',
+  },
+} satisfies RouteDefinition;
+
+export const patchEnablement = {
+  method: 'PATCH',
+  path: '/v1/enablements/{id}',
+  ...clientKey,
+  params: IdParams,
+  body: z.strictObject({ schedule: ScheduleSchema }),
+  handler: h('http/enablements.ts', 'patchEnablement'),
+  summary: 'Set the client’s own schedule (minutes; null for the integration’s)',
+  uses: ['registry:write'],
+  responses: {
+    200: { description: 'the enablement', schema: EnablementSchema },
+    400: 'the integration is not clientScheduleEditable',
+    404: 'unknown, or another client’s',
+    409: 'changed by another request meanwhile',
+  },
+} satisfies RouteDefinition;
+
+export const disable = {
+  method: 'DELETE',
+  path: '/v1/enablements/{id}',
+  ...clientKey,
+  params: IdParams,
+  handler: h('http/enablements.ts', 'disable'),
+  summary: 'Switch it off: nothing routes for the client, its queued deliveries end failed',
+  uses: ['registry:write'],
+  responses: { 204: 'disabled', 404: 'unknown, or another client’s' },
+} satisfies RouteDefinition;
+
+export const consent = {
+  method: 'POST',
+  path: '/v1/enablements/{id}/consent',
+  ...clientKey,
+  params: IdParams,
+  body: ConsentSchema,
+  handler: h('http/enablements.ts', 'consent'),
+  summary: 'The receiver grants or refuses consent (consentType Receiver)',
+  uses: ['registry:write'],
+  responses: {
+    200: { description: 'the enablement, active or rejected', schema: EnablementSchema },
+    404: 'unknown, or the caller is not the integration’s receiver, or consent is not the receiver’s',
+    409: 'already rejected (the client enables again to ask anew), or changed meanwhile',
+  },
+} satisfies RouteDefinition;
