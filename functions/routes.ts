@@ -113,8 +113,17 @@ export const workers: readonly WorkerDefinition[] = [
   {
     id: 'Deliver',
     handler: h('workers/deliver.ts', 'handler'),
-    // :send too: a job that finds no free in-flight permit is requeued as a fresh message.
-    uses: ['registry:read', 'messages:write', 'payloads:read', 'deliveryQueue:consume', 'deliveryQueue:send'],
+    // :send too: a job that finds no free in-flight permit is requeued as a fresh message. A row's
+    // write-back stores a new version whose sends are messages like any other (payloads, both queues).
+    uses: [
+      'registry:read',
+      'messages:write',
+      'payloads:read',
+      'payloads:write',
+      'deliveryQueue:consume',
+      'deliveryQueue:send',
+      'orderedDeliveryQueue:send',
+    ],
     source: 'deliveryQueue',
     batchSize: 10,
     timeoutSeconds: DELIVERY_WORKER_TIMEOUT_SECONDS,
@@ -130,8 +139,10 @@ export const workers: readonly WorkerDefinition[] = [
       'registry:read',
       'messages:write',
       'payloads:read',
+      'payloads:write',
       'orderedDeliveryQueue:consume',
       'deliveryQueue:send',
+      'orderedDeliveryQueue:send',
     ],
     source: 'orderedDeliveryQueue',
     batchSize: 10,

@@ -32,6 +32,8 @@ interface RowItem {
   deliveries?: StoredRow['deliveries'];
   sent?: StoredRow['sent'];
   pending?: StoredRow['pending'];
+  hops?: number;
+  writtenBy?: string;
 }
 
 const toRow = (item: RowItem): StoredRow => ({
@@ -45,6 +47,8 @@ const toRow = (item: RowItem): StoredRow => ({
   deliveries: item.deliveries ?? [],
   sent: item.sent ?? {},
   pending: item.pending ?? [],
+  ...(item.hops ? { hops: item.hops } : {}),
+  ...(item.writtenBy ? { writtenBy: item.writtenBy } : {}),
 });
 
 /** A listing's position: the last row's key, base64url JSON, bound to the listing it came from. */
@@ -104,6 +108,8 @@ export class EntityRepository {
       deliveries: row.deliveries,
       sent: row.sent,
       pending: row.pending,
+      ...(row.hops ? { hops: row.hops } : {}),
+      ...(row.writtenBy ? { writtenBy: row.writtenBy } : {}),
       ...(row.pending.length > 0
         ? { pendingSend: PENDING, pendingSort: `${row.updatedAt}#${row.entity}#${row.id}` }
         : {}),

@@ -81,6 +81,10 @@ export interface StoredRow {
    * them here for sweepPendingSends.
    */
   pending: PendingSend[];
+  /** How many hub-made changes (write-backs) lead from the owner's own last write to this version. */
+  hops?: number;
+  /** The integration whose write-back made this version, if one did. */
+  writtenBy?: string;
 }
 
 /** One send a row version owes an integration. */
@@ -107,7 +111,8 @@ export function rowMessageId(
 /** One send of a row, as `GET /v1/entities/{entity}/{id}` lists it. */
 export interface RowDelivery {
   integrationId: string;
-  messageId: string;
+  /** Absent when nothing was sent (`skipped`: the hop limit). */
+  messageId?: string;
   version: number;
   status: string;
   at: string;

@@ -50,6 +50,11 @@ export const DeliverySchema = z.strictObject({
   url: z.optional(text(1, 2048)),
   format: z._default(z.enum(['raw', 'json', 'xml']), 'raw'),
   template: z.optional(text(1, 65_536)),
+  /**
+   * JSONata over the delivery's outcome and the row it sent; an object result is merged into the row
+   * as a new version when the delivery ends (Contract v2, "Triggers"; Teamogy's write-back).
+   */
+  writeBack: z.optional(text(1, 65_536)),
   headers: z.optional(z.record(headerName, headerValue)),
   timeoutMs: z.optional(z.int().check(z.gte(100), z.lte(30_000))),
   retrySchedule: z.optional(
@@ -160,9 +165,16 @@ export function checkIntegrationRules(i: IntegrationInput, ctx: RuleContext): vo
       `delivery.retrySchedule must have maxAttempts - 1 = ${i.maxAttempts - 1} entries.`,
     );
   }
+  if (d.writeBack && (!outbound || d.mode === 'pull')) {
+    throw badRequest(
+      'invalid_integration',
+      'delivery.writeBack needs an Outbound push or notify delivery: it reads the counterparty’s answer.',
+    );
+  }
   for (const [field, expr] of [
     ['filter', i.filter],
     ['delivery.template', d.template],
+    ['delivery.writeBack', d.writeBack],
   ] as const) {
     if (!expr) continue;
     try {

@@ -97,8 +97,9 @@ export const getRow = {
         deliveries: z.array(
           z.object({
             integrationId: z.string(),
-            messageId: z.string(),
+            messageId: z.optional(z.string()),
             version: z.number(),
+            /** queued, then delivered or failed when the delivery ends; skipped: the hop limit. */
             status: z.string(),
             at: z.string(),
             response: z.optional(z.string()),

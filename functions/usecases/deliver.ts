@@ -14,6 +14,7 @@ import { capReason } from '../core/reason.js';
 import { type Rendered, renderDocument } from '../core/render.js';
 import { sha256Hex } from '../core/secrets.js';
 import { webhookHeaders } from '../core/signing.js';
+import { logger } from '../observability.js';
 import { routingStop } from './enablements.js';
 
 /** What one delivery attempt needs. */
@@ -32,6 +33,34 @@ export interface DeliverPorts {
   random: Random;
   /** Base URL of the hub's API, for the links in notify webhooks. */
   publicBaseUrl: string;
+  /**
+   * Told when a delivery ends (delivered or failed), after the outcome is stored: a row's write-back
+   * (usecases/entities.ts). A failure here is logged and never undoes or retries the delivery.
+   */
+  ended?: (end: DeliveryEnded) => Promise<void>;
+}
+
+/** A delivery that has just ended, with what the counterparty answered to its last attempt. */
+export interface DeliveryEnded {
+  message: StoredMessage;
+  integration: StoredIntegration;
+  outcome: 'delivered' | 'failed';
+  statusCode?: number | undefined;
+  response?: { contentType?: string | undefined; body: string } | undefined;
+  error?: string | undefined;
+}
+
+async function tellEnded(ports: Pick<DeliverPorts, 'ended'>, end: DeliveryEnded): Promise<void> {
+  if (!ports.ended) return;
+  try {
+    await ports.ended(end);
+  } catch (e) {
+    logger.warn('a delivery ended but its follow-up failed', {
+      messageId: end.message.id,
+      integrationId: end.integration.id,
+      reason: capReason(String((e as Error)?.message ?? e)),
+    });
+  }
 }
 
 /**
@@ -82,20 +111,20 @@ export async function deliverOnce(ports: DeliverPorts, job: DeliveryJob): Promis
     return { kind: 'done' };
   }
   // A client that switched a managed integration off (or whose consent was revoked) gets nothing more.
-  const stopped = await routingStop(ports.enablements, integration, message.sender);
-  if (stopped) {
-    await close(stopped);
+  const closeEnded = async (error: string): Promise<JobResult> => {
+    await close(error);
+    await tellEnded(ports, { message, integration, outcome: 'failed', error });
     return { kind: 'done' };
-  }
+  };
+  const stopped = await routingStop(ports.enablements, integration, message.sender);
+  if (stopped) return closeEnded(stopped);
   if (integration.delivery?.mode === 'pull' || !integration.delivery?.url) {
-    await close(
+    return closeEnded(
       'The integration no longer pushes to a URL (its mode or URL changed after the message was routed).',
     );
-    return { kind: 'done' };
   }
   if (n > integration.maxAttempts) {
-    await close('Every attempt was used; the last one did not report back (the worker stopped).');
-    return { kind: 'done' };
+    return closeEnded('Every attempt was used; the last one did not report back (the worker stopped).');
   }
   const firstRow = stored
     ? undefined
@@ -151,6 +180,7 @@ async function attemptDelivery(ports: DeliverPorts, ctx: DispatchContext): Promi
       { ...made, durationMs: 0, error },
       { status: statusAfter('fail'), lastError: `${error} (not retryable)` },
     );
+    await tellEnded(ports, { message, integration, outcome: 'failed', error });
     return { kind: 'done' };
   };
   let rendered: Rendered;
@@ -188,6 +218,13 @@ async function attemptDelivery(ports: DeliverPorts, ctx: DispatchContext): Promi
   const response = answer ? keptResponse(answer) : undefined;
   if (outcome === 'delivered') {
     await record(ports, ctx.job, attempt, { status: statusAfter('deliver'), response, lastError: undefined });
+    await tellEnded(ports, {
+      message,
+      integration,
+      outcome: 'delivered',
+      statusCode: answer?.status,
+      response,
+    });
     return { kind: 'done' };
   }
   const delay =
@@ -208,6 +245,14 @@ async function attemptDelivery(ports: DeliverPorts, ctx: DispatchContext): Promi
       status: statusAfter('fail'),
       response,
       lastError: `${error} (${why})`,
+    });
+    await tellEnded(ports, {
+      message,
+      integration,
+      outcome: 'failed',
+      statusCode: answer?.status,
+      response,
+      error: `${error} (${why})`,
     });
     return { kind: 'done' };
   }

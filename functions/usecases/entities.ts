@@ -1,10 +1,13 @@
 import type { EnablementRepository } from '../adapters/enablements.js';
 import type { RegistryRepository } from '../adapters/registry.js';
 import type { Clock } from '../core/clock.js';
+import { parseDocument } from '../core/document.js';
 import {
+  canonicalJson,
   decidePut,
   MAX_ROW_DELIVERIES,
   mayRead,
+  mergeWriteBack,
   type PendingSend,
   type RowData,
   type RowDelivery,
@@ -12,10 +15,18 @@ import {
   type StoredRow,
 } from '../core/entities.js';
 import { HubError, notFound } from '../core/errors.js';
+import { describeFailure, evaluateExpression } from '../core/expressions.js';
 import type { StoredIntegration } from '../core/integration.js';
+import type { MessageSource } from '../core/message.js';
 import { capReason } from '../core/reason.js';
 import { sha256Hex } from '../core/secrets.js';
-import { decideOnChange, routesRow, type TriggerIntegration } from '../core/triggers.js';
+import {
+  decideOnChange,
+  MAX_HOPS,
+  type RowChange,
+  routesRow,
+  type TriggerIntegration,
+} from '../core/triggers.js';
 import { logger } from '../observability.js';
 import { type AcceptPorts, storeMessage } from './accept-message.js';
 import { routingStop } from './enablements.js';
@@ -118,43 +129,170 @@ export async function putRow(
       // A send an earlier version still owes (its writer crashed) is carried, never dropped.
       pending: [...(existing?.pending ?? [])],
     };
-    const integrations = await p.registry.listIntegrations();
-    const queued: string[] = [];
     // A partner's own write: no hops, not a write-back, and (unchanged was answered above) not identical.
-    const change = { entity: row.entity, owner: row.owner, version, hops: 0, identical: false };
-    for (const i of integrations) {
-      const trigger = asTrigger(i);
-      if (!routesRow(trigger, row)) continue;
-      if ((await routingStop(p.enablements, i, row.owner)) !== undefined) continue;
-      const filterPasses = await filterAdmits(i, row.data);
-      const d = decideOnChange(trigger, change, { sentVersion: existing?.sent[i.id] }, filterPasses);
-      if (!d.send) continue;
-      row.pending.push({ integrationId: i.id, version });
-      row.sent[i.id] = version;
-      if (i.receiver && i.receiver !== row.owner && !row.readers.includes(i.receiver))
-        row.readers.push(i.receiver);
-      queued.push(i.id);
-    }
-    if (await p.rows.put(row, existing?.version)) {
-      if (row.pending.length > 0) {
-        // The version is stored with its sends: if handing them on fails now, the sweep does it later,
-        // so the partner is told its write succeeded (it did) rather than asked to write again.
-        await sendPending(p, row, integrations).catch((e: unknown) =>
-          logger.warn('row sends left pending for the sweep', {
-            entity: row.entity,
-            version: row.version,
-            reason: capReason(String((e as Error)?.message ?? e)),
-          }),
-        );
-      }
-      return { created: decision.kind === 'create', row: summary(row), queued };
-    }
+    const change: RowChange = { entity: row.entity, owner: row.owner, version, hops: 0, identical: false };
+    const queued = await writeVersion(p, existing, row, change);
+    if (queued) return { created: decision.kind === 'create', row: summary(row), queued };
   }
   throw new HubError(
     409,
     'conflict',
     'The row is being changed by other requests at the same time; try again.',
   );
+}
+
+/**
+ * Decides which integrations send a new version of a row, writes the version with those sends (the
+ * outbox) if the row is still at `existing`'s version, then hands them on. The integrations whose
+ * send the hop limit stopped are listed on the row's deliveries, so a loop says why it ended.
+ * Returns the integrations queued, or undefined when another writer got there first.
+ */
+async function writeVersion(
+  p: EntityPorts,
+  existing: StoredRow | undefined,
+  row: StoredRow,
+  change: RowChange,
+): Promise<string[] | undefined> {
+  const integrations = await p.registry.listIntegrations();
+  const queued: string[] = [];
+  const at = new Date(p.clock.now()).toISOString();
+  for (const i of integrations) {
+    const trigger = asTrigger(i);
+    if (!routesRow(trigger, row)) continue;
+    if ((await routingStop(p.enablements, i, row.owner)) !== undefined) continue;
+    const filterPasses = await filterAdmits(i, row.data);
+    const d = decideOnChange(trigger, change, { sentVersion: existing?.sent[i.id] }, filterPasses);
+    if (!d.send) {
+      if (d.reason === 'hop-limit') {
+        row.deliveries = [
+          ...row.deliveries,
+          {
+            integrationId: i.id,
+            version: row.version,
+            status: 'skipped',
+            at,
+            error: `not sent: this version is ${change.hops} write-backs from the owner's own write (the limit is ${MAX_HOPS})`,
+          },
+        ].slice(-MAX_ROW_DELIVERIES);
+      }
+      continue;
+    }
+    row.pending.push({ integrationId: i.id, version: row.version });
+    row.sent[i.id] = row.version;
+    if (i.receiver && i.receiver !== row.owner && !row.readers.includes(i.receiver))
+      row.readers.push(i.receiver);
+    queued.push(i.id);
+  }
+  if (!(await p.rows.put(row, existing?.version))) return undefined;
+  if (row.pending.length > 0) {
+    // The version is stored with its sends: if handing them on fails now, the sweep does it later,
+    // so the writer is told its write succeeded (it did) rather than asked to write again.
+    await sendPending(p, row, integrations).catch((e: unknown) =>
+      logger.warn('row sends left pending for the sweep', {
+        entity: row.entity,
+        version: row.version,
+        reason: capReason(String((e as Error)?.message ?? e)),
+      }),
+    );
+  }
+  return queued;
+}
+
+/** How a delivery of a row's message ended, as the delivery engine reports it. */
+export interface DeliveryEnd {
+  messageId: string;
+  source: MessageSource;
+  integration: Pick<StoredIntegration, 'id' | 'delivery'>;
+  outcome: 'delivered' | 'failed';
+  statusCode?: number | undefined;
+  /** The counterparty's answer as kept on the delivery (already capped). */
+  response?: { contentType?: string | undefined; body: string } | undefined;
+  error?: string | undefined;
+}
+
+/** The counterparty's answer for a write-back: parsed when it is JSON or XML, else its text. */
+function readAnswer(response: DeliveryEnd['response']): unknown {
+  if (!response) return undefined;
+  try {
+    return parseDocument(Buffer.from(response.body), response.contentType);
+  } catch {
+    return response.body;
+  }
+}
+
+/**
+ * When a delivery of a row ends: its outcome goes on the row's deliveries, and the integration's
+ * `delivery.writeBack` (if any) is evaluated over {outcome, statusCode, response, error, data}; an
+ * object result is merged into the row as a new version, one hop further from the owner's own write,
+ * which never triggers the integration that wrote it. A write-back that fails, or gives something
+ * other than an object, leaves the data as it is and says why on the delivery.
+ */
+export async function recordDeliveryEnd(p: EntityPorts, end: DeliveryEnd): Promise<void> {
+  for (let round = 0; round < 5; round++) {
+    const row = await p.rows.get(end.source.entity, end.source.id);
+    if (!row) return;
+    const at = new Date(p.clock.now()).toISOString();
+    const entry: RowDelivery = {
+      integrationId: end.integration.id,
+      messageId: end.messageId,
+      version: end.source.version,
+      status: end.outcome,
+      at,
+      ...(end.response ? { response: capReason(end.response.body) } : {}),
+      ...(end.error ? { error: capReason(end.error) } : {}),
+    };
+    let data: RowData | undefined;
+    const writeBack = end.integration.delivery?.writeBack;
+    if (writeBack) {
+      const r = await evaluateExpression(writeBack, {
+        outcome: end.outcome,
+        ...(end.statusCode === undefined ? {} : { statusCode: end.statusCode }),
+        ...(end.response ? { response: readAnswer(end.response) } : {}),
+        ...(end.error ? { error: end.error } : {}),
+        data: row.data,
+      });
+      if (!r.ok) entry.error = capReason(`write-back not applied: ${describeFailure(r)}`);
+      else if (r.value !== undefined) {
+        const merged = mergeWriteBack(row.data, r.value);
+        if (merged.ok) data = merged.data;
+        else entry.error = capReason(`write-back not applied: ${merged.reason}`);
+      }
+    }
+    const deliveries = [...row.deliveries.filter((d) => d.messageId !== end.messageId), entry].slice(
+      -MAX_ROW_DELIVERIES,
+    );
+    if (data === undefined || canonicalJson(data) === canonicalJson(row.data)) {
+      // Only the outcome changes: the same version, written only if the row is still at it.
+      if (await p.rows.put({ ...row, deliveries }, row.version)) return;
+      continue;
+    }
+    const hops = (row.hops ?? 0) + 1;
+    const next: StoredRow = {
+      ...row,
+      version: row.version + 1,
+      updatedAt: at,
+      data,
+      deliveries,
+      readers: [...row.readers],
+      sent: { ...row.sent },
+      pending: [...row.pending],
+      hops,
+      writtenBy: end.integration.id,
+    };
+    const change: RowChange = {
+      entity: row.entity,
+      owner: row.owner,
+      version: next.version,
+      hops,
+      writtenBy: end.integration.id,
+      identical: false,
+    };
+    if (await writeVersion(p, row, next, change)) return;
+  }
+  logger.warn('a delivery outcome could not be recorded on its row (it kept changing)', {
+    entity: end.source.entity,
+    messageId: end.messageId,
+  });
 }
 
 /**

@@ -1,10 +1,20 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { postOutbound } from '../adapters/outbound-http.js';
 import { randomToken, systemClock, systemRandom } from '../core/clock.js';
-import { deliveryQueue, enablements, inFlight, messages, payloads, registry, settings } from '../deps.js';
+import {
+  deliveryQueue,
+  enablements,
+  entities,
+  inFlight,
+  messages,
+  payloads,
+  registry,
+  settings,
+} from '../deps.js';
 import { logger } from '../observability.js';
 import { cachedIntegrations } from '../usecases/deliver.js';
 import { type DeliverBatchPorts, deliverBatch, type QueuedJob } from '../usecases/deliver-batch.js';
+import { type EntityPorts, recordDeliveryEnd } from '../usecases/entities.js';
 import { batchResponse } from './batch.js';
 import { parseJob } from './jobs.js';
 
@@ -18,6 +28,18 @@ export async function handler(
 }
 
 const integrations = cachedIntegrations((id) => registry().getIntegration(id), systemClock);
+
+let rowPortsBuilt: EntityPorts | undefined;
+const rowPorts = (): EntityPorts =>
+  (rowPortsBuilt ??= {
+    rows: entities(),
+    registry: registry(),
+    enablements: enablements(),
+    messages: messages(),
+    payloads: payloads(),
+    queue: deliveryQueue(),
+    clock: systemClock,
+  });
 
 let built: DeliverBatchPorts | undefined;
 /** The adapters, built once per process. */
@@ -36,6 +58,16 @@ function ports(): DeliverBatchPorts {
     random: systemRandom,
     token: randomToken,
     publicBaseUrl: PUBLIC_BASE_URL ?? '',
+    // A row's message: its outcome (and write-back) goes on the row, which may trigger other sends.
+    ended: async ({ message, integration, ...end }) => {
+      if (!message.source) return;
+      await recordDeliveryEnd(rowPorts(), {
+        messageId: message.id,
+        source: message.source,
+        integration,
+        ...end,
+      });
+    },
   };
   return built;
 }

@@ -72,10 +72,14 @@ describe('triggers: rows sent by Outbound integrations', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(receivedAt('once')).toHaveLength(1);
 
-    // The row lists the delivery; the message carries its source and the counterparty may read the row.
-    const row = (await hub.partner('GET', '/v1/entities/Invoice/inv-1', teamogyKey)).json;
+    // The row lists the delivery with its outcome; the message carries its source and the
+    // counterparty may read the row.
+    const row = await eventually(async () => {
+      const r = (await hub.partner('GET', '/v1/entities/Invoice/inv-1', teamogyKey)).json;
+      return r.deliveries[0]?.status === 'delivered' ? r : undefined;
+    });
     expect(row.deliveries).toEqual([
-      expect.objectContaining({ integrationId: i.id, version: 2, status: 'queued' }),
+      expect.objectContaining({ integrationId: i.id, version: 2, status: 'delivered', response: 'ok' }),
     ]);
     const message = await hub.admin('GET', `/admin/messages/${row.deliveries[0].messageId}`);
     expect(message.json).toMatchObject({
