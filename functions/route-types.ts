@@ -64,7 +64,7 @@ export const AUTH_USES: Readonly<Record<AuthKind, readonly ResourceUse[]>> = {
  * `{"ResponseCode","ResponseMessage"}` (seed 002; `oauth` adds RFC 6749's error fields), or the
  * ERP/device face's `{"success":false,"error":{…}}` (seed 003).
  */
-export type Face = 'hub' | 'threepl' | 'oauth' | 'packets';
+export type Face = 'hub' | 'threepl' | 'oauth' | 'packets' | 'odata';
 
 export interface HandlerRef {
   /** Path under functions/, e.g. `http/messages.ts`. */

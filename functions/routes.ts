@@ -22,6 +22,7 @@ import * as erpUrls from './routes/erp/urls.js';
 import * as inbox from './routes/inbox.js';
 import * as messageReads from './routes/message-reads.js';
 import * as messages from './routes/messages.js';
+import * as odata from './routes/odata.js';
 import * as system from './routes/system.js';
 import * as communications from './routes/threepl/communications.js';
 import * as fields from './routes/threepl/fields.js';
@@ -67,6 +68,13 @@ export const routes: readonly RouteDefinition[] = [
   integrations.patchIntegration,
   integrations.deleteIntegration,
   integrations.rotateSecret,
+  // The literal /odata/Integrations before /odata/{resource}: the local hub takes the first match.
+  odata.serviceDocument,
+  odata.listODataIntegrations,
+  odata.createODataIntegration,
+  odata.readOData,
+  odata.patchODataIntegration,
+  odata.deleteODataIntegration,
   adminMessages.listMessages,
   adminMessages.getMessageAsAdmin,
   adminMessages.retryMessage,

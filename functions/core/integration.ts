@@ -122,34 +122,41 @@ export function checkIntegrationRules(i: IntegrationInput, ctx: RuleContext): vo
     throw badRequest(
       'invalid_integration',
       'includeUpdate may be set only on an active Outbound integration.',
+      'includeUpdate',
     );
   }
   if (i.continuous && !(i.active && outbound && i.includeUpdate)) {
     throw badRequest(
       'invalid_integration',
       'continuous may be set only on an active Outbound integration that has includeUpdate.',
+      'continuous',
     );
   }
-  if (outbound && !i.receiver) throw badRequest('invalid_integration', 'receiver is required for Outbound.');
-  if (outbound && !i.delivery) throw badRequest('invalid_integration', 'delivery is required for Outbound.');
+  if (outbound && !i.receiver)
+    throw badRequest('invalid_integration', 'receiver is required for Outbound.', 'receiver');
+  if (outbound && !i.delivery)
+    throw badRequest('invalid_integration', 'delivery is required for Outbound.', 'delivery');
   const d = i.delivery;
   if (!d) return;
   if (d.mode === 'pull') {
-    if (d.url) throw badRequest('invalid_integration', 'delivery.url is not used by pull; leave it out.');
+    if (d.url)
+      throw badRequest('invalid_integration', 'delivery.url is not used by pull; leave it out.', 'delivery');
   } else {
-    if (!d.url) throw badRequest('invalid_integration', `delivery.url is required for ${d.mode}.`);
+    if (!d.url)
+      throw badRequest('invalid_integration', `delivery.url is required for ${d.mode}.`, 'delivery');
     const problem = checkOutboundUrl(d.url, ctx.allowLoopback);
-    if (problem) throw badRequest('invalid_integration', `delivery.url ${problem}`);
+    if (problem) throw badRequest('invalid_integration', `delivery.url ${problem}`, 'delivery');
   }
   if (d.retrySchedule && d.retrySchedule.length !== i.maxAttempts - 1) {
     throw badRequest(
       'invalid_integration',
       `delivery.retrySchedule must have maxAttempts - 1 = ${i.maxAttempts - 1} entries.`,
+      'delivery',
     );
   }
-  for (const [field, expr] of [
-    ['filter', i.filter],
-    ['delivery.template', d.template],
+  for (const [field, expr, top] of [
+    ['filter', i.filter, 'filter'],
+    ['delivery.template', d.template, 'delivery'],
   ] as const) {
     if (!expr) continue;
     try {
@@ -158,6 +165,7 @@ export function checkIntegrationRules(i: IntegrationInput, ctx: RuleContext): vo
       throw badRequest(
         'invalid_integration',
         `${field} is not a valid JSONata expression: ${(e as Error).message}`,
+        top,
       );
     }
   }
