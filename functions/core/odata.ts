@@ -20,6 +20,8 @@ export const ENTITY_SET = 'Integrations';
 export const NAMESPACE = 'Crossdock';
 /** Server-driven paging: a page holds at most this many entities, then `@odata.nextLink`. */
 export const PAGE_SIZE = 100;
+/** The most integrations a listing filters in memory (functions/usecases/odata.ts); more is 501. */
+export const MAX_FILTERED = 10_000;
 /** The largest `$top`; more is 400. */
 export const MAX_TOP = 1000;
 /** The instance annotation that carries the signing secret, once, in the answer to a POST. */

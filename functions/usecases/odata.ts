@@ -3,6 +3,7 @@ import { HubError } from '../core/errors.js';
 import {
   ENTITY_SET,
   type Entity,
+  MAX_FILTERED,
   nextLinkQuery,
   type ODataInputSchema,
   type ODataPatchSchema,
@@ -28,8 +29,6 @@ import * as integrations from './integrations.js';
  * list of integrations, tens to hundreds. Past MAX_FILTERED integrations the listing answers 501
  * rather than grow without bound; GET /admin/integrations still lists them.
  */
-
-export const MAX_FILTERED = 10_000;
 
 export type ODataPorts = integrations.IntegrationPorts;
 

@@ -85,6 +85,36 @@ describe('OData face of the registry', () => {
     expect(xml).toContain('<Property Name="CreatedAt" Type="Edm.DateTimeOffset" Nullable="false"/>');
   });
 
+  it('is described by the OpenAPI document, with OData’s error shape', async () => {
+    const doc = (await hub.partner('GET', '/openapi.json', undefined)).json;
+    expect(Object.keys(doc.paths['/odata'])).toEqual(['get']);
+    expect(Object.keys(doc.paths['/odata/Integrations']).sort()).toEqual(['get', 'post']);
+    expect(Object.keys(doc.paths['/odata/{resource}']).sort()).toEqual(['delete', 'get', 'patch']);
+    const list = doc.paths['/odata/Integrations'].get;
+    expect(list.parameters.map((p: { name: string }) => p.name)).toEqual([
+      '$filter',
+      '$orderby',
+      '$top',
+      '$skip',
+      '$select',
+      '$count',
+    ]);
+    expect(list.responses['400'].content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/ODataError',
+    });
+    expect(Object.keys(doc.components.schemas.ODataError.properties.error.properties)).toEqual([
+      'code',
+      'message',
+      'target',
+      'details',
+    ]);
+    const post = doc.paths['/odata/Integrations'].post;
+    expect(Object.keys(post.requestBody.content['application/json'].schema.properties)).toContain(
+      'MaxAttempts',
+    );
+    expect(doc.info.description).toContain('OData face of the registry');
+  });
+
   it('refuses a missing or wrong admin key with 401 in OData shape', async () => {
     const r = await hub.partner('GET', '/odata/Integrations', undefined);
     expectError(r, 401, 'unauthorized');
