@@ -396,6 +396,9 @@ describe('OData face of the registry', () => {
       expectError(await od('GET', "/odata/Integrations('int_nope')"), 404, 'not_found');
       expectError(await od('PATCH', "/odata/Integrations('int_nope')", { Notes: 'x' }), 404, 'not_found');
       expectError(await od('GET', '/odata/Partners'), 404, 'not_found');
+      // Not routed (a route path cannot end in /): the gateway's own 404.
+      expect((await od('GET', '/odata/')).status).toBe(404);
+      expect((await od('GET', '/odata/Integrations/$count')).status).toBe(404);
       expectError(await od('DELETE', '/odata/Integrations'), 405);
     });
 
