@@ -134,6 +134,7 @@ export const patchODataIntegration = {
     204: 'changed',
     400: 'a rule is violated (`target` names the property), or the key is not one',
     404: 'unknown integration',
+    405: 'not an entity (`$metadata`, or the set itself)',
     409: 'duplicate name (`target`: Name)',
   },
 } satisfies RouteDefinition;
@@ -147,5 +148,10 @@ export const deleteODataIntegration = {
   handler: h('http/odata.ts', 'deleteIntegration'),
   summary: "OData: delete an integration (`Integrations('<id>')`)",
   uses: ['registry:write'],
-  responses: { 204: 'deleted', 400: 'the key is not one', 404: 'unknown integration' },
+  responses: {
+    204: 'deleted',
+    400: 'the key is not one',
+    404: 'unknown integration',
+    405: 'not an entity (`$metadata`, or the set itself)',
+  },
 } satisfies RouteDefinition;
