@@ -47,6 +47,7 @@ const lines = [
   'Crossdock local hub',
   `  API         ${hub.url}`,
   `  OpenAPI     ${hub.url}/openapi.json`,
+  `  OData       ${hub.url}/odata  (the registry, FinanceKey's wire format; admin key)`,
   `  Admin key   ${hub.adminKey}  (${hub.adminKeySource}${hub.adminKeySource === 'generated' && hub.dataDir ? `, saved to ${hub.dataDir}/admin-key` : ''})`,
   `  Data        ${hub.dataDir ? `${hub.dataDir}/ (kept across restarts)` : 'in memory (gone when this stops)'}`,
 ];

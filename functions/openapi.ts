@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import pkg from '../package.json' with { type: 'json' };
+import { ODataErrorSchema } from './core/odata.js';
 import { answersOf, FACE_NOTES, type Face, faceOf, type RouteDefinition, routes } from './routes.js';
 
 /** Builds the OpenAPI 3.1 document from the route table and the schemas that validate requests and answers. */
@@ -64,7 +65,10 @@ export function buildOpenApi(): Record<string, unknown> {
   };
 }
 
-/** Each face answers errors in its own shape: the hub's, the 3PL's (seed 002), the ERP's (seed 003). */
+/**
+ * Each face answers errors in its own shape: the hub's, the 3PL's (seed 002), the ERP's (seed 003),
+ * OData's (seed 004's wire format, core/odata.ts).
+ */
 const HubErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 const ThreeplResponseSchema = z.object({
   ResponseCode: z.int().register(z.globalRegistry, { description: 'The HTTP status' }),
@@ -86,6 +90,7 @@ export const ERRORS: Readonly<Record<Face, { name: string; schema: z.ZodMiniType
   threepl: { name: 'ThreeplResponse', schema: ThreeplResponseSchema },
   oauth: { name: 'ThreeplResponse', schema: ThreeplResponseSchema },
   packets: { name: 'ErpError', schema: ErpErrorSchema },
+  odata: { name: 'ODataError', schema: ODataErrorSchema },
 };
 
 const jsonSchema = (schema: z.ZodMiniType, io: 'input' | 'output') => {
@@ -123,7 +128,7 @@ function operation(route: RouteDefinition): Record<string, unknown> {
     responses[status] = { description: doc.description, ...(Object.keys(content).length ? { content } : {}) };
   }
   // The hub's own JSON routes (not the 3PL face, whose rule is its 499) refuse other content types.
-  if (route.body && faceOf(route) === 'hub') {
+  if (route.body && (faceOf(route) === 'hub' || faceOf(route) === 'odata')) {
     responses[415] ??= {
       description: 'the body is not sent as JSON (Content-Type application/json or a +json type)',
       content: { 'application/json': { schema: errorRef } },

@@ -61,10 +61,11 @@ export const AUTH_USES: Readonly<Record<AuthKind, readonly ResourceUse[]>> = {
 
 /**
  * How a face answers errors: the hub's `{"error":{code,message}}`, the 3PL face's
- * `{"ResponseCode","ResponseMessage"}` (seed 002; `oauth` adds RFC 6749's error fields), or the
- * ERP/device face's `{"success":false,"error":{…}}` (seed 003).
+ * `{"ResponseCode","ResponseMessage"}` (seed 002; `oauth` adds RFC 6749's error fields), the
+ * ERP/device face's `{"success":false,"error":{…}}` (seed 003), or OData's
+ * `{"error":{code,message,target?}}` (the registry under /odata, seed 004's wire format).
  */
-export type Face = 'hub' | 'threepl' | 'oauth' | 'packets';
+export type Face = 'hub' | 'threepl' | 'oauth' | 'packets' | 'odata';
 
 export interface HandlerRef {
   /** Path under functions/, e.g. `http/messages.ts`. */
@@ -110,7 +111,7 @@ interface RouteFields {
   /**
    * The face the route answers in, which checks its callers and shapes its errors: unset, the hub's
    * own (functions/http/faces/hub.ts); THREEPL or OAUTH for the 3PL routes, PACKETS for the ERP and
-   * device routes (functions/http/faces/).
+   * device routes, ODATA for /odata (functions/http/faces/).
    */
   face?: FaceRules;
   /** Memory in MB; 256 unless a handler needs more. */

@@ -24,6 +24,8 @@ import * as erpUrls from './routes/erp/urls.js';
 import * as inbox from './routes/inbox.js';
 import * as messageReads from './routes/message-reads.js';
 import * as messages from './routes/messages.js';
+import * as odata from './routes/odata.js';
+import { ODATA_NOTES } from './routes/odata-notes.js';
 import * as system from './routes/system.js';
 import * as communications from './routes/threepl/communications.js';
 import * as fields from './routes/threepl/fields.js';
@@ -71,6 +73,13 @@ export const routes: readonly RouteDefinition[] = [
   integrations.rotateSecret,
   adminEnablements.listEnablementsAsAdmin,
   adminEnablements.consentAsAdmin,
+  // The literal /odata/Integrations before /odata/{resource}: the local hub takes the first match.
+  odata.serviceDocument,
+  odata.listODataIntegrations,
+  odata.createODataIntegration,
+  odata.readOData,
+  odata.patchODataIntegration,
+  odata.deleteODataIntegration,
   adminMessages.listMessages,
   adminMessages.getMessageAsAdmin,
   adminMessages.retryMessage,
@@ -107,7 +116,7 @@ export const routes: readonly RouteDefinition[] = [
 ];
 
 /** The choices the contract leaves open on each face, for the OpenAPI description. */
-export const FACE_NOTES: readonly string[] = [...THREEPL_NOTES, ...ERP_NOTES];
+export const FACE_NOTES: readonly string[] = [...THREEPL_NOTES, ...ERP_NOTES, ...ODATA_NOTES];
 
 export const workers: readonly WorkerDefinition[] = [
   {

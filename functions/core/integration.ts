@@ -128,53 +128,63 @@ export function checkIntegrationRules(i: IntegrationInput, ctx: RuleContext): vo
     throw badRequest(
       'invalid_integration',
       'includeUpdate may be set only on an active Outbound integration.',
+      'includeUpdate',
     );
   }
   if (i.continuous && !(i.active && outbound && i.includeUpdate)) {
     throw badRequest(
       'invalid_integration',
       'continuous may be set only on an active Outbound integration that has includeUpdate.',
+      'continuous',
     );
   }
   if (i.managed && outbound && i.sender) {
     throw badRequest(
       'invalid_integration',
       'sender: a managed Outbound integration takes each enabling client as its sender; leave sender out.',
+      'sender',
     );
   }
   if (i.managed && !outbound && i.receiver) {
     throw badRequest(
       'invalid_integration',
       'receiver: a managed Inbound integration takes each enabling client as its receiver; leave receiver out.',
+      'receiver',
     );
   }
-  if (outbound && !i.receiver) throw badRequest('invalid_integration', 'receiver is required for Outbound.');
-  if (outbound && !i.delivery) throw badRequest('invalid_integration', 'delivery is required for Outbound.');
+  if (outbound && !i.receiver)
+    throw badRequest('invalid_integration', 'receiver is required for Outbound.', 'receiver');
+  if (outbound && !i.delivery)
+    throw badRequest('invalid_integration', 'delivery is required for Outbound.', 'delivery');
   const d = i.delivery;
   if (!d) return;
   if (d.mode === 'pull') {
-    if (d.url) throw badRequest('invalid_integration', 'delivery.url is not used by pull; leave it out.');
+    if (d.url)
+      throw badRequest('invalid_integration', 'delivery.url is not used by pull; leave it out.', 'delivery');
   } else {
-    if (!d.url) throw badRequest('invalid_integration', `delivery.url is required for ${d.mode}.`);
+    if (!d.url)
+      throw badRequest('invalid_integration', `delivery.url is required for ${d.mode}.`, 'delivery');
     const problem = checkOutboundUrl(d.url, ctx.allowLoopback);
-    if (problem) throw badRequest('invalid_integration', `delivery.url ${problem}`);
+    if (problem) throw badRequest('invalid_integration', `delivery.url ${problem}`, 'delivery');
   }
   if (d.retrySchedule && d.retrySchedule.length !== i.maxAttempts - 1) {
     throw badRequest(
       'invalid_integration',
       `delivery.retrySchedule must have maxAttempts - 1 = ${i.maxAttempts - 1} entries.`,
+      'delivery',
     );
   }
   if (d.writeBack && (!outbound || d.mode === 'pull')) {
     throw badRequest(
       'invalid_integration',
       'delivery.writeBack needs an Outbound push or notify delivery: it reads the counterparty’s answer.',
+      'delivery',
     );
   }
-  for (const [field, expr] of [
-    ['filter', i.filter],
-    ['delivery.template', d.template],
-    ['delivery.writeBack', d.writeBack],
+  for (const [field, expr, top] of [
+    ['filter', i.filter, 'filter'],
+    ['delivery.template', d.template, 'delivery'],
+    ['delivery.writeBack', d.writeBack, 'delivery'],
   ] as const) {
     if (!expr) continue;
     try {
@@ -183,6 +193,7 @@ export function checkIntegrationRules(i: IntegrationInput, ctx: RuleContext): vo
       throw badRequest(
         'invalid_integration',
         `${field} is not a valid JSONata expression: ${(e as Error).message}`,
+        top,
       );
     }
   }

@@ -20,14 +20,20 @@ export function parseValue<S extends z.ZodMiniType>(
   if (r.success) return r.data;
   const issue = r.error.issues[0];
   const path = issue?.path.join('.') || '(body)';
+  const top = issue?.path[0];
   if (issue?.code === 'unrecognized_keys') {
     throw badRequest(
       'unknown_property',
       capReason(`Unknown property ${issue.keys.map((k) => `"${k}"`).join(', ')} at ${path}.`),
+      typeof top === 'string' ? top : issue.keys[0],
     );
   }
   const message = issue?.message ?? 'is invalid';
   if (issue?.code === 'custom' && issue.params?.asIs) throw badRequest('invalid_parameter', message);
   if (what === 'path') throw badRequest('invalid_parameter', capReason(`${path} ${message}.`));
-  throw badRequest('invalid_field', capReason(`${path}: ${message}.`));
+  throw badRequest(
+    'invalid_field',
+    capReason(`${path}: ${message}.`),
+    typeof top === 'string' ? top : undefined,
+  );
 }

@@ -57,13 +57,13 @@ async function check(ports: Pick<IntegrationPorts, 'registry' | 'rules'>, i: Int
     ['sender', i.sender],
   ] as const) {
     if (code && !(await ports.registry.getPartner(code))) {
-      throw badRequest('invalid_integration', `${field}: partner ${code} is not registered.`);
+      throw badRequest('invalid_integration', `${field}: partner ${code} is not registered.`, field);
     }
   }
 }
 
 const nameTaken = (name: string) =>
-  conflict('integration_exists', `An integration named ${name} already exists.`);
+  conflict('integration_exists', `An integration named ${name} already exists.`, 'name');
 
 /** Registers an integration with a new signing secret, which this answer alone shows. */
 export async function registerIntegration(ports: IntegrationPorts, input: IntegrationInput) {

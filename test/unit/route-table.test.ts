@@ -57,13 +57,16 @@ describe('the route table', () => {
     }
   });
 
-  it('answers the 3PL auth kinds in the 3PL face, erp and device keys in the packets face', () => {
+  it('answers the 3PL auth kinds in the 3PL face, erp and device keys in the packets face, /odata in OData', () => {
     for (const route of routes) {
       const face = faceOf(route);
       if (route.auth === 'basic' || route.auth === 'bearerToken')
         expect(['threepl', 'oauth'], key(route)).toContain(face);
       else if (route.scope === 'erp' || route.scope === 'device') expect(face, key(route)).toBe('packets');
-      else expect(face, key(route)).toBe('hub');
+      else if (route.path === '/odata' || route.path.startsWith('/odata/')) {
+        expect(face, key(route)).toBe('odata');
+        expect(route.auth, key(route)).toBe('admin');
+      } else expect(face, key(route)).toBe('hub');
     }
   });
 
