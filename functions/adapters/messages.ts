@@ -533,7 +533,7 @@ function toMessage(item: Record<string, unknown>): StoredMessage {
   };
 }
 
-const MODES: Record<string, Delivery['mode']> = { p: 'push', n: 'notify', l: 'pull' };
+const MODES: Record<string, Delivery['mode']> = { p: 'push', n: 'notify', l: 'pull', a: 'apply' };
 const packRoute = (r: { integrationId: string; mode: Delivery['mode'] }) =>
   `${r.integrationId}:${r.mode === 'pull' ? 'l' : r.mode[0]}`;
 function unpackRoute(packed: string): { integrationId: string; mode: Delivery['mode'] } {

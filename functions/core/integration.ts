@@ -2,6 +2,7 @@ import { validateHeaderValue } from 'node:http';
 import jsonata from 'jsonata';
 import * as z from 'zod/mini';
 import { CONSENT_TYPES } from './enablements.js';
+import { ENTITY_NAME } from './entities.js';
 import { badRequest } from './errors.js';
 import { checkOutboundUrl } from './outbound-url.js';
 
@@ -85,6 +86,8 @@ const integrationFields = {
   sender: z.optional(z.nullable(partnerCode)),
   version: z.optional(z.nullable(text(1, MAX_VERSION_CHARS))),
   delivery: z.optional(DeliverySchema),
+  /** Inbound only: how a document becomes rows (JSONata to one object or an array, each with an `id`). */
+  inbound: z.optional(z.strictObject({ template: z.optional(text(1, 65_536)) })),
 };
 
 export const IntegrationInputSchema = z.strictObject(integrationFields);
@@ -156,6 +159,10 @@ export function checkIntegrationRules(i: IntegrationInput, ctx: RuleContext): vo
     throw badRequest('invalid_integration', 'receiver is required for Outbound.', 'receiver');
   if (outbound && !i.delivery)
     throw badRequest('invalid_integration', 'delivery is required for Outbound.', 'delivery');
+  if (!outbound) checkInboundRules(i);
+  else if (i.inbound) {
+    throw badRequest('invalid_integration', 'inbound is for Inbound integrations only.', 'inbound');
+  }
   const d = i.delivery;
   if (!d) return;
   if (d.mode === 'pull') {
@@ -194,6 +201,43 @@ export function checkIntegrationRules(i: IntegrationInput, ctx: RuleContext): vo
         'invalid_integration',
         `${field} is not a valid JSONata expression: ${(e as Error).message}`,
         top,
+      );
+    }
+  }
+}
+
+/** An Inbound integration writes rows of its entity for its receiver; it sends nothing. */
+function checkInboundRules(i: IntegrationInput): void {
+  if (i.delivery) {
+    throw badRequest(
+      'invalid_integration',
+      'delivery: an Inbound integration applies documents to entity rows and sends nothing; leave delivery out.',
+      'delivery',
+    );
+  }
+  if (!i.managed && !i.receiver) {
+    throw badRequest(
+      'invalid_integration',
+      'receiver is required for Inbound: the partner whose rows the documents become.',
+      'receiver',
+    );
+  }
+  if (!ENTITY_NAME.test(i.entity)) {
+    throw badRequest(
+      'invalid_integration',
+      'entity: an Inbound integration names the entity its rows belong to (a letter, then letters, digits, _ . -).',
+      'entity',
+    );
+  }
+  const template = i.inbound?.template;
+  if (template) {
+    try {
+      jsonata(template);
+    } catch (e) {
+      throw badRequest(
+        'invalid_integration',
+        `inbound.template is not a valid JSONata expression: ${(e as Error).message}`,
+        'inbound',
       );
     }
   }

@@ -28,7 +28,8 @@ export interface MessageSource {
 
 /** The states and their transitions live in delivery-state.ts. */
 export type { DeliveryStatus } from './delivery-state.js';
-export type DeliveryMode = 'push' | 'notify' | 'pull';
+/** `apply`: an Inbound integration's delivery, which writes the document into entity rows. */
+export type DeliveryMode = 'push' | 'notify' | 'pull' | 'apply';
 
 export interface Attempt {
   n: number;

@@ -18,3 +18,18 @@ export function matchesRoute(i: IntegrationInput, m: RoutableMessage): boolean {
     (!i.version || i.version === m.version)
   );
 }
+
+/**
+ * Does this Inbound integration take the message (Contract v2, "Inbound integrations")? As an
+ * Outbound one would, with its `entity` as the doctype (no wildcard: rows need one entity).
+ */
+export function matchesInbound(i: IntegrationInput, m: RoutableMessage): boolean {
+  return (
+    i.active &&
+    i.direction === 'Inbound' &&
+    i.receiver === m.receiver &&
+    i.entity === m.doctype &&
+    (!i.sender || i.sender === m.sender) &&
+    (!i.version || i.version === m.version)
+  );
+}

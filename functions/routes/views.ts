@@ -24,7 +24,7 @@ export const MessageViewSchema = z.extend(AcceptedSchema, {
   deliveries: z.array(
     z.object({
       integrationId: z.string(),
-      mode: z.enum(['push', 'notify', 'pull']),
+      mode: z.enum(['push', 'notify', 'pull', 'apply']),
       status: z.enum(['queued', 'retrying', 'delivered', 'failed']),
       attempts: z.array(
         z.object({

@@ -19,7 +19,7 @@ import {
 } from '../core/message.js';
 import type { ObjectWrite } from '../core/object-write.js';
 import type { ApiKeyRecord } from '../core/partners.js';
-import { matchesRoute } from '../core/routing.js';
+import { matchesInbound, matchesRoute } from '../core/routing.js';
 import { sha256Hex } from '../core/secrets.js';
 import { enabledFor } from './enablements.js';
 import { filterAdmits } from './filters.js';
@@ -239,7 +239,7 @@ export async function storeMessage(
   const deliveries: Delivery[] = routed.map((i) => ({
     messageId: m.id,
     integrationId: i.id,
-    mode: i.delivery?.mode ?? 'push',
+    mode: i.direction === 'Inbound' ? 'apply' : (i.delivery?.mode ?? 'push'),
     status: 'queued',
     attemptCount: 0,
     webhookId: webhookIdOf(m.id, i.id),
@@ -270,7 +270,7 @@ export async function storeMessage(
 }
 
 /**
- * The active Outbound integrations that carry this message. Filters need the document; without one
+ * The active Outbound integrations that carry this message, and the Inbound ones that apply it. Filters need the document; without one
  * (an upload not yet landed) every candidate counts, and the filters run when the document arrives.
  */
 export async function routeMessage(
@@ -280,7 +280,9 @@ export async function routeMessage(
 ): Promise<StoredIntegration[]> {
   const candidates = await enabledFor(
     ports.enablements,
-    (await ports.registry.integrationsForReceiver(m.receiver)).filter((i) => matchesRoute(i, m)),
+    (await ports.registry.integrationsForReceiver(m.receiver)).filter(
+      (i) => matchesRoute(i, m) || matchesInbound(i, m),
+    ),
     m.sender,
   );
   if (!document) return candidates;
@@ -301,7 +303,7 @@ export async function routeMessage(
 export const noRoute = (m: { sender: string; receiver: string; doctype: string; version: string }) =>
   unprocessable(
     'no_route',
-    `No active Outbound integration routes ${m.sender} → ${m.receiver} for doctype "${m.doctype}" version "${m.version}".`,
+    `No active Outbound or Inbound integration routes ${m.sender} → ${m.receiver} for doctype "${m.doctype}" version "${m.version}".`,
   );
 
 function payloadKey(id: string, now: number): string {

@@ -38,7 +38,15 @@ export interface DeliverPorts {
    * (usecases/entities.ts). A failure here is logged and never undoes or retries the delivery.
    */
   ended?: (end: DeliveryEnded) => Promise<void>;
+  /**
+   * Applies an Inbound document to entity rows (usecases/entities.ts applyDocument); throws
+   * ApplyRefusedError for a document that can never be applied.
+   */
+  apply?: (integration: StoredIntegration, message: StoredMessage, document: Uint8Array) => Promise<unknown>;
 }
+
+/** An Inbound document that cannot be applied as it is: its delivery fails without retry. */
+export class ApplyRefusedError extends Error {}
 
 /** A delivery that has just ended, with what the counterparty answered to its last attempt. */
 export interface DeliveryEnded {
@@ -118,6 +126,15 @@ export async function deliverOnce(ports: DeliverPorts, job: DeliveryJob): Promis
   };
   const stopped = await routingStop(ports.enablements, integration, message.sender);
   if (stopped) return closeEnded(stopped);
+  if (delivery.mode === 'apply') {
+    if (integration.direction !== 'Inbound') {
+      return closeEnded('The integration is no longer Inbound (it changed after the message was routed).');
+    }
+    if (n > integration.maxAttempts) {
+      return closeEnded('Every attempt was used; the last one did not report back (the worker stopped).');
+    }
+    return applyOnce(ports, { job, integration, message, delivery, n, now, stored });
+  }
   if (integration.delivery?.mode === 'pull' || !integration.delivery?.url) {
     return closeEnded(
       'The integration no longer pushes to a URL (its mode or URL changed after the message was routed).',
@@ -146,6 +163,68 @@ export async function deliverOnce(ports: DeliverPorts, job: DeliveryJob): Promis
     now,
     timeoutMs: integration.delivery?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
   });
+}
+
+/**
+ * One attempt of an Inbound integration's delivery (mode `apply`): the document becomes entity rows.
+ * A document or template that cannot be applied fails at once (the same input fails the same way);
+ * anything else (a table briefly unavailable) is retried on the integration's retry schedule.
+ */
+async function applyOnce(
+  ports: DeliverPorts,
+  a: {
+    job: DeliveryJob;
+    integration: StoredIntegration;
+    message: StoredMessage;
+    delivery: Delivery;
+    n: number;
+    now: number;
+    stored: boolean | undefined;
+  },
+): Promise<JobResult> {
+  if (!ports.apply) throw new Error('This worker cannot apply Inbound documents.');
+  const payload = await loadPayload(ports, a.message);
+  const firstRow = a.stored
+    ? undefined
+    : { delivery: a.delivery, expiresAt: a.message.expiresAt, receivedAt: a.message.receivedAt };
+  if (!(await ports.messages.claimAttempt(a.job.messageId, a.job.integrationId, a.n, firstRow))) {
+    return { kind: 'redeliver' };
+  }
+  const made = { n: a.n, round: a.delivery.round ?? 0, at: new Date(a.now).toISOString() };
+  const outcome = await ports.apply(a.integration, a.message, payload).then(
+    (applied) => ({ applied }),
+    (e: unknown) => ({ refused: e instanceof ApplyRefusedError, error: messageOf(e) }),
+  );
+  const durationMs = Math.max(0, ports.clock.now() - a.now);
+  if ('applied' in outcome) {
+    await record(
+      ports,
+      a.job,
+      { ...made, durationMs },
+      { status: statusAfter('deliver'), lastError: undefined },
+    );
+    return { kind: 'done' };
+  }
+  const attempt = { ...made, durationMs, error: outcome.error };
+  const delay = outcome.refused
+    ? undefined
+    : nextRetryDelaySeconds(retryScheduleOf(a.integration), a.n, ports.random, undefined);
+  if (delay === undefined) {
+    const why = outcome.refused
+      ? 'not retryable'
+      : `attempt ${a.n} of ${a.integration.maxAttempts}, the last`;
+    await record(ports, a.job, attempt, {
+      status: statusAfter('fail'),
+      lastError: `${outcome.error} (${why})`,
+    });
+    return { kind: 'done' };
+  }
+  await record(ports, a.job, attempt, {
+    status: statusAfter('retry'),
+    nextAttemptAt: new Date(a.now + delay * 1000).toISOString(),
+    lastError: outcome.error,
+  });
+  return { kind: 'later', delaySeconds: delay };
 }
 
 /**

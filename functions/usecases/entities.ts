@@ -5,10 +5,13 @@ import { parseDocument } from '../core/document.js';
 import {
   canonicalJson,
   decidePut,
+  isRowData,
+  MAX_ROW_BYTES,
   MAX_ROW_DELIVERIES,
   mayRead,
   mergeWriteBack,
   type PendingSend,
+  ROW_ID,
   type RowData,
   type RowDelivery,
   rowMessageId,
@@ -29,6 +32,7 @@ import {
 } from '../core/triggers.js';
 import { logger } from '../observability.js';
 import { type AcceptPorts, storeMessage } from './accept-message.js';
+import { ApplyRefusedError } from './deliver.js';
 import { routingStop } from './enablements.js';
 import { filterAdmits } from './filters.js';
 
@@ -82,6 +86,8 @@ export interface PutResult {
   row: Pick<StoredRow, 'entity' | 'id' | 'version' | 'owner' | 'updatedAt'>;
   /** The integrations this version was queued for. */
   queued: string[];
+  /** False when the body was identical: no new version. */
+  changed: boolean;
 }
 
 const summary = (r: StoredRow): PutResult['row'] => ({
@@ -103,18 +109,32 @@ const asTrigger = (i: StoredIntegration): TriggerIntegration => ({
 });
 
 /** Writes a version of a row and sends it where the trigger rules say; a lost race re-reads and decides again. */
-export async function putRow(
+export function putRow(
   p: EntityPorts,
   caller: string,
   input: { entity: string; id: string; data: RowData; ifMatch?: number },
 ): Promise<PutResult> {
+  return writeRow(p, caller, input, 0);
+}
+
+/**
+ * A version of a row written for `owner`: by the owner itself (hops 0), or by the hub on its behalf
+ * (an Inbound apply: one hop more than the message that caused it).
+ */
+async function writeRow(
+  p: EntityPorts,
+  owner: string,
+  input: { entity: string; id: string; data: RowData; ifMatch?: number },
+  hops: number,
+): Promise<PutResult> {
+  const caller = owner;
   for (let round = 0; round < 5; round++) {
     const existing = await p.rows.get(input.entity, input.id);
     const decision = decidePut(existing, caller, input.data, input.ifMatch);
     if (decision.kind === 'notFound') throw rowNotFound();
     if (decision.kind === 'preconditionFailed') throw preconditionFailed(decision.current);
     if (decision.kind === 'unchanged' && existing)
-      return { created: false, row: summary(existing), queued: [] };
+      return { created: false, row: summary(existing), queued: [], changed: false };
     const version = decision.kind === 'update' ? decision.version : 1;
     const row: StoredRow = {
       entity: input.entity,
@@ -129,10 +149,11 @@ export async function putRow(
       // A send an earlier version still owes (its writer crashed) is carried, never dropped.
       pending: [...(existing?.pending ?? [])],
     };
-    // A partner's own write: no hops, not a write-back, and (unchanged was answered above) not identical.
-    const change: RowChange = { entity: row.entity, owner: row.owner, version, hops: 0, identical: false };
+    if (hops > 0) row.hops = hops;
+    // Not a write-back, and (unchanged was answered above) not identical.
+    const change: RowChange = { entity: row.entity, owner: row.owner, version, hops, identical: false };
     const queued = await writeVersion(p, existing, row, change);
-    if (queued) return { created: decision.kind === 'create', row: summary(row), queued };
+    if (queued) return { created: decision.kind === 'create', row: summary(row), queued, changed: true };
   }
   throw new HubError(
     409,
@@ -421,4 +442,85 @@ export async function listRows(
     })),
     ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
   };
+}
+
+/** The most rows one Inbound document may become. */
+export const MAX_APPLIED_ROWS = 1000;
+
+/** Why an Inbound document could not be applied: the same document fails the same way, so no retry. */
+const ApplyRefused = ApplyRefusedError;
+
+/**
+ * An Inbound integration's delivery (mode `apply`; Teamogy's server role): the document, through the
+ * integration's `inbound.template` if it has one, becomes one object or an array of objects, each
+ * with a string `id`, and each becomes the data of that row of the integration's entity, owned by
+ * its receiver; each new version triggers the Outbound integrations as a write would. The rows are
+ * checked before any is written, so a document with a bad row writes nothing. Returns how many rows
+ * got a new version.
+ */
+export async function applyDocument(
+  p: EntityPorts,
+  integration: Pick<StoredIntegration, 'id' | 'entity' | 'receiver' | 'inbound'>,
+  message: { contentType: string; source?: MessageSource | undefined },
+  body: Uint8Array,
+): Promise<{ written: number; unchanged: number }> {
+  const owner = integration.receiver;
+  if (!owner) throw new ApplyRefused('the integration has no receiver to own the rows');
+  let document: unknown;
+  try {
+    document = parseDocument(body, message.contentType);
+  } catch (e) {
+    throw new ApplyRefused(capReason((e as Error).message));
+  }
+  const template = integration.inbound?.template;
+  if (template) {
+    const r = await evaluateExpression(template, document);
+    if (!r.ok) throw new ApplyRefused(`inbound.template failed: ${describeFailure(r)}`);
+    document = r.value;
+  }
+  const objects = Array.isArray(document) ? document : [document];
+  if (objects.length > MAX_APPLIED_ROWS) {
+    throw new ApplyRefused(
+      `the document gives ${objects.length} rows; at most ${MAX_APPLIED_ROWS} are applied at once`,
+    );
+  }
+  const rows = objects.map((o, n) => {
+    const at = Array.isArray(document) ? `item ${n}: ` : '';
+    if (!isRowData(o)) throw new ApplyRefused(`${at}not an object; each row is an object with a string id`);
+    if (typeof o.id !== 'string' || !ROW_ID.test(o.id)) {
+      throw new ApplyRefused(`${at}id must be a string of 1 to 256 letters, digits, . _ : -`);
+    }
+    if (Buffer.byteLength(JSON.stringify(o)) > MAX_ROW_BYTES) {
+      throw new ApplyRefused(`${at}row ${o.id} is over ${MAX_ROW_BYTES / 1024} KB`);
+    }
+    return { id: o.id, data: o };
+  });
+  for (const r of rows) {
+    const existing = await p.rows.get(integration.entity, r.id);
+    if (existing && existing.owner !== owner) {
+      throw new ApplyRefused(`row ${r.id} of ${integration.entity} belongs to another partner`);
+    }
+  }
+  // A message sent from a row is one hop from that row's change; a posted document is a partner's own.
+  const hops = message.source ? ((await p.rows.get(message.source.entity, message.source.id))?.hops ?? 0) : 0;
+  let written = 0;
+  let unchanged = 0;
+  for (const r of rows) {
+    try {
+      const result = await writeRow(
+        p,
+        owner,
+        { entity: integration.entity, id: r.id, data: r.data },
+        hops + 1,
+      );
+      if (result.changed) written++;
+      else unchanged++;
+    } catch (e) {
+      if (e instanceof HubError && e.status === 404) {
+        throw new ApplyRefused(`row ${r.id} of ${integration.entity} belongs to another partner`);
+      }
+      throw e;
+    }
+  }
+  return { written, unchanged };
 }

@@ -14,7 +14,7 @@ import {
 import { logger } from '../observability.js';
 import { cachedIntegrations } from '../usecases/deliver.js';
 import { type DeliverBatchPorts, deliverBatch, type QueuedJob } from '../usecases/deliver-batch.js';
-import { type EntityPorts, recordDeliveryEnd } from '../usecases/entities.js';
+import { applyDocument, type EntityPorts, recordDeliveryEnd } from '../usecases/entities.js';
 import { batchResponse } from './batch.js';
 import { parseJob } from './jobs.js';
 
@@ -58,6 +58,8 @@ function ports(): DeliverBatchPorts {
     random: systemRandom,
     token: randomToken,
     publicBaseUrl: PUBLIC_BASE_URL ?? '',
+    // An Inbound integration's message becomes entity rows (Teamogy's server role).
+    apply: (integration, message, document) => applyDocument(rowPorts(), integration, message, document),
     // A row's message: its outcome (and write-back) goes on the row, which may trigger other sends.
     ended: async ({ message, integration, ...end }) => {
       if (!message.source) return;
