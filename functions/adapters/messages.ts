@@ -29,7 +29,7 @@ export interface StoredMessage extends Message {
    * The push/notify deliveries, named on the message: each delivery's own row is written only when its
    * first attempt is claimed, which saves a write unit per message.
    */
-  routes?: { integrationId: string; mode: Delivery['mode'] }[];
+  routes?: PackedRoute[];
   expiresAt: number;
 }
 
@@ -82,7 +82,11 @@ export class MessageRepository {
     const routes = deliveries
       .filter((d) => d.mode !== 'pull')
       // Kept small (the webhook-id is derived): every byte past 1 KB costs the item a second write unit.
-      .map((d) => ({ integrationId: d.integrationId, mode: d.mode }));
+      .map((d) => ({
+        integrationId: d.integrationId,
+        mode: d.mode,
+        ...(d.nextAttemptAt ? { nextAttemptAt: d.nextAttemptAt } : {}),
+      }));
     let requests: Record<string, unknown>[] = [
       {
         PutRequest: {
@@ -534,11 +538,25 @@ function toMessage(item: Record<string, unknown>): StoredMessage {
 }
 
 const MODES: Record<string, Delivery['mode']> = { p: 'push', n: 'notify', l: 'pull', a: 'apply' };
-const packRoute = (r: { integrationId: string; mode: Delivery['mode'] }) =>
-  `${r.integrationId}:${r.mode === 'pull' ? 'l' : r.mode[0]}`;
-function unpackRoute(packed: string): { integrationId: string; mode: Delivery['mode'] } {
-  const at = packed.lastIndexOf(':');
-  return { integrationId: packed.slice(0, at), mode: MODES[packed.slice(at + 1)] ?? 'push' };
+/** A delivery named on its message before its row exists: `<id>:<mode letter>[@<held until, epoch s>]`. */
+interface PackedRoute {
+  integrationId: string;
+  mode: Delivery['mode'];
+  /** A scheduled integration's hold (Contract v2, "Schedules"): no attempt before this. */
+  nextAttemptAt?: string;
+}
+const packRoute = (r: PackedRoute) =>
+  `${r.integrationId}:${r.mode === 'pull' ? 'l' : r.mode[0]}${
+    r.nextAttemptAt ? `@${Math.floor(Date.parse(r.nextAttemptAt) / 1000)}` : ''
+  }`;
+function unpackRoute(packed: string): PackedRoute {
+  const [route = '', held] = packed.split('@');
+  const at = route.lastIndexOf(':');
+  return {
+    integrationId: route.slice(0, at),
+    mode: MODES[route.slice(at + 1)] ?? 'push',
+    ...(held ? { nextAttemptAt: new Date(Number(held) * 1000).toISOString() } : {}),
+  };
 }
 
 /**

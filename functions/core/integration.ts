@@ -73,7 +73,8 @@ const integrationFields = {
   elementId: z.optional(z.nullable(text(0, 256))),
   actionId: z.optional(z.nullable(int32)),
   filter: z.optional(z.nullable(text(1, 8192))),
-  defaultSchedule: z.optional(z.nullable(int32)),
+  /** Minutes between sends (ticks counted from 00:00 UTC); null sends at once. */
+  defaultSchedule: z.optional(z.nullable(z.int().check(z.gte(1), z.lte(10_080)))),
   system: z.optional(z.nullable(int32)),
   maxAttempts: z._default(z.int().check(z.gte(1), z.lte(20)), 4),
   includeUpdate: z._default(z.boolean(), false),

@@ -21,6 +21,7 @@ import type { ObjectWrite } from '../core/object-write.js';
 import type { ApiKeyRecord } from '../core/partners.js';
 import { matchesInbound, matchesRoute } from '../core/routing.js';
 import { sha256Hex } from '../core/secrets.js';
+import { nextTick } from '../core/triggers.js';
 import { enabledFor } from './enablements.js';
 import { filterAdmits } from './filters.js';
 
@@ -236,14 +237,21 @@ export async function storeMessage(
     receivedAt: new Date(now).toISOString(),
     expiresAt: Math.floor(now / 1000) + MESSAGE_RETENTION_DAYS * 86_400,
   };
-  const deliveries: Delivery[] = routed.map((i) => ({
-    messageId: m.id,
-    integrationId: i.id,
-    mode: i.direction === 'Inbound' ? 'apply' : (i.delivery?.mode ?? 'push'),
-    status: 'queued',
-    attemptCount: 0,
-    webhookId: webhookIdOf(m.id, i.id),
-  }));
+  // An integration with a schedule holds what it carries until its next tick (Contract v2, "Schedules").
+  const heldUntil = (i: StoredIntegration) =>
+    i.direction === 'Outbound' && i.defaultSchedule ? nextTick(now, i.defaultSchedule) : undefined;
+  const deliveries: Delivery[] = routed.map((i) => {
+    const tick = heldUntil(i);
+    return {
+      messageId: m.id,
+      integrationId: i.id,
+      mode: i.direction === 'Inbound' ? 'apply' : (i.delivery?.mode ?? 'push'),
+      status: 'queued',
+      attemptCount: 0,
+      webhookId: webhookIdOf(m.id, i.id),
+      ...(tick ? { nextAttemptAt: new Date(tick).toISOString() } : {}),
+    };
+  });
   if (m.landed) message.landed = m.landed;
   if (m.source) message.source = m.source;
   const inline = encodeInline(m.body);
@@ -257,7 +265,15 @@ export async function storeMessage(
     await ports.queue.enqueue(
       routed
         .filter((i) => i.delivery?.mode !== 'pull')
-        .map((i) => ({ messageId: m.id, integrationId: i.id, ordered: i.parallel === false })),
+        .map((i) => {
+          const tick = heldUntil(i);
+          return {
+            messageId: m.id,
+            integrationId: i.id,
+            ordered: i.parallel === false,
+            ...(tick ? { delaySeconds: Math.ceil((tick - now) / 1000) } : {}),
+          };
+        }),
     );
   } catch (e) {
     await ports.messages.remove(message, deliveries);

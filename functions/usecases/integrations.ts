@@ -14,6 +14,7 @@ import {
 } from '../core/integration.js';
 import { parseValue } from '../core/parse.js';
 import type { Randomness } from '../core/random.js';
+import { nextTick } from '../core/triggers.js';
 
 /** The integration registry (seed 004) as the operator keeps it: ids, signing secrets, patches, rotation. */
 
@@ -41,6 +42,14 @@ export const DEFAULT_OVERLAP_SECONDS = 86_400;
 function shown(i: StoredIntegration): Integration & { previousSecretValidUntil?: string } {
   const { secret: _s, previousSecret: _p, ...rest } = i;
   return rest;
+}
+
+/** An integration with its next scheduled send, when it has a schedule (GET /admin/integrations/{id}). */
+function withNextRun(i: StoredIntegration, now: number) {
+  const view = shown(i);
+  return i.direction === 'Outbound' && i.defaultSchedule
+    ? { ...view, nextRunAt: new Date(nextTick(now, i.defaultSchedule)).toISOString() }
+    : view;
 }
 
 async function load(ports: Pick<IntegrationPorts, 'registry'>, id: string): Promise<StoredIntegration> {
@@ -84,8 +93,8 @@ export async function listIntegrations(ports: Pick<IntegrationPorts, 'registry'>
   return (await ports.registry.listIntegrations()).map(shown);
 }
 
-export async function integration(ports: Pick<IntegrationPorts, 'registry'>, id: string) {
-  return shown(await load(ports, id));
+export async function integration(ports: Pick<IntegrationPorts, 'registry' | 'clock'>, id: string) {
+  return withNextRun(await load(ports, id), ports.clock.now());
 }
 
 /**

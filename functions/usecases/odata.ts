@@ -78,7 +78,7 @@ export async function listIntegrations(
 
 /** `$metadata` is answered by the handler (it is not data); anything else read here is one entity. */
 export async function readEntity(
-  ports: Pick<ODataPorts, 'registry'>,
+  ports: Pick<ODataPorts, 'registry' | 'clock'>,
   id: string,
   select: string | undefined,
   base: string,

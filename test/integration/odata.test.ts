@@ -201,8 +201,22 @@ describe('OData face of the registry', () => {
       outbound('q-gamma', { MaxAttempts: 6, Sender: 'erp', BatchSize: 20 }),
       outbound('q-delta', { MaxAttempts: 2, Notes: "it's second", BatchSize: 20 }),
       outbound('q-epsilon', { MaxAttempts: 4, IncludeUpdate: true, BatchSize: 1 }),
-      { Name: 'q-zeta', Direction: 'Inbound', Entity: 'customer', ConsentType: 'Operator', MaxAttempts: 1 },
-      { Name: 'q-eta', Direction: 'Inbound', Entity: 'customer', ConsentType: 'None', Active: false },
+      {
+        Name: 'q-zeta',
+        Direction: 'Inbound',
+        Entity: 'customer',
+        ConsentType: 'Operator',
+        MaxAttempts: 1,
+        Receiver: 'wms',
+      },
+      {
+        Name: 'q-eta',
+        Direction: 'Inbound',
+        Entity: 'customer',
+        ConsentType: 'None',
+        Active: false,
+        Receiver: 'wms',
+      },
       outbound('q-theta-x', { MaxAttempts: 8, Version: '2', BatchSize: 100 }),
     ];
     type Row = {

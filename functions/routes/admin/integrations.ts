@@ -55,7 +55,10 @@ export const getIntegration = {
   summary: 'An integration',
   uses: ['registry:read'],
   responses: {
-    200: { description: 'the integration', schema: IntegrationSchema },
+    200: {
+      description: 'the integration; with a defaultSchedule, nextRunAt is its next tick',
+      schema: z.extend(IntegrationSchema, { nextRunAt: z.optional(z.string()) }),
+    },
     404: 'unknown integration',
   },
 } satisfies RouteDefinition;
