@@ -149,12 +149,15 @@ export class EnablementRepository {
       ...keyOf(e.integrationId, e.partner),
       kind: 'enablement',
       kindSort: `${e.partner}#${e.createdAt}#${e.id}`,
+      // A managed Inbound integration routes to each client that enabled it: the registry's byReceiver
+      // index finds this item with the integrations that name the client (adapters/registry.ts).
+      ...(e.direction === 'Inbound' ? { receiver: e.partner } : {}),
       ...e,
     };
   }
 }
 
 function toEnablement(item: Record<string, unknown>): Enablement {
-  const { pk: _pk, sk: _sk, kind: _kind, kindSort: _ks, ...rest } = item;
+  const { pk: _pk, sk: _sk, kind: _kind, kindSort: _ks, receiver: _r, ...rest } = item;
   return rest as unknown as Enablement;
 }

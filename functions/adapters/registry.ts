@@ -257,13 +257,27 @@ export class RegistryRepository {
 
   /** The integrations whose receiver is this partner: the candidates for routing a message. */
   async integrationsForReceiver(receiver: string): Promise<StoredIntegration[]> {
+    return (await this.routesToReceiver(receiver)).integrations;
+  }
+
+  /**
+   * Everything that may route a message to this partner, in one Query of the byReceiver index: the
+   * integrations naming it as receiver, and the ids of the managed Inbound integrations it enabled
+   * (their enablement items carry the client as `receiver`; adapters/enablements.ts).
+   */
+  async routesToReceiver(
+    receiver: string,
+  ): Promise<{ integrations: StoredIntegration[]; managedInbound: string[] }> {
     const items = await queryAll({
       TableName: this.table,
       IndexName: 'byReceiver',
       KeyConditionExpression: 'receiver = :r',
       ExpressionAttributeValues: { ':r': receiver },
     });
-    return items.map(toIntegration);
+    return {
+      integrations: items.filter((i) => i.kind === 'integration').map(toIntegration),
+      managedInbound: items.filter((i) => i.kind === 'enablement').map((i) => String(i.integrationId)),
+    };
   }
 
   private putIntegration(i: StoredIntegration) {

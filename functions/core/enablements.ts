@@ -33,6 +33,8 @@ export interface Enablement {
   integrationId: string;
   /** The client that switched the integration on: its sender (Outbound) or receiver (Inbound). */
   partner: string;
+  /** The integration's direction: an Inbound enablement makes the client the receiver of its routes. */
+  direction?: 'Outbound' | 'Inbound';
   status: EnablementStatus;
   /** The client's own schedule (minutes), or null for the integration's. */
   schedule: number | null;
@@ -92,6 +94,12 @@ export function withChange(e: Enablement, change: EnablementChange): EnablementC
   const capped = change.note === undefined ? change : { ...change, note: capReason(change.note) };
   return [...e.history, capped].slice(-MAX_ENABLEMENT_HISTORY);
 }
+
+/** The client a managed integration carries a message for: its sender, or its receiver for Inbound. */
+export const clientOf = (
+  i: { direction: 'Outbound' | 'Inbound' },
+  m: { sender: string; receiver: string },
+): string => (i.direction === 'Inbound' ? m.receiver : m.sender);
 
 /** Why a managed integration's delivery for `partner` may no longer go, or undefined when it may. */
 export function stoppedReason(e: Pick<Enablement, 'status'> | undefined): string | undefined {

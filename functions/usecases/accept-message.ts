@@ -6,6 +6,7 @@ import type { PayloadStore } from '../adapters/payloads.js';
 import type { RegistryRepository } from '../adapters/registry.js';
 import { type Clock, newId } from '../core/clock.js';
 import { parseDocument } from '../core/document.js';
+import { clientOf } from '../core/enablements.js';
 import { badRequest, conflict, forbidden, HubError, notFound, unprocessable } from '../core/errors.js';
 import { encodeInline } from '../core/inline-payload.js';
 import { MAX_ENTITY_CHARS, MAX_VERSION_CHARS, type StoredIntegration } from '../core/integration.js';
@@ -51,7 +52,7 @@ function requestFingerprint(envelope: Envelope, contentType: string, bodySha256:
 
 /** What routing reads: the receiver's integrations, and the sender's enablements of managed ones. */
 export interface RoutingPorts {
-  registry: Pick<RegistryRepository, 'integrationsForReceiver'>;
+  registry: Pick<RegistryRepository, 'routesToReceiver' | 'getIntegration'>;
   enablements: Pick<EnablementRepository, 'forClient'>;
 }
 
@@ -294,12 +295,17 @@ export async function routeMessage(
   m: { sender: string; receiver: string; doctype: string; version: string },
   document?: { body: Uint8Array; contentType: string },
 ): Promise<StoredIntegration[]> {
+  const found = await ports.registry.routesToReceiver(m.receiver);
+  // A managed Inbound integration names no receiver: each client that enabled it is its receiver.
+  const managedInbound: StoredIntegration[] = [];
+  for (const id of found.managedInbound) {
+    const i = await ports.registry.getIntegration(id);
+    if (i?.managed && i.direction === 'Inbound') managedInbound.push({ ...i, receiver: m.receiver });
+  }
   const candidates = await enabledFor(
     ports.enablements,
-    (await ports.registry.integrationsForReceiver(m.receiver)).filter(
-      (i) => matchesRoute(i, m) || matchesInbound(i, m),
-    ),
-    m.sender,
+    [...found.integrations, ...managedInbound].filter((i) => matchesRoute(i, m) || matchesInbound(i, m)),
+    (i) => clientOf(i, m),
   );
   if (!document) return candidates;
   const routed: StoredIntegration[] = [];

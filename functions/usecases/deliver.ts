@@ -6,6 +6,7 @@ import type { PayloadStore } from '../adapters/payloads.js';
 import type { Clock, Random } from '../core/clock.js';
 import { classifyAttempt, nextRetryDelaySeconds, parseRetryAfter } from '../core/delivery-policy.js';
 import { canTransition, statusAfter } from '../core/delivery-state.js';
+import { clientOf } from '../core/enablements.js';
 import { decodeInline } from '../core/inline-payload.js';
 import { retryScheduleOf, type StoredIntegration } from '../core/integration.js';
 import type { Attempt, Delivery } from '../core/message.js';
@@ -124,7 +125,7 @@ export async function deliverOnce(ports: DeliverPorts, job: DeliveryJob): Promis
     await tellEnded(ports, { message, integration, outcome: 'failed', error });
     return { kind: 'done' };
   };
-  const stopped = await routingStop(ports.enablements, integration, message.sender);
+  const stopped = await routingStop(ports.enablements, integration, clientOf(integration, message));
   if (stopped) return closeEnded(stopped);
   if (delivery.mode === 'apply') {
     if (integration.direction !== 'Inbound') {

@@ -35,7 +35,7 @@ export interface EnablementPorts {
 
 /** What a client sees of its enablement; the operator also sees its history. */
 export function clientView(e: Enablement) {
-  const { history: _h, ...rest } = e;
+  const { history: _h, direction: _d, ...rest } = e;
   return rest;
 }
 
@@ -64,6 +64,7 @@ export async function enable(
     id: ports.enablements.idFor(ports.random.id('enb', now), integration.id, client),
     integrationId: integration.id,
     partner: client,
+    direction: integration.direction,
     status,
     schedule: input.schedule ?? null,
     createdAt: at,
@@ -213,11 +214,12 @@ export async function routingStop(
 export async function enabledFor<I extends Pick<StoredIntegration, 'id' | 'managed'>>(
   enablements: Pick<EnablementRepository, 'forClient'>,
   integrations: readonly I[],
-  client: string,
+  client: string | ((i: I) => string),
 ): Promise<I[]> {
   const kept: I[] = [];
   for (const i of integrations) {
-    if ((await routingStop(enablements, i, client)) === undefined) kept.push(i);
+    const who = typeof client === 'string' ? client : client(i);
+    if ((await routingStop(enablements, i, who)) === undefined) kept.push(i);
   }
   return kept;
 }

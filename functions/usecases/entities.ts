@@ -461,10 +461,11 @@ const ApplyRefused = ApplyRefusedError;
 export async function applyDocument(
   p: EntityPorts,
   integration: Pick<StoredIntegration, 'id' | 'entity' | 'receiver' | 'inbound'>,
-  message: { contentType: string; source?: MessageSource | undefined },
+  message: { contentType: string; receiver: string; source?: MessageSource | undefined },
   body: Uint8Array,
 ): Promise<{ written: number; unchanged: number }> {
-  const owner = integration.receiver;
+  // A managed Inbound integration names no receiver: the rows are the enabling client's, the message's receiver.
+  const owner = integration.receiver ?? message.receiver;
   if (!owner) throw new ApplyRefused('the integration has no receiver to own the rows');
   let document: unknown;
   try {

@@ -300,4 +300,43 @@ describe('enablements: managed integrations, consent and client schedules (seed 
     expect(await put('c1', 'b')).toEqual([r.json.id]);
     expect(await put('c2', 'c')).toEqual([]);
   });
+
+  it('makes the enabling client the receiver of a managed Inbound integration, whose rows are its own', async () => {
+    const r = await hub.admin('POST', '/admin/integrations', {
+      name: `managed inbound ${++n}`,
+      direction: 'Inbound',
+      entity: 'Timesheet',
+      consentType: 'None',
+      managed: true,
+    });
+    expect(r.status, JSON.stringify(r.json)).toBe(201);
+    const send = () =>
+      hub.partner('POST', '/v1/messages?sender=c2&receiver=c1&doctype=Timesheet&version=1', keys.c2, {
+        headers: { 'content-type': 'application/json' },
+        body: '{"id":"t-1","hours":7}',
+      });
+    expect((await send()).status).toBe(422);
+    const e = (await enable('c1', { integrationId: r.json.id })).json;
+    expect(e.status).toBe('active');
+    const m = await send();
+    expect(m.status).toBe(202);
+    const rowOf = await eventually(async () => {
+      const got = await asClient('GET', '/v1/entities/Timesheet/t-1', 'c1');
+      return got.status === 200 ? got.json : undefined;
+    });
+    expect(rowOf).toMatchObject({ owner: 'c1', data: { id: 't-1', hours: 7 } });
+    // c2 enabled nothing: a document to c2 finds no route.
+    const toC2 = await hub.partner(
+      'POST',
+      '/v1/messages?sender=c1&receiver=c2&doctype=Timesheet&version=1',
+      keys.c1,
+      {
+        headers: { 'content-type': 'application/json' },
+        body: '{"id":"t-2"}',
+      },
+    );
+    expect(toC2.status).toBe(422);
+    expect((await asClient('DELETE', `/v1/enablements/${e.id}`, 'c1')).status).toBe(204);
+    expect((await send()).status).toBe(422);
+  });
 });

@@ -7,6 +7,7 @@ import { ConsentSchema, EnablementSchema } from '../enablements.js';
 
 /** The operator also sees who changed each enablement, when, and how. */
 const EnablementHistorySchema = z.extend(EnablementSchema, {
+  direction: z.optional(z.enum(['Outbound', 'Inbound'])),
   history: z.array(
     z.object({ at: z.string(), by: z.string(), action: z.string(), note: z.optional(z.string()) }),
   ),
