@@ -10,6 +10,7 @@ import {
   type WorkerDefinition,
 } from './route-types.js';
 import * as credentials from './routes/admin/credentials.js';
+import * as adminEvents from './routes/admin/events.js';
 import * as integrations from './routes/admin/integrations.js';
 import * as adminMessages from './routes/admin/messages.js';
 import * as partners from './routes/admin/partners.js';
@@ -70,6 +71,7 @@ export const routes: readonly RouteDefinition[] = [
   adminMessages.listMessages,
   adminMessages.getMessageAsAdmin,
   adminMessages.retryMessage,
+  adminEvents.listEvents,
   messages.postMessage,
   messageReads.getMessage,
   messageReads.getPayload,
@@ -104,7 +106,15 @@ export const workers: readonly WorkerDefinition[] = [
     id: 'Deliver',
     handler: h('workers/deliver.ts', 'handler'),
     // :send too: a job that finds no free in-flight permit is requeued as a fresh message.
-    uses: ['registry:read', 'messages:write', 'payloads:read', 'deliveryQueue:consume', 'deliveryQueue:send'],
+    // eventsTopic: a delivery that ends failed is told (delivery.exhausted).
+    uses: [
+      'registry:read',
+      'messages:write',
+      'payloads:read',
+      'deliveryQueue:consume',
+      'deliveryQueue:send',
+      'eventsTopic:publish',
+    ],
     source: 'deliveryQueue',
     batchSize: 10,
     timeoutSeconds: DELIVERY_WORKER_TIMEOUT_SECONDS,
@@ -122,6 +132,7 @@ export const workers: readonly WorkerDefinition[] = [
       'payloads:read',
       'orderedDeliveryQueue:consume',
       'deliveryQueue:send',
+      'eventsTopic:publish',
     ],
     source: 'orderedDeliveryQueue',
     batchSize: 10,
@@ -133,7 +144,7 @@ export const workers: readonly WorkerDefinition[] = [
     // Swept, not consumed: what it marks stays in the queue for SQS's redrive.
     id: 'DeadLetter',
     handler: h('workers/dead-letter.ts', 'sweep'),
-    uses: ['messages:write', 'deliveryDeadLetter:peek'],
+    uses: ['messages:write', 'deliveryDeadLetter:peek', 'eventsTopic:publish'],
     source: 'deliveryDeadLetter',
     sweepEveryMinutes: 5,
     batchSize: 10,
@@ -142,7 +153,7 @@ export const workers: readonly WorkerDefinition[] = [
   {
     id: 'OrderedDeadLetter',
     handler: h('workers/dead-letter.ts', 'handler'),
-    uses: ['messages:write', 'orderedDeliveryDeadLetter:consume'],
+    uses: ['messages:write', 'orderedDeliveryDeadLetter:consume', 'eventsTopic:publish'],
     source: 'orderedDeliveryDeadLetter',
     batchSize: 10,
     timeoutSeconds: 30,
@@ -177,7 +188,14 @@ export const workers: readonly WorkerDefinition[] = [
   {
     id: 'PacketLanded',
     handler: h('workers/packet-landed.ts', 'handler'),
-    uses: ['messages:write', 'payloads:read', 'payloads:write', 'packetTopic:publish', 'packetQueue:consume'],
+    uses: [
+      'messages:write',
+      'payloads:read',
+      'payloads:write',
+      'packetTopic:publish',
+      'packetQueue:consume',
+      'eventsTopic:publish',
+    ],
     source: 'packetQueue',
     batchSize: 5,
     timeoutSeconds: PACKET_WORKER_TIMEOUT_SECONDS,
@@ -187,7 +205,7 @@ export const workers: readonly WorkerDefinition[] = [
   {
     id: 'PacketDeadLetter',
     handler: h('workers/packet-landed.ts', 'deadLetterHandler'),
-    uses: ['messages:write', 'packetDeadLetter:consume'],
+    uses: ['messages:write', 'packetDeadLetter:consume', 'eventsTopic:publish'],
     source: 'packetDeadLetter',
     batchSize: 10,
     timeoutSeconds: 30,

@@ -5,6 +5,7 @@ import type { PayloadStore } from '../adapters/payloads.js';
 import type { Clock, Random } from '../core/clock.js';
 import { classifyAttempt, nextRetryDelaySeconds, parseRetryAfter } from '../core/delivery-policy.js';
 import { canTransition, statusAfter } from '../core/delivery-state.js';
+import type { EventSink } from '../core/events.js';
 import { decodeInline } from '../core/inline-payload.js';
 import { retryScheduleOf, type StoredIntegration } from '../core/integration.js';
 import type { Attempt, Delivery } from '../core/message.js';
@@ -13,6 +14,7 @@ import { capReason } from '../core/reason.js';
 import { type Rendered, renderDocument } from '../core/render.js';
 import { sha256Hex } from '../core/secrets.js';
 import { webhookHeaders } from '../core/signing.js';
+import { tell } from './events.js';
 
 /** What one delivery attempt needs. */
 export interface DeliverPorts {
@@ -28,6 +30,8 @@ export interface DeliverPorts {
   random: Random;
   /** Base URL of the hub's API, for the links in notify webhooks. */
   publicBaseUrl: string;
+  /** Where a delivery that ends failed is told (`delivery.exhausted`); see usecases/events.ts `tell`. */
+  events: EventSink;
 }
 
 /**
@@ -67,12 +71,14 @@ export async function deliverOnce(ports: DeliverPorts, job: DeliveryJob): Promis
   }
   const integration = await ports.integration(job.integrationId);
   const n = delivery.attemptCount + 1;
-  const close = (error: string) =>
-    ports.messages.updateDelivery(job.messageId, job.integrationId, {
+  const close = async (error: string) => {
+    await ports.messages.updateDelivery(job.messageId, job.integrationId, {
       status: statusAfter('fail'),
       lastError: capReason(error),
       nextAttemptAt: undefined,
     });
+    await exhausted(ports, job, message, error);
+  };
   if (!integration || !message) {
     await close(!integration ? 'The integration was deleted.' : 'The message has expired.');
     return { kind: 'done' };
@@ -141,6 +147,7 @@ async function attemptDelivery(ports: DeliverPorts, ctx: DispatchContext): Promi
       { ...made, durationMs: 0, error },
       { status: statusAfter('fail'), lastError: `${error} (not retryable)` },
     );
+    await exhausted(ports, ctx.job, message, `${error} (not retryable)`);
     return { kind: 'done' };
   };
   let rendered: Rendered;
@@ -199,6 +206,7 @@ async function attemptDelivery(ports: DeliverPorts, ctx: DispatchContext): Promi
       response,
       lastError: `${error} (${why})`,
     });
+    await exhausted(ports, ctx.job, message, `${error} (${why})`);
     return { kind: 'done' };
   }
   await record(ports, ctx.job, attempt, {
@@ -208,6 +216,27 @@ async function attemptDelivery(ports: DeliverPorts, ctx: DispatchContext): Promi
     lastError: error,
   });
   return { kind: 'later', delaySeconds: delay };
+}
+
+/**
+ * Tells the operator that a delivery ended failed, once its record says so. `tell` never throws: a
+ * notice that cannot be kept or published must not fail the job, or the queue would bring it back for
+ * an attempt the record has already closed.
+ */
+function exhausted(
+  ports: Pick<DeliverPorts, 'events' | 'clock'>,
+  job: DeliveryJob,
+  message: Pick<StoredMessage, 'receiver'> | undefined,
+  reason: string,
+): Promise<void> {
+  return tell(ports.events, {
+    type: 'delivery.exhausted',
+    at: ports.clock.now(),
+    integrationId: job.integrationId,
+    messageId: job.messageId,
+    ...(message ? { partner: message.receiver } : {}),
+    detail: capReason(reason),
+  });
 }
 
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));

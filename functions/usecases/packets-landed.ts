@@ -2,14 +2,19 @@ import type { PacketNotices } from '../adapters/notifications.js';
 import type { PacketRepository, SettledPacket } from '../adapters/packets.js';
 import type { PayloadStore } from '../adapters/payloads.js';
 import { type Clock, newId } from '../core/clock.js';
+import type { EventSink } from '../core/events.js';
 import { isAnotherWrite, type ObjectWrite } from '../core/object-write.js';
 import { checkedObjectKey, nativeObjectKey, type Packet, packetIdOfKey } from '../core/packet.js';
 import { convertPacket } from '../core/packet-format.js';
+import { capReason } from '../core/reason.js';
+import { tell } from './events.js';
 
 export interface LandedPacketPorts {
   packets: PacketRepository;
   payloads: PayloadStore;
   notices: PacketNotices;
+  /** Where a packet that fails is told (`packet.failed`); see usecases/events.ts `tell`. */
+  events: EventSink;
   clock: Clock;
 }
 
@@ -40,7 +45,10 @@ export async function acceptLandedPacket(
   if (packet.status === 'awaiting') {
     const result = await settle(ports, packet, size, write);
     if ('reason' in result) {
-      if (await ports.packets.markFailed(packet.id, result.reason, result.refused)) return 'failed';
+      if (await ports.packets.markFailed(packet.id, result.reason, result.refused)) {
+        await packetFailed(ports, packet, result.reason);
+        return 'failed';
+      }
       seen = result.refused;
     } else {
       const won = await ports.packets.markReady(packet, new Date(ports.clock.now()).toISOString(), result);
@@ -129,11 +137,34 @@ function laterWriteNote(packet: Packet, size: number, now: number): string {
 }
 
 /** A notification that kept failing: an awaiting packet is marked failed, so its sender sees why. */
-export async function failDeadLetteredPacket(ports: Pick<LandedPacketPorts, 'packets'>, key: string) {
+export async function failDeadLetteredPacket(
+  ports: Pick<LandedPacketPorts, 'packets' | 'events' | 'clock'>,
+  key: string,
+) {
   const id = packetIdOfKey(key);
   if (!id) return false;
-  return ports.packets.markFailed(
-    id,
-    'The packet could not be processed; the hub gave up after repeated errors.',
-  );
+  const reason = 'The packet could not be processed; the hub gave up after repeated errors.';
+  if (!(await ports.packets.markFailed(id, reason))) return false;
+  const packet = await ports.packets.get(id);
+  if (packet) await packetFailed(ports, packet, reason);
+  return true;
+}
+
+/**
+ * Tells the operator a packet failed, once its record says so. `tell` never throws: a notice that
+ * cannot be kept or published must not bring the notification back for a packet already settled.
+ */
+function packetFailed(
+  ports: Pick<LandedPacketPorts, 'events' | 'clock'>,
+  packet: Pick<Packet, 'id' | 'appArea' | 'mobileUser' | 'direction' | 'packetType'>,
+  reason: string,
+) {
+  return tell(ports.events, {
+    type: 'packet.failed',
+    at: ports.clock.now(),
+    partner: packet.appArea,
+    detail: capReason(
+      `Packet ${packet.id} (${packet.packetType}, ${packet.direction} for ${packet.mobileUser}): ${reason}`,
+    ),
+  });
 }

@@ -1,7 +1,7 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { postOutbound } from '../adapters/outbound-http.js';
 import { randomToken, systemClock, systemRandom } from '../core/clock.js';
-import { deliveryQueue, inFlight, messages, payloads, registry, settings } from '../deps.js';
+import { deliveryQueue, eventSink, inFlight, messages, payloads, registry, settings } from '../deps.js';
 import { logger } from '../observability.js';
 import { cachedIntegrations } from '../usecases/deliver.js';
 import { type DeliverBatchPorts, deliverBatch, type QueuedJob } from '../usecases/deliver-batch.js';
@@ -35,6 +35,7 @@ function ports(): DeliverBatchPorts {
     random: systemRandom,
     token: randomToken,
     publicBaseUrl: PUBLIC_BASE_URL ?? '',
+    events: eventSink(),
   };
   return built;
 }

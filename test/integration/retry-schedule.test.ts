@@ -3,6 +3,7 @@ import { MessageRepository } from '../../functions/adapters/messages.js';
 import type { OutboundRequest, OutboundResult } from '../../functions/adapters/outbound-http.js';
 import { PayloadStore } from '../../functions/adapters/payloads.js';
 import { RegistryRepository } from '../../functions/adapters/registry.js';
+import { discardEvents } from '../../functions/core/events.js';
 import { storeMessage } from '../../functions/usecases/accept-message.js';
 import { markDeadLettered } from '../../functions/usecases/dead-letters.js';
 import { type DeliverPorts, deliverOnce } from '../../functions/usecases/deliver.js';
@@ -44,6 +45,7 @@ describe('retry schedule with an injected clock', () => {
       clock: { now: () => now },
       random: () => 0.5, // no jitter: the schedule exactly
       publicBaseUrl: 'http://hub.test',
+      events: discardEvents,
     };
   });
   afterAll(() => aws?.stop());
@@ -153,16 +155,16 @@ describe('retry schedule with an injected clock', () => {
     await storeMessage({ ...ports, queue: noQueue }, smallOrder('msg_dlq'), integration ? [integration] : []);
     const job = { messageId: 'msg_dlq', integrationId: 'int_sched' };
     // Still waiting for its first attempt (no delivery row yet): marked, with the reason.
-    expect(await markDeadLettered(ports.messages, job, 26)).toBe(true);
+    expect(await markDeadLettered(ports, job, 26)).toBe(true);
     expect((await ports.messages.getRecord('msg_dlq'))?.deliveries[0]).toMatchObject({
       status: 'failed',
       deadLettered: true,
       lastError: expect.stringMatching(/dead-lettered after 26 receives/),
     });
     // A finished delivery is left alone, even when it is marked without reading first.
-    expect(
-      await markDeadLettered(ports.messages, { messageId: 'msg_later', integrationId: 'int_sched' }, 26),
-    ).toBe(false);
+    expect(await markDeadLettered(ports, { messageId: 'msg_later', integrationId: 'int_sched' }, 26)).toBe(
+      false,
+    );
     expect(await ports.messages.failDeadLettered('msg_later', 'int_sched', 'late')).toBe(false);
     expect((await ports.messages.getRecord('msg_later'))?.deliveries[0]?.status).toBe('delivered');
   });
