@@ -1048,12 +1048,15 @@ describe.each(['test', 'prod'] as const)('CrossdockStack (%s)', (stage) => {
       });
     });
 
-    it('outputs the API URL and the admin key secret ARN', () => {
+    it('outputs the API URL, the events topic ARN and the admin key secret ARN', () => {
       s.template.hasOutput('ApiUrl', {
         Value: { 'Fn::GetAtt': [logicalId(s.stack, s.stack.api), 'ApiEndpoint'] },
       });
       s.template.hasOutput('AdminKeySecretArn', {
         Value: { Ref: logicalId(s.stack, s.stack.resources.adminKey) },
+      });
+      s.template.hasOutput('EventsTopicArn', {
+        Value: { Ref: logicalId(s.stack, s.stack.resources.topics.eventsTopic) },
       });
     });
   });
