@@ -133,14 +133,13 @@ const encode = (states: StreamState[], streams: Stream[], before: Position | und
 function decode(cursor: string | undefined, streams: Stream[]): { states: StreamState[]; before?: Position } {
   if (cursor === undefined) return { states: streams.map(() => ({ part: 0 })) };
   const data = decodeCursor(cursor, CursorSchema);
-  const invalid = invalidCursor;
-  if (data.streams.length !== streams.length) throw invalid();
+  if (data.streams.length !== streams.length) throw invalidCursor();
   const states = data.streams.map((s, i): StreamState => {
     const stream = streams[i] as Stream;
     const part = stream.parts.indexOf(s.at);
     if (s.done) return { part: 0, done: true };
     // A key from another query (another partner, another day) is not this stream's.
-    if (part < 0 || (s.key && s.key[stream.attribute] !== s.at)) throw invalid();
+    if (part < 0 || (s.key && s.key[stream.attribute] !== s.at)) throw invalidCursor();
     return { part, ...(s.key ? { key: s.key } : {}) };
   });
   return { states, ...(data.before ? { before: data.before } : {}) };

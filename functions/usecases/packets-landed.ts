@@ -1,3 +1,4 @@
+import { packetPrefixes } from '../../lib/resources.js';
 import type { PacketNotices } from '../adapters/notifications.js';
 import type { PacketRepository, SettledPacket } from '../adapters/packets.js';
 import type { PayloadStore } from '../adapters/payloads.js';
@@ -145,8 +146,11 @@ export async function failDeadLetteredPacket(
   if (!id) return false;
   const reason = 'The packet could not be processed; the hub gave up after repeated errors.';
   if (!(await ports.packets.markFailed(id, reason))) return false;
-  const packet = await ports.packets.get(id);
-  if (packet) await packetFailed(ports, packet, reason);
+  // The packet is marked: a read that fails now must not bring the notification back, so the event
+  // then names only what the key says.
+  const packet = await ports.packets.get(id).catch(() => undefined);
+  const appArea = key.slice(packetPrefixes.upload.length).split('/')[0] ?? '';
+  await packetFailed(ports, packet ?? { id, appArea }, reason);
   return true;
 }
 
@@ -156,15 +160,16 @@ export async function failDeadLetteredPacket(
  */
 function packetFailed(
   ports: Pick<LandedPacketPorts, 'events' | 'clock'>,
-  packet: Pick<Packet, 'id' | 'appArea' | 'mobileUser' | 'direction' | 'packetType'>,
+  packet: Pick<Packet, 'id' | 'appArea'> & Partial<Pick<Packet, 'mobileUser' | 'direction' | 'packetType'>>,
   reason: string,
 ) {
+  const what = packet.packetType
+    ? ` (${packet.packetType}, ${packet.direction} for ${packet.mobileUser})`
+    : '';
   return tell(ports.events, {
     type: 'packet.failed',
     at: ports.clock.now(),
     partner: packet.appArea,
-    detail: capReason(
-      `Packet ${packet.id} (${packet.packetType}, ${packet.direction} for ${packet.mobileUser}): ${reason}`,
-    ),
+    detail: capReason(`Packet ${packet.id}${what}: ${reason}`),
   });
 }
