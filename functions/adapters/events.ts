@@ -9,6 +9,7 @@ import {
   type OperationalEventType,
 } from '../core/events.js';
 import { capReason } from '../core/reason.js';
+import { logger } from '../observability.js';
 import { dynamoClient } from './aws.js';
 import { decodeCursor, encodeCursor, invalidCursor } from './cursor.js';
 
@@ -64,12 +65,28 @@ export class OperationalEvents implements EventSink {
   ) {}
 
   /**
-   * Stores the event and publishes it. Both are tried whatever becomes of the other; if either fails
-   * this throws, and the caller (usecases/events.ts `tell`) logs it and goes on.
+   * Stores the event and publishes it, both tried whatever becomes of the other. Never throws, as the
+   * port promises (core/events.ts): what could not be stored or published is logged with the event, so
+   * it can still be found, and the work that caused it stands.
    */
   async emit(event: OperationalEvent): Promise<void> {
     const stored = storedEvent(event);
-    const expiresAt = Math.floor(event.at / 1000) + EVENT_RETENTION_DAYS * 86_400;
+    try {
+      await this.write(stored);
+    } catch (e) {
+      logger.error('operational event not kept or published', { event: stored, error: e as Error });
+    }
+  }
+
+  /** Stores and publishes one event; throws (an AggregateError) if either failed. */
+  async record(event: OperationalEvent): Promise<StoredEvent> {
+    const stored = storedEvent(event);
+    await this.write(stored);
+    return stored;
+  }
+
+  private async write(stored: StoredEvent): Promise<void> {
+    const expiresAt = Math.floor(Date.parse(stored.at) / 1000) + EVENT_RETENTION_DAYS * 86_400;
     const sk = `${stored.at}#${stored.id}`;
     const results = await Promise.allSettled([
       ...[ALL, streamOf(stored.type)].map((pk) =>

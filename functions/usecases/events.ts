@@ -7,7 +7,8 @@ import { logger } from '../observability.js';
  * Tells the operator about an event. Never throws: the work that caused the event (a delivery marked
  * failed, a packet refused, a dead letter marked) is already written, and failing or retrying it
  * because the event could not be stored or published would make a second attempt, or a second
- * record, out of a notice. The event is logged instead, so it can still be found.
+ * record, out of a notice. The hub's sink already logs and goes on (adapters/events.ts); this guard
+ * holds for any sink a use case is handed.
  */
 export async function tell(events: EventSink, event: OperationalEvent): Promise<void> {
   try {

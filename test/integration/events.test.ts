@@ -7,7 +7,9 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventsTopic } from '../../lib/resources.js';
+import { OperationalEvents } from '../../functions/adapters/events.js';
+import { MAX_REASON_CHARS } from '../../functions/core/reason.js';
+import { eventsTopic, messagesTable } from '../../lib/resources.js';
 import { eventually, outboundIntegration, startTestHub, type TestHub } from '../support/hub.js';
 import { startPartner } from '../support/partner-server.js';
 
@@ -275,5 +277,25 @@ describe('operational events', () => {
 
     expect((await hub.partner('GET', '/admin/events', undefined)).status).toBe(401);
     expect((await hub.partner('GET', '/admin/events', erpKey)).status).toBe(401);
+  });
+
+  it('keeps an event it cannot publish, never throws, and caps what it stores', async () => {
+    const table = process.env[messagesTable.envVar] as string;
+    const missing = 'arn:aws:sns:us-east-1:000000000000:no-such-topic';
+    const sink = new OperationalEvents(table, missing);
+    const event = {
+      type: 'integration.disabled' as const,
+      at: Date.now(),
+      integrationId: 'int_gone',
+      detail: `x${'y'.repeat(5000)}`,
+    };
+    await expect(sink.record(event)).rejects.toThrow(/was not kept or published/);
+    await expect(
+      sink.emit({ ...event, at: event.at + 1, integrationId: 'int_gone2' }),
+    ).resolves.toBeUndefined();
+    const kept = (await events('type=integration.disabled')).events;
+    expect(kept.map((e) => e.integrationId)).toEqual(['int_gone2', 'int_gone']);
+    expect(kept[0]?.detail.length).toBeLessThanOrEqual(MAX_REASON_CHARS);
+    expect(kept[0]?.detail).toMatch(/… \(cut\)$/);
   });
 });
