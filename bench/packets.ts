@@ -1,5 +1,6 @@
 import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { XMLParser } from 'fast-xml-parser';
+import { discardEvents } from '../functions/core/events.js';
 import { deviceMailbox, erpMailbox } from '../functions/core/packet.js';
 import { convertPacket } from '../functions/core/packet-format.js';
 import { packetNotices, packets, packetUrls, payloads } from '../functions/deps.js';
@@ -110,6 +111,7 @@ export async function benchPackets(
       urls: packetUrls(),
       payloads: payloads(),
       notices: packetNotices(),
+      events: discardEvents,
       clock: { now: Date.now },
     };
     const devicePacket = packetOf(2 * 1024, 'dev');

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import {
   deliveryQueue as deliveryQueueDefinition,
+  eventsTopic,
   messagesTable,
   orderedDeliveryQueue,
   packetTopic,
@@ -13,6 +14,7 @@ import { DeadLetterQueue } from './adapters/dead-letters.js';
 import { DeliveryQueue } from './adapters/delivery-queue.js';
 import { EnablementRepository } from './adapters/enablements.js';
 import { EntityRepository } from './adapters/entities.js';
+import { OperationalEvents } from './adapters/events.js';
 import { InFlightPermits } from './adapters/in-flight.js';
 import { MessageLog } from './adapters/message-log.js';
 import { MessageRepository } from './adapters/messages.js';
@@ -147,6 +149,24 @@ export function packetUrls(): PacketUrls {
 export function packetNotices(): PacketNotifier {
   packetNotifier ??= new PacketNotifier(envOf(packetTopic.envVar));
   return packetNotifier;
+}
+
+let eventReader: OperationalEvents | undefined;
+let eventWriter: OperationalEvents | undefined;
+
+/** The operational events kept in the messages table, for reading (GET /admin/events). */
+export function operationalEvents(): OperationalEvents {
+  eventReader ??= new OperationalEvents(envOf(messagesTable.envVar));
+  return eventReader;
+}
+
+/**
+ * Where use cases tell the operator (`eventsTopic:publish` and `messages:write`): each event is kept in
+ * the messages table and published to the events topic.
+ */
+export function eventSink(): OperationalEvents {
+  eventWriter ??= new OperationalEvents(envOf(messagesTable.envVar), envOf(eventsTopic.envVar));
+  return eventWriter;
 }
 
 let loadedSettings: { ALLOW_LOOPBACK_OUTBOUND: boolean; PUBLIC_BASE_URL?: string | undefined } | undefined;

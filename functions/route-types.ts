@@ -37,7 +37,7 @@ export type QueueSource =
 /** The dead-letter queues among the sources. */
 export type DeadLetterSource = Exclude<QueueSource, QueueName>;
 /** The SNS topics of lib/resources.ts, by the name routes and workers use for them. */
-export type TopicName = 'packetTopic';
+export type TopicName = 'packetTopic' | 'eventsTopic';
 
 /**
  * Who may call a route, checked by the edge wrapper (functions/http/edge.ts) before the handler runs:

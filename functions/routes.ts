@@ -11,6 +11,7 @@ import {
 } from './route-types.js';
 import * as credentials from './routes/admin/credentials.js';
 import * as adminEnablements from './routes/admin/enablements.js';
+import * as adminEvents from './routes/admin/events.js';
 import * as integrations from './routes/admin/integrations.js';
 import * as adminMessages from './routes/admin/messages.js';
 import * as partners from './routes/admin/partners.js';
@@ -83,6 +84,7 @@ export const routes: readonly RouteDefinition[] = [
   adminMessages.listMessages,
   adminMessages.getMessageAsAdmin,
   adminMessages.retryMessage,
+  adminEvents.listEvents,
   messages.postMessage,
   messageReads.getMessage,
   messageReads.getPayload,
@@ -124,6 +126,7 @@ export const workers: readonly WorkerDefinition[] = [
     handler: h('workers/deliver.ts', 'handler'),
     // :send too: a job that finds no free in-flight permit is requeued as a fresh message. A row's
     // write-back stores a new version whose sends are messages like any other (payloads, both queues).
+    // eventsTopic: a delivery that ends failed is told (delivery.exhausted).
     uses: [
       'registry:read',
       'messages:write',
@@ -132,6 +135,7 @@ export const workers: readonly WorkerDefinition[] = [
       'deliveryQueue:consume',
       'deliveryQueue:send',
       'orderedDeliveryQueue:send',
+      'eventsTopic:publish',
     ],
     source: 'deliveryQueue',
     batchSize: 10,
@@ -152,6 +156,7 @@ export const workers: readonly WorkerDefinition[] = [
       'orderedDeliveryQueue:consume',
       'deliveryQueue:send',
       'orderedDeliveryQueue:send',
+      'eventsTopic:publish',
     ],
     source: 'orderedDeliveryQueue',
     batchSize: 10,
@@ -163,7 +168,7 @@ export const workers: readonly WorkerDefinition[] = [
     // Swept, not consumed: what it marks stays in the queue for SQS's redrive.
     id: 'DeadLetter',
     handler: h('workers/dead-letter.ts', 'sweep'),
-    uses: ['messages:write', 'deliveryDeadLetter:peek'],
+    uses: ['messages:write', 'deliveryDeadLetter:peek', 'eventsTopic:publish'],
     source: 'deliveryDeadLetter',
     sweepEveryMinutes: 5,
     batchSize: 10,
@@ -172,7 +177,7 @@ export const workers: readonly WorkerDefinition[] = [
   {
     id: 'OrderedDeadLetter',
     handler: h('workers/dead-letter.ts', 'handler'),
-    uses: ['messages:write', 'orderedDeliveryDeadLetter:consume'],
+    uses: ['messages:write', 'orderedDeliveryDeadLetter:consume', 'eventsTopic:publish'],
     source: 'orderedDeliveryDeadLetter',
     batchSize: 10,
     timeoutSeconds: 30,
@@ -207,7 +212,14 @@ export const workers: readonly WorkerDefinition[] = [
   {
     id: 'PacketLanded',
     handler: h('workers/packet-landed.ts', 'handler'),
-    uses: ['messages:write', 'payloads:read', 'payloads:write', 'packetTopic:publish', 'packetQueue:consume'],
+    uses: [
+      'messages:write',
+      'payloads:read',
+      'payloads:write',
+      'packetTopic:publish',
+      'packetQueue:consume',
+      'eventsTopic:publish',
+    ],
     source: 'packetQueue',
     batchSize: 5,
     timeoutSeconds: PACKET_WORKER_TIMEOUT_SECONDS,
@@ -217,7 +229,7 @@ export const workers: readonly WorkerDefinition[] = [
   {
     id: 'PacketDeadLetter',
     handler: h('workers/packet-landed.ts', 'deadLetterHandler'),
-    uses: ['messages:write', 'packetDeadLetter:consume'],
+    uses: ['messages:write', 'packetDeadLetter:consume', 'eventsTopic:publish'],
     source: 'packetDeadLetter',
     batchSize: 10,
     timeoutSeconds: 30,

@@ -210,7 +210,14 @@ export interface TopicDefinition {
  */
 export const packetTopic: TopicDefinition = { id: 'PacketTopic', envVar: 'PACKET_TOPIC_ARN' };
 
-export const topics = [packetTopic] as const;
+/**
+ * Operational events (functions/core/events.ts): each is published with the message attribute `type`
+ * (and `integrationId` / `partner` when it names one), so a subscriber's filter policy picks the kinds
+ * it pages someone for. The same events are kept 30 days in the messages table (GET /admin/events).
+ */
+export const eventsTopic: TopicDefinition = { id: 'EventsTopic', envVar: 'EVENTS_TOPIC_ARN' };
+
+export const topics = [packetTopic, eventsTopic] as const;
 
 /** How long message records are kept (the TTL on DynamoDB items matches the bucket's expiry). */
 export const MESSAGE_RETENTION_DAYS = 90;

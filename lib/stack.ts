@@ -143,6 +143,11 @@ export class CrossdockStack extends Stack {
       value: this.api.apiEndpoint,
       description: 'Base URL of the Crossdock API',
     });
+    new CfnOutput(this, 'EventsTopicArn', {
+      value: this.resources.topics.eventsTopic.topicArn,
+      description:
+        'SNS topic of operational events (message attribute `type`); subscribe with a filter policy on it',
+    });
     new CfnOutput(this, 'AdminKeySecretArn', {
       value: adminKey.secretArn,
       description:

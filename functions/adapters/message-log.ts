@@ -1,8 +1,8 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
-import { badRequest } from '../core/errors.js';
 import type { MessageStatus } from '../core/message.js';
 import { dynamoClient } from './aws.js';
+import { decodeCursor, encodeCursor, invalidCursor } from './cursor.js';
 
 /**
  * The operator's message log, newest first, read from the index chosen for the filter: delivery rows
@@ -121,37 +121,28 @@ interface Position {
 }
 
 const encode = (states: StreamState[], streams: Stream[], before: Position | undefined) =>
-  Buffer.from(
-    JSON.stringify({
-      streams: states.map((s, i) => ({
-        at: streams[i]?.parts[s.part] ?? '',
-        ...(s.key ? { key: s.key } : {}),
-        ...(s.done ? { done: true } : {}),
-      })),
-      ...(before ? { before } : {}),
-    }),
-  ).toString('base64url');
+  encodeCursor({
+    streams: states.map((s, i) => ({
+      at: streams[i]?.parts[s.part] ?? '',
+      ...(s.key ? { key: s.key } : {}),
+      ...(s.done ? { done: true } : {}),
+    })),
+    ...(before ? { before } : {}),
+  });
 
 function decode(cursor: string | undefined, streams: Stream[]): { states: StreamState[]; before?: Position } {
   if (cursor === undefined) return { states: streams.map(() => ({ part: 0 })) };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    parsed = undefined;
-  }
-  const r = CursorSchema.safeParse(parsed);
-  const invalid = () => badRequest('invalid_cursor', 'cursor is not one this listing answered.');
-  if (!r.success || r.data.streams.length !== streams.length) throw invalid();
-  const states = r.data.streams.map((s, i): StreamState => {
+  const data = decodeCursor(cursor, CursorSchema);
+  if (data.streams.length !== streams.length) throw invalidCursor();
+  const states = data.streams.map((s, i): StreamState => {
     const stream = streams[i] as Stream;
     const part = stream.parts.indexOf(s.at);
     if (s.done) return { part: 0, done: true };
     // A key from another query (another partner, another day) is not this stream's.
-    if (part < 0 || (s.key && s.key[stream.attribute] !== s.at)) throw invalid();
+    if (part < 0 || (s.key && s.key[stream.attribute] !== s.at)) throw invalidCursor();
     return { part, ...(s.key ? { key: s.key } : {}) };
   });
-  return { states, ...(r.data.before ? { before: r.data.before } : {}) };
+  return { states, ...(data.before ? { before: data.before } : {}) };
 }
 
 const keyOf = (item: LogItem, stream: Stream): Record<string, string> => ({

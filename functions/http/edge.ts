@@ -1,3 +1,4 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod/mini';
 import { parseValue } from '../core/parse.js';
 import type { ApiKeyRecord } from '../core/partners.js';
@@ -124,4 +125,26 @@ export function edge<
       bodyTooLargeHint: route.bodyTooLargeHint ?? face.bodyTooLargeHint ?? '',
     },
   );
+}
+
+type LambdaHttpHandler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/**
+ * One function for several routes of a face, chosen by API Gateway's route key (`GET /odata/{x}`).
+ * Each route stays declared, parsed and answered by its own edge wrapper; only the Lambda function is
+ * shared. This keeps the stack within CloudFormation's 500 resources (a function costs about seven)
+ * and lets routes a client calls together share one warm instance.
+ */
+export function byRouteKey(
+  routes: readonly (readonly [Pick<RouteDefinition, 'method' | 'path'>, LambdaHttpHandler])[],
+): LambdaHttpHandler {
+  const table = new Map(routes.map(([r, fn]) => [`${r.method} ${r.path}`, fn]));
+  return async (event, context) => {
+    const fn = table.get(event.routeKey);
+    if (!fn) throw new Error(`No handler for route ${event.routeKey} in this function.`);
+    return fn(event, context);
+  };
 }

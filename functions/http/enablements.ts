@@ -1,7 +1,6 @@
 import { systemClock } from '../core/clock.js';
-import { discardEvents } from '../core/events.js';
 import { systemRandom } from '../core/random.js';
-import { enablements, registry } from '../deps.js';
+import { enablements, eventSink, registry } from '../deps.js';
 import * as route from '../routes/enablements.js';
 import * as use from '../usecases/enablements.js';
 import { edge } from './edge.js';
@@ -14,7 +13,8 @@ const ports = () => ({
   enablements: enablements(),
   clock: systemClock,
   random: systemRandom,
-  events: discardEvents,
+  // Only POST /v1/enablements tells (enablement.pending), and only its function is bound to the topic.
+  events: { emit: (e: Parameters<ReturnType<typeof eventSink>['emit']>[0]) => eventSink().emit(e) },
 });
 
 export const enable = edge(route.enable, ports, ({ body, caller }, p) =>

@@ -5,7 +5,7 @@ import { systemRandom } from '../core/random.js';
 import { enablements, registry, settings } from '../deps.js';
 import * as route from '../routes/odata.js';
 import * as odata from '../usecases/odata.js';
-import { answer, edge } from './edge.js';
+import { answer, byRouteKey, edge } from './edge.js';
 import { ODATA_HEADERS } from './faces/odata.js';
 import type { HubRequest } from './middleware.js';
 
@@ -30,17 +30,17 @@ const baseOf = (req: HubRequest) =>
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   answer({ status, json: body, headers: { ...ODATA_HEADERS, ...headers } });
 
-export const serviceDocument = edge(
+const serviceDocument = edge(
   route.serviceDocument,
   () => ({ adminKey: adminKey() }),
   async (i) => json(200, serviceDocumentOf(baseOf(i.request))),
 );
 
-export const listIntegrations = edge(route.listODataIntegrations, ports, async ({ request }, p) =>
+const listIntegrations = edge(route.listODataIntegrations, ports, async ({ request }, p) =>
   json(200, await odata.listIntegrations(p, request.query, baseOf(request))),
 );
 
-export const read = edge(route.readOData, ports, async ({ params, query, request }, p) => {
+const read = edge(route.readOData, ports, async ({ params, query, request }, p) => {
   const resource = parseResource(params.resource);
   if (resource.kind === 'metadata') {
     return answer({
@@ -54,30 +54,36 @@ export const read = edge(route.readOData, ports, async ({ params, query, request
   return json(200, await odata.readEntity(p, resource.id, query.$select, baseOf(request)));
 });
 
-export const createIntegration = edge(route.createODataIntegration, ports, async ({ body, request }, p) => {
+const createIntegration = edge(route.createODataIntegration, ports, async ({ body, request }, p) => {
   const { location, entity } = await odata.createIntegration(p, body, baseOf(request));
   return json(201, entity, { location });
 });
 
 /** 204, or 200 with the entity when the caller asks for it (`Prefer: return=representation`). */
-export const patchIntegration = edge(
-  route.patchODataIntegration,
-  ports,
-  async ({ params, body, request }, p) => {
-    const entity = await odata.patchIntegration(
-      p,
-      odata.keyOf(params.resource, 'PATCH'),
-      body,
-      baseOf(request),
-    );
-    if (/\breturn=representation\b/i.test(request.headers.prefer ?? '')) {
-      return json(200, entity, { 'preference-applied': 'return=representation' });
-    }
-    return answer({ status: 204, headers: { 'odata-version': '4.0' } });
-  },
-);
+const patchIntegration = edge(route.patchODataIntegration, ports, async ({ params, body, request }, p) => {
+  const entity = await odata.patchIntegration(
+    p,
+    odata.keyOf(params.resource, 'PATCH'),
+    body,
+    baseOf(request),
+  );
+  if (/\breturn=representation\b/i.test(request.headers.prefer ?? '')) {
+    return json(200, entity, { 'preference-applied': 'return=representation' });
+  }
+  return answer({ status: 204, headers: { 'odata-version': '4.0' } });
+});
 
-export const deleteIntegration = edge(route.deleteODataIntegration, ports, async ({ params }, p) => {
+const deleteIntegration = edge(route.deleteODataIntegration, ports, async ({ params }, p) => {
   await odata.deleteIntegration(p, odata.keyOf(params.resource, 'DELETE'));
   return answer({ status: 204, headers: { 'odata-version': '4.0' } });
 });
+
+/** The whole face is one function: each route keeps its own edge wrapper, chosen by route key. */
+export const odataFace = byRouteKey([
+  [route.serviceDocument, serviceDocument],
+  [route.listODataIntegrations, listIntegrations],
+  [route.createODataIntegration, createIntegration],
+  [route.readOData, read],
+  [route.patchODataIntegration, patchIntegration],
+  [route.deleteODataIntegration, deleteIntegration],
+]);

@@ -33,7 +33,8 @@ export const enable = {
   }),
   handler: h('http/enablements.ts', 'enable'),
   summary: 'Switch a managed integration on for the calling client',
-  uses: ['registry:write'],
+  // A pending enablement is told to the operator (enablement.pending: kept, and published).
+  uses: ['registry:write', 'messages:write', 'eventsTopic:publish'],
   responses: {
     201: { description: 'the enablement: active, or pending consent', schema: EnablementSchema },
     400: 'schedule set on an integration that is not clientScheduleEditable',

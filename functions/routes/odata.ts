@@ -49,14 +49,20 @@ const ListQuery = z.object({
   $count: z.optional(z.enum(['true', 'false'])),
 });
 
+/**
+ * The OData face is one function (http/odata.ts `odataFace`, dispatching by route key), so every route
+ * declares what the function as a whole uses: reads and writes of the registry.
+ */
+const ODATA_USES = ['registry:write'] as const;
+
 export const serviceDocument = {
   method: 'GET',
   path: '/odata',
   auth: 'admin',
   face: ODATA,
-  handler: h('http/odata.ts', 'serviceDocument'),
+  handler: h('http/odata.ts', 'odataFace'),
   summary: 'OData service document (FinanceKey wire format)',
-  uses: [],
+  uses: ODATA_USES,
   responses: { 200: { description: 'the entity sets', schema: ODataServiceSchema } },
 } satisfies RouteDefinition;
 
@@ -66,9 +72,9 @@ export const listODataIntegrations = {
   auth: 'admin',
   face: ODATA,
   query: ListQuery,
-  handler: h('http/odata.ts', 'listIntegrations'),
+  handler: h('http/odata.ts', 'odataFace'),
   summary: 'OData: the integrations, filtered, ordered and paged',
-  uses: ['registry:read'],
+  uses: ODATA_USES,
   responses: {
     200: {
       description: `a page of at most ${PAGE_SIZE} entities, and \`@odata.nextLink\` while more remain`,
@@ -85,9 +91,9 @@ export const createODataIntegration = {
   auth: 'admin',
   face: ODATA,
   body: ODataInputSchema,
-  handler: h('http/odata.ts', 'createIntegration'),
+  handler: h('http/odata.ts', 'odataFace'),
   summary: 'OData: register an integration (the signing secret is shown once, as an annotation)',
-  uses: ['registry:write'],
+  uses: ODATA_USES,
   responses: {
     201: {
       description: `the entity, with \`Location\`, and the signing secret in \`@Crossdock.SigningSecret\`, shown only here`,
@@ -105,9 +111,9 @@ export const readOData = {
   face: ODATA,
   params: ResourceParams,
   query: SelectQuery,
-  handler: h('http/odata.ts', 'read'),
+  handler: h('http/odata.ts', 'odataFace'),
   summary: "OData: `$metadata` (CSDL XML), or one integration: `Integrations('<id>')`",
-  uses: ['registry:read'],
+  uses: ODATA_USES,
   responses: {
     200: {
       description: 'the entity (every property, null when unset; only those `$select` names)',
@@ -126,9 +132,9 @@ export const patchODataIntegration = {
   face: ODATA,
   params: ResourceParams,
   body: ODataPatchSchema,
-  handler: h('http/odata.ts', 'patchIntegration'),
+  handler: h('http/odata.ts', 'odataFace'),
   summary: "OData: change an integration (`Integrations('<id>')`); the result must pass every rule",
-  uses: ['registry:write'],
+  uses: ODATA_USES,
   responses: {
     200: { description: 'the entity, with `Prefer: return=representation`', schema: ODataEntitySchema },
     204: 'changed',
@@ -145,9 +151,9 @@ export const deleteODataIntegration = {
   auth: 'admin',
   face: ODATA,
   params: ResourceParams,
-  handler: h('http/odata.ts', 'deleteIntegration'),
+  handler: h('http/odata.ts', 'odataFace'),
   summary: "OData: delete an integration (`Integrations('<id>')`)",
-  uses: ['registry:write'],
+  uses: ODATA_USES,
   responses: {
     204: 'deleted',
     400: 'the key is not one',

@@ -36,6 +36,29 @@ export function wholeNumberParam(
   return z.pipe(z.optional(z.string()), inRange(min, max, message, fallback, emptyIsAbsent));
 }
 
+/**
+ * An instant of the operator's filters (the message log, events): an ISO 8601 timestamp, read as the
+ * hub writes times (UTC, ms).
+ */
+// @__NO_SIDE_EFFECTS__
+export function instant(name: string) {
+  return z.optional(
+    z.pipe(
+      z.string(),
+      z.transform((raw: string, ctx) => {
+        const t = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/.test(raw)
+          ? Date.parse(raw)
+          : Number.NaN;
+        if (Number.isNaN(t)) {
+          ctx.issues.push({ code: 'custom', message: `${name} must be an ISO 8601 timestamp.`, input: raw });
+          return z.NEVER;
+        }
+        return new Date(t).toISOString();
+      }),
+    ),
+  );
+}
+
 /** A media type such as `application/xml` (at most 255 characters); absent or empty, octet-stream. */
 // @__NO_SIDE_EFFECTS__
 export function mediaTypeParam(message: string) {

@@ -1,26 +1,50 @@
 import type { DeliveryJob } from '../adapters/delivery-queue.js';
 import type { MessageRepository } from '../adapters/messages.js';
+import type { Clock } from '../core/clock.js';
 import { canTransition } from '../core/delivery-state.js';
+import type { EventSink } from '../core/events.js';
+import { tell } from './events.js';
+
+export interface DeadLetterPorts {
+  messages: Pick<MessageRepository, 'getForDelivery' | 'failDeadLettered'>;
+  /** Where a newly marked dead letter is told (`deadletter.marked`); see usecases/events.ts `tell`. */
+  events: EventSink;
+  clock: Clock;
+}
 
 /**
  * Marks the delivery of a job that reached the dead-letter queue as failed, with the reason, unless
  * it has finished meanwhile (a retry by the operator, or a copy of the job that got through). Safe to
- * repeat: a delivery already marked is left alone. True when this call marked it.
+ * repeat: a delivery already marked is left alone. True when this call marked it; only then is the
+ * operator told, as `deadletter.marked` (not also `delivery.exhausted`: one failure, one notice), and a
+ * notice that cannot be kept or published never un-marks it (`tell` logs it).
  */
 export async function markDeadLettered(
-  messages: Pick<MessageRepository, 'getForDelivery' | 'failDeadLettered'>,
+  ports: DeadLetterPorts,
   job: DeliveryJob,
   receives: number,
 ): Promise<boolean> {
-  const { delivery, message, stored } = await messages.getForDelivery(job.messageId, job.integrationId);
+  const { delivery, message, stored } = await ports.messages.getForDelivery(job.messageId, job.integrationId);
   if (!delivery || !canTransition(delivery.status, 'deadLetter')) return false;
+  const reason = `The delivery job was dead-lettered after ${receives} receives (a worker kept failing on it).`;
   // Conditional: a copy of the job may have delivered it since the read.
-  return messages.failDeadLettered(
+  const marked = await ports.messages.failDeadLettered(
     job.messageId,
     job.integrationId,
-    `The delivery job was dead-lettered after ${receives} receives (a worker kept failing on it).`,
+    reason,
     stored || !message
       ? undefined
       : { delivery, expiresAt: message.expiresAt, receivedAt: message.receivedAt },
   );
+  if (marked) {
+    await tell(ports.events, {
+      type: 'deadletter.marked',
+      at: ports.clock.now(),
+      integrationId: job.integrationId,
+      messageId: job.messageId,
+      ...(message ? { partner: message.receiver } : {}),
+      detail: reason,
+    });
+  }
+  return marked;
 }

@@ -7,6 +7,7 @@ import type { Clock, Random } from '../core/clock.js';
 import { classifyAttempt, nextRetryDelaySeconds, parseRetryAfter } from '../core/delivery-policy.js';
 import { canTransition, statusAfter } from '../core/delivery-state.js';
 import { clientOf } from '../core/enablements.js';
+import type { EventSink } from '../core/events.js';
 import { decodeInline } from '../core/inline-payload.js';
 import { retryScheduleOf, type StoredIntegration } from '../core/integration.js';
 import type { Attempt, Delivery } from '../core/message.js';
@@ -17,6 +18,7 @@ import { sha256Hex } from '../core/secrets.js';
 import { webhookHeaders } from '../core/signing.js';
 import { logger } from '../observability.js';
 import { routingStop } from './enablements.js';
+import { tell } from './events.js';
 
 /** What one delivery attempt needs. */
 export interface DeliverPorts {
@@ -44,6 +46,8 @@ export interface DeliverPorts {
    * ApplyRefusedError for a document that can never be applied.
    */
   apply?: (integration: StoredIntegration, message: StoredMessage, document: Uint8Array) => Promise<unknown>;
+  /** Where a delivery that ends failed is told (`delivery.exhausted`); see usecases/events.ts `tell`. */
+  events: EventSink;
 }
 
 /** An Inbound document that cannot be applied as it is: its delivery fails without retry. */
@@ -109,12 +113,14 @@ export async function deliverOnce(ports: DeliverPorts, job: DeliveryJob): Promis
   }
   const integration = await ports.integration(job.integrationId);
   const n = delivery.attemptCount + 1;
-  const close = (error: string) =>
-    ports.messages.updateDelivery(job.messageId, job.integrationId, {
+  const close = async (error: string) => {
+    await ports.messages.updateDelivery(job.messageId, job.integrationId, {
       status: statusAfter('fail'),
       lastError: capReason(error),
       nextAttemptAt: undefined,
     });
+    await exhausted(ports, job, message, error);
+  };
   if (!integration || !message) {
     await close(!integration ? 'The integration was deleted.' : 'The message has expired.');
     return { kind: 'done' };
@@ -218,6 +224,7 @@ async function applyOnce(
       status: statusAfter('fail'),
       lastError: `${outcome.error} (${why})`,
     });
+    await exhausted(ports, a.job, a.message, `${outcome.error} (${why})`);
     return { kind: 'done' };
   }
   await record(ports, a.job, attempt, {
@@ -261,6 +268,7 @@ async function attemptDelivery(ports: DeliverPorts, ctx: DispatchContext): Promi
       { status: statusAfter('fail'), lastError: `${error} (not retryable)` },
     );
     await tellEnded(ports, { message, integration, outcome: 'failed', error });
+    await exhausted(ports, ctx.job, message, `${error} (not retryable)`);
     return { kind: 'done' };
   };
   let rendered: Rendered;
@@ -334,6 +342,7 @@ async function attemptDelivery(ports: DeliverPorts, ctx: DispatchContext): Promi
       response,
       error: `${error} (${why})`,
     });
+    await exhausted(ports, ctx.job, message, `${error} (${why})`);
     return { kind: 'done' };
   }
   await record(ports, ctx.job, attempt, {
@@ -343,6 +352,27 @@ async function attemptDelivery(ports: DeliverPorts, ctx: DispatchContext): Promi
     lastError: error,
   });
   return { kind: 'later', delaySeconds: delay };
+}
+
+/**
+ * Tells the operator that a delivery ended failed, once its record says so. `tell` never throws: a
+ * notice that cannot be kept or published must not fail the job, or the queue would bring it back for
+ * an attempt the record has already closed.
+ */
+function exhausted(
+  ports: Pick<DeliverPorts, 'events' | 'clock'>,
+  job: DeliveryJob,
+  message: Pick<StoredMessage, 'receiver'> | undefined,
+  reason: string,
+): Promise<void> {
+  return tell(ports.events, {
+    type: 'delivery.exhausted',
+    at: ports.clock.now(),
+    integrationId: job.integrationId,
+    messageId: job.messageId,
+    ...(message ? { partner: message.receiver } : {}),
+    detail: capReason(reason),
+  });
 }
 
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));

@@ -1,15 +1,21 @@
+import { packetPrefixes } from '../../lib/resources.js';
 import type { PacketNotices } from '../adapters/notifications.js';
 import type { PacketRepository, SettledPacket } from '../adapters/packets.js';
 import type { PayloadStore } from '../adapters/payloads.js';
 import { type Clock, newId } from '../core/clock.js';
+import type { EventSink } from '../core/events.js';
 import { isAnotherWrite, type ObjectWrite } from '../core/object-write.js';
 import { checkedObjectKey, nativeObjectKey, type Packet, packetIdOfKey } from '../core/packet.js';
 import { convertPacket } from '../core/packet-format.js';
+import { capReason } from '../core/reason.js';
+import { tell } from './events.js';
 
 export interface LandedPacketPorts {
   packets: PacketRepository;
   payloads: PayloadStore;
   notices: PacketNotices;
+  /** Where a packet that fails is told (`packet.failed`); see usecases/events.ts `tell`. */
+  events: EventSink;
   clock: Clock;
 }
 
@@ -40,7 +46,10 @@ export async function acceptLandedPacket(
   if (packet.status === 'awaiting') {
     const result = await settle(ports, packet, size, write);
     if ('reason' in result) {
-      if (await ports.packets.markFailed(packet.id, result.reason, result.refused)) return 'failed';
+      if (await ports.packets.markFailed(packet.id, result.reason, result.refused)) {
+        await packetFailed(ports, packet, result.reason);
+        return 'failed';
+      }
       seen = result.refused;
     } else {
       const won = await ports.packets.markReady(packet, new Date(ports.clock.now()).toISOString(), result);
@@ -129,11 +138,38 @@ function laterWriteNote(packet: Packet, size: number, now: number): string {
 }
 
 /** A notification that kept failing: an awaiting packet is marked failed, so its sender sees why. */
-export async function failDeadLetteredPacket(ports: Pick<LandedPacketPorts, 'packets'>, key: string) {
+export async function failDeadLetteredPacket(
+  ports: Pick<LandedPacketPorts, 'packets' | 'events' | 'clock'>,
+  key: string,
+) {
   const id = packetIdOfKey(key);
   if (!id) return false;
-  return ports.packets.markFailed(
-    id,
-    'The packet could not be processed; the hub gave up after repeated errors.',
-  );
+  const reason = 'The packet could not be processed; the hub gave up after repeated errors.';
+  if (!(await ports.packets.markFailed(id, reason))) return false;
+  // The packet is marked: a read that fails now must not bring the notification back, so the event
+  // then names only what the key says.
+  const packet = await ports.packets.get(id).catch(() => undefined);
+  const appArea = key.slice(packetPrefixes.upload.length).split('/')[0] ?? '';
+  await packetFailed(ports, packet ?? { id, appArea }, reason);
+  return true;
+}
+
+/**
+ * Tells the operator a packet failed, once its record says so. `tell` never throws: a notice that
+ * cannot be kept or published must not bring the notification back for a packet already settled.
+ */
+function packetFailed(
+  ports: Pick<LandedPacketPorts, 'events' | 'clock'>,
+  packet: Pick<Packet, 'id' | 'appArea'> & Partial<Pick<Packet, 'mobileUser' | 'direction' | 'packetType'>>,
+  reason: string,
+) {
+  const what = packet.packetType
+    ? ` (${packet.packetType}, ${packet.direction} for ${packet.mobileUser})`
+    : '';
+  return tell(ports.events, {
+    type: 'packet.failed',
+    at: ports.clock.now(),
+    partner: packet.appArea,
+    detail: capReason(`Packet ${packet.id}${what}: ${reason}`),
+  });
 }

@@ -1,8 +1,9 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { DEAD_LETTER_MARKED_LOG } from '../../lib/resources.js';
-import { deliveryDeadLetters, messages } from '../deps.js';
+import { systemClock } from '../core/clock.js';
+import { deliveryDeadLetters, eventSink, messages } from '../deps.js';
 import { logger } from '../observability.js';
-import { markDeadLettered } from '../usecases/dead-letters.js';
+import { type DeadLetterPorts, markDeadLettered } from '../usecases/dead-letters.js';
 import { processRecords } from './batch.js';
 import { parseJob } from './jobs.js';
 
@@ -44,6 +45,12 @@ export const handler = (event: SQSEvent): Promise<SQSBatchResponse> =>
     return (await markLetter(record.messageId, record.body, receives)) !== 'error';
   });
 
+let ports: DeadLetterPorts | undefined;
+const deadLetterPorts = (): DeadLetterPorts => {
+  ports ??= { messages: messages(), events: eventSink(), clock: systemClock };
+  return ports;
+};
+
 /** Marks the delivery of one dead letter failed; what became of it, with the log line for each case. */
 async function markLetter(
   messageId: string,
@@ -56,7 +63,7 @@ async function markLetter(
     return 'not a job';
   }
   try {
-    if (!(await markDeadLettered(messages(), job, receives))) return 'finished';
+    if (!(await markDeadLettered(deadLetterPorts(), job, receives))) return 'finished';
     logger.warn(DEAD_LETTER_MARKED_LOG, { ...job });
     return 'marked';
   } catch (e) {

@@ -5,6 +5,7 @@ import {
   deliveryQueue,
   enablements,
   entities,
+  eventSink,
   inFlight,
   messages,
   payloads,
@@ -58,6 +59,7 @@ function ports(): DeliverBatchPorts {
     random: systemRandom,
     token: randomToken,
     publicBaseUrl: PUBLIC_BASE_URL ?? '',
+    events: eventSink(),
     // An Inbound integration's message becomes entity rows (Teamogy's server role).
     apply: (integration, message, document) => applyDocument(rowPorts(), integration, message, document),
     // A row's message: its outcome (and write-back) goes on the row, which may trigger other sends.

@@ -1,5 +1,5 @@
 import { systemClock } from '../core/clock.js';
-import { packetNotices, packets, payloads } from '../deps.js';
+import { eventSink, packetNotices, packets, payloads } from '../deps.js';
 import { acceptLandedPacket, failDeadLetteredPacket } from '../usecases/packets-landed.js';
 import { s3ObjectWorker } from './s3-object-worker.js';
 
@@ -12,7 +12,13 @@ export const handler = s3ObjectWorker(
   'packet landed',
   (object) =>
     acceptLandedPacket(
-      { packets: packets(), payloads: payloads(), notices: packetNotices(), clock: systemClock },
+      {
+        packets: packets(),
+        payloads: payloads(),
+        notices: packetNotices(),
+        events: eventSink(),
+        clock: systemClock,
+      },
       object.key,
       object.size,
       object.write,
@@ -22,5 +28,5 @@ export const handler = s3ObjectWorker(
 
 /** Notifications that kept failing: the packet is marked failed, so the status route shows why. */
 export const deadLetterHandler = s3ObjectWorker('packet dead-lettered', (object) =>
-  failDeadLetteredPacket({ packets: packets() }, object.key),
+  failDeadLetteredPacket({ packets: packets(), events: eventSink(), clock: systemClock }, object.key),
 );

@@ -23,6 +23,7 @@ import type { HandlerRef, ResourceUse } from '../../functions/routes.js';
 import { entryPath, lockFilePath, nodejsBundling, repoRoot } from '../bundling.js';
 import {
   type BucketDefinition,
+  eventsTopic,
   messagesTable,
   PAYLOAD_PREFIX,
   packetDownloadPrefixes,
@@ -70,7 +71,10 @@ export interface HubResources {
 }
 
 /** The topics of lib/resources.ts by name: a TopicName without a line here fails to compile. */
-export const TOPIC_BY_NAME: Readonly<Record<TopicName, TopicDefinition>> = { packetTopic };
+export const TOPIC_BY_NAME: Readonly<Record<TopicName, TopicDefinition>> = {
+  packetTopic,
+  eventsTopic,
+};
 
 /** The topic uses: `<topic>:publish`. */
 export type TopicUse = `${TopicName}:publish`;

@@ -54,6 +54,7 @@ const EVERY_USE: Record<ResourceUse, true> = {
   'packets:presignUpload': true,
   'packets:presignDownload': true,
   'packetTopic:publish': true,
+  'eventsTopic:publish': true,
   'deliveryQueue:send': true,
   'orderedDeliveryQueue:send': true,
   'uploadQueue:send': true,

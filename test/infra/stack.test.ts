@@ -34,6 +34,7 @@ import {
 } from '../../lib/constructs/queue-sources.js';
 import {
   DEAD_LETTER_MARKED_LOG,
+  eventsTopic,
   LANDING_RETENTION_DAYS,
   MESSAGE_RETENTION_DAYS,
   messagesTable,
@@ -939,15 +940,73 @@ describe.each(['test', 'prod'] as const)('CrossdockStack (%s)', (stage) => {
         const publishes = statementsOf(s, fn).filter((st) => st.actions.includes('sns:Publish'));
         const named = uses.filter((u) => u.endsWith(':publish'));
         expect(publishes.length, fn.node.id).toBe(named.length);
-        for (const use of named) {
+        const topicsOf = named.map((use) => {
           const topic =
             s.stack.resources.topics[use.slice(0, -':publish'.length) as keyof typeof TOPIC_BY_NAME];
-          expect(
-            publishes.flatMap((st) => st.resources),
-            fn.node.id,
-          ).toEqual([{ Ref: logicalId(s.stack, topic) }]);
-        }
+          return { Ref: logicalId(s.stack, topic) };
+        });
+        expect(
+          publishes.flatMap((st) => st.resources),
+          fn.node.id,
+        ).toEqual(expect.arrayContaining(topicsOf));
+        expect(publishes.flatMap((st) => st.resources)).toHaveLength(topicsOf.length);
       }
+    });
+  });
+
+  describe('operational events', () => {
+    const eventsTopicRef = () => ({ Ref: logicalId(s.stack, s.stack.node.findChild(eventsTopic.id)) });
+    const environmentOf = (fn: HubFunction): Record<string, unknown> => {
+      const env = s.resources[logicalId(s.stack, fn.function)]?.Properties?.Environment as
+        | { Variables: Record<string, unknown> }
+        | undefined;
+      return env?.Variables ?? {};
+    };
+
+    it('builds the events topic, encrypted with its own key, and keeps events in the messages table under its TTL', () => {
+      const topic = s.resources[eventsTopicRef().Ref];
+      expect(topic?.Type).toBe('AWS::SNS::Topic');
+      expect(topic?.Properties?.KmsMasterKeyId).toBeDefined();
+      const table = s.resources[logicalId(s.stack, s.stack.resources.messagesTable)];
+      expect(table?.Properties?.TimeToLiveSpecification).toEqual({
+        AttributeName: 'expiresAt',
+        Enabled: true,
+      });
+      expect(messagesTable.timeToLiveAttribute).toBe('expiresAt');
+    });
+
+    it('lets exactly the functions that emit events publish to the events topic, and GET /admin/events only read', () => {
+      const emitters = [
+        'Deliver',
+        'DeliverOrdered',
+        'DeadLetter',
+        'OrderedDeadLetter',
+        'PacketLanded',
+        'PacketDeadLetter',
+      ];
+      const publishers = allFunctions(s)
+        .filter(({ fn }) =>
+          statementsOf(s, fn).some(
+            (st) =>
+              st.actions.includes('sns:Publish') &&
+              st.resources.some((r) => JSON.stringify(r) === JSON.stringify(eventsTopicRef())),
+          ),
+        )
+        .map(({ fn }) => fn.node.id)
+        .sort();
+      // POST /v1/enablements tells the operator of an enablement waiting for consent.
+      const enable = routeFunction(s.stack, 'POST', '/v1/enablements');
+      expect(publishers).toEqual([...emitters.map((id) => `${id}Worker`), enable.node.id].sort());
+      for (const id of emitters) {
+        expect(environmentOf(workerFunction(s.stack, id))[eventsTopic.envVar], id).toEqual(eventsTopicRef());
+      }
+      const reader = routeFunction(s.stack, 'GET', '/admin/events');
+      const { actions } = policyOf(s, reader);
+      expect(actions.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual(
+        ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'].sort(),
+      );
+      expect(actions.some((a) => a.startsWith('sns:') || a.startsWith('kms:'))).toBe(false);
+      expect(environmentOf(reader)[eventsTopic.envVar]).toBeUndefined();
     });
   });
 
@@ -991,12 +1050,15 @@ describe.each(['test', 'prod'] as const)('CrossdockStack (%s)', (stage) => {
       });
     });
 
-    it('outputs the API URL and the admin key secret ARN', () => {
+    it('outputs the API URL, the events topic ARN and the admin key secret ARN', () => {
       s.template.hasOutput('ApiUrl', {
         Value: { 'Fn::GetAtt': [logicalId(s.stack, s.stack.api), 'ApiEndpoint'] },
       });
       s.template.hasOutput('AdminKeySecretArn', {
         Value: { Ref: logicalId(s.stack, s.stack.resources.adminKey) },
+      });
+      s.template.hasOutput('EventsTopicArn', {
+        Value: { Ref: logicalId(s.stack, s.stack.resources.topics.eventsTopic) },
       });
     });
   });

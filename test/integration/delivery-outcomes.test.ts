@@ -4,6 +4,7 @@ import { MessageRepository } from '../../functions/adapters/messages.js';
 import { postOutbound } from '../../functions/adapters/outbound-http.js';
 import { PayloadStore } from '../../functions/adapters/payloads.js';
 import { RegistryRepository } from '../../functions/adapters/registry.js';
+import { discardEvents } from '../../functions/core/events.js';
 import type { StoredIntegration } from '../../functions/core/integration.js';
 import { storeMessage } from '../../functions/usecases/accept-message.js';
 import { type DeliverPorts, deliverOnce } from '../../functions/usecases/deliver.js';
@@ -40,6 +41,7 @@ describe('delivery outcomes by the sender’s result', () => {
       clock: { now: () => now },
       random: () => 0.5,
       publicBaseUrl: 'http://hub.test',
+      events: discardEvents,
     };
   });
   afterAll(async () => {

@@ -125,6 +125,15 @@ describe('enablements: managed integrations, consent and client schedules (seed 
     expect(e.status).toBe('pending_consent');
     expect((await post('c1', i.doctype)).status).toBe(422);
 
+    // The operator is told (an operational event), and the consent queue lists it.
+    const told = await eventually(async () => {
+      const events = (await hub.admin('GET', '/admin/events?type=enablement.pending')).json.events as {
+        integrationId?: string;
+        partner?: string;
+      }[];
+      return events.find((x) => x.integrationId === i.id);
+    });
+    expect(told.partner).toBe('c1');
     const queue = (await hub.admin('GET', '/admin/enablements?status=pending_consent')).json.enablements;
     expect(queue.map((x: { id: string }) => x.id)).toContain(e.id);
     // Only the receiver of a Receiver-consent integration may answer as a partner: wms gets 404 here.

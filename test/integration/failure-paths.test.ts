@@ -319,6 +319,13 @@ describe('failure paths', () => {
       ]);
       // Consumed, not swept: the letter is gone once its delivery is marked.
       await eventually(async () => ((await depth(dlqUrl)) === 0 ? true : undefined));
+      // And the operator is told, once (GET /admin/events).
+      const told = await eventually(async () => {
+        const r = await hub.admin('GET', '/admin/events?type=deadletter.marked');
+        const mine = (r.json.events as { messageId?: string }[]).filter((e) => e.messageId === id);
+        return mine.length > 0 ? mine : undefined;
+      });
+      expect(told).toEqual([expect.objectContaining({ type: 'deadletter.marked', integrationId })]);
     });
 
     /** The upload's record as the table keeps it (no route shows an upload that never became a message). */

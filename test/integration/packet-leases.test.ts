@@ -3,6 +3,7 @@ import type { PacketReadyNotice } from '../../functions/adapters/notifications.j
 import { PacketUrls } from '../../functions/adapters/packet-urls.js';
 import { PacketRepository } from '../../functions/adapters/packets.js';
 import { PayloadStore } from '../../functions/adapters/payloads.js';
+import type { OperationalEvent } from '../../functions/core/events.js';
 import {
   deviceMailbox,
   erpMailbox,
@@ -34,6 +35,8 @@ describe('packet leases with an injected clock', () => {
   const clock = { now: () => now };
   const notices: PacketReadyNotice[] = [];
   let failNextNotice = false;
+  const told: OperationalEvent[] = [];
+  let failNextEvent = false;
   let ports: LandedPacketPorts & { urls: PacketUrls };
 
   beforeAll(async () => {
@@ -50,6 +53,15 @@ describe('packet leases with an injected clock', () => {
             throw new Error('SNS is down');
           }
           notices.push(n);
+        },
+      },
+      events: {
+        emit: async (e) => {
+          if (failNextEvent) {
+            failNextEvent = false;
+            throw new Error('the events topic is down');
+          }
+          told.push(e);
         },
       },
       clock,
@@ -221,6 +233,25 @@ describe('packet leases with an injected clock', () => {
     expect((await packetOfArea(ports, 'A1', otherUser.id)).error).toMatch(
       /salesmancode is user2, but it was pushed for the mobile user user1/,
     );
+    // Each failure is told once, naming the area; a sink that throws fails nothing.
+    const failedIn = (area: string) => told.filter((e) => e.type === 'packet.failed' && e.partner === area);
+    expect(failedIn('A1').map((e) => e.detail)).toEqual([
+      expect.stringMatching(new RegExp(`^Packet ${wrongSize.id} .*were announced`)),
+      expect.stringMatching(new RegExp(`^Packet ${otherUser.id} .*salesmancode is user2`)),
+    ]);
+    failNextEvent = true;
+    const unheard = await land(
+      {
+        appArea: 'A1',
+        mobileUser: 'user1',
+        direction: 'toDevice',
+        packetUniqueId: 'user-2',
+        packetType: 'xml',
+      },
+      xmlFor('user2'),
+    );
+    expect(unheard.outcome).toBe('failed');
+    expect(failedIn('A1')).toHaveLength(2);
   });
 
   it('answers the same syncLogId for a repeated announcement, 409 after the upload or for another packet', async () => {
@@ -262,6 +293,9 @@ describe('packet leases with an injected clock', () => {
     const announced = await announcePacket(ports, a);
     const key = `packets/A6/${announced.syncLogId}`;
     expect(await failDeadLetteredPacket(ports, key)).toBe(true);
+    expect(told.filter((e) => e.partner === 'A6')).toEqual([
+      expect.objectContaining({ type: 'packet.failed', detail: expect.stringMatching(/gave up/) }),
+    ]);
     expect(await packetOfArea(ports, 'A6', announced.syncLogId)).toMatchObject({
       status: 'failed',
       error: expect.stringMatching(/gave up after repeated errors/),

@@ -4,6 +4,7 @@ import { MessageRepository } from '../../functions/adapters/messages.js';
 import type { OutboundRequest, OutboundResult } from '../../functions/adapters/outbound-http.js';
 import { PayloadStore } from '../../functions/adapters/payloads.js';
 import { RegistryRepository } from '../../functions/adapters/registry.js';
+import type { OperationalEvent } from '../../functions/core/events.js';
 import { storeMessage } from '../../functions/usecases/accept-message.js';
 import { markDeadLettered } from '../../functions/usecases/dead-letters.js';
 import { type DeliverPorts, deliverOnce } from '../../functions/usecases/deliver.js';
@@ -29,6 +30,8 @@ describe('retry schedule with an injected clock', () => {
   };
   let ports: DeliverPorts & { messages: MessageRepository; payloads: PayloadStore };
   let registry: RegistryRepository;
+  /** What the use cases told the operator. */
+  const told: OperationalEvent[] = [];
 
   beforeAll(async () => {
     aws = await startEmbeddedAws();
@@ -46,6 +49,7 @@ describe('retry schedule with an injected clock', () => {
       clock: { now: () => now },
       random: () => 0.5, // no jitter: the schedule exactly
       publicBaseUrl: 'http://hub.test',
+      events: { emit: async (e) => void told.push(e) },
     };
   });
   afterAll(() => aws?.stop());
@@ -85,6 +89,17 @@ describe('retry schedule with an injected clock', () => {
     now = hours(30);
     expect(await deliverOnce(ports, job)).toEqual({ kind: 'done' });
     expect(calls).toHaveLength(4);
+    // The operator is told once, when the last attempt ends it, not by the later wake-up.
+    expect(told.filter((e) => e.messageId === 'msg_sched')).toEqual([
+      {
+        type: 'delivery.exhausted',
+        at: hours(19),
+        integrationId: 'int_sched',
+        messageId: 'msg_sched',
+        partner: smallOrder('msg_sched').receiver,
+        detail: delivery?.lastError,
+      },
+    ]);
   });
 
   it('writes a push delivery’s row only with its first claim, and lets only one claim create it', async () => {
@@ -155,17 +170,26 @@ describe('retry schedule with an injected clock', () => {
     await storeMessage({ ...ports, queue: noQueue }, smallOrder('msg_dlq'), integration ? [integration] : []);
     const job = { messageId: 'msg_dlq', integrationId: 'int_sched' };
     // Still waiting for its first attempt (no delivery row yet): marked, with the reason.
-    expect(await markDeadLettered(ports.messages, job, 26)).toBe(true);
+    expect(await markDeadLettered(ports, job, 26)).toBe(true);
     expect((await ports.messages.getRecord('msg_dlq'))?.deliveries[0]).toMatchObject({
       status: 'failed',
       deadLettered: true,
       lastError: expect.stringMatching(/dead-lettered after 26 receives/),
     });
     // A finished delivery is left alone, even when it is marked without reading first.
-    expect(
-      await markDeadLettered(ports.messages, { messageId: 'msg_later', integrationId: 'int_sched' }, 26),
-    ).toBe(false);
+    expect(await markDeadLettered(ports, { messageId: 'msg_later', integrationId: 'int_sched' }, 26)).toBe(
+      false,
+    );
     expect(await ports.messages.failDeadLettered('msg_later', 'int_sched', 'late')).toBe(false);
     expect((await ports.messages.getRecord('msg_later'))?.deliveries[0]?.status).toBe('delivered');
+    // Told once, for the one it marked; marking it again tells nothing.
+    expect(await markDeadLettered(ports, job, 27)).toBe(false);
+    expect(told.filter((e) => e.type === 'deadletter.marked')).toEqual([
+      expect.objectContaining({
+        messageId: 'msg_dlq',
+        integrationId: 'int_sched',
+        detail: expect.stringMatching(/dead-lettered after 26 receives/),
+      }),
+    ]);
   });
 });

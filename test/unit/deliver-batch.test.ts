@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { discardEvents } from '../../functions/core/events.js';
 import type { Delivery } from '../../functions/core/message.js';
 import {
   type DeliverBatchPorts,
@@ -79,6 +80,7 @@ function harness(options: { granted?: number; failPermits?: boolean } = {}) {
     random: () => 0.5,
     token: () => 'tok',
     publicBaseUrl: 'http://hub.test',
+    events: discardEvents,
   };
   const job = (integrationId: string, n: number, ordered = false): QueuedJob => ({
     id: `sqs-${integrationId}-${n}`,

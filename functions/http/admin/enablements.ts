@@ -15,6 +15,7 @@ const ports = () => ({
   enablements: enablements(),
   clock: systemClock,
   random: systemRandom,
+  // The operator's consent tells nothing; no event is emitted here.
   events: discardEvents,
 });
 

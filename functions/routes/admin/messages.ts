@@ -1,29 +1,11 @@
 import * as z from 'zod/mini';
 import { h, type RouteDefinition } from '../../route-types.js';
-import { wholeNumberParam } from '../schemas.js';
+import { instant, wholeNumberParam } from '../schemas.js';
 import { MessageViewSchema } from '../views.js';
 
 /** The operator's view of messages (handlers: functions/http/admin/messages.ts). */
 
 const IdParams = z.object({ id: z.string() });
-
-/** An instant of the log's filters: an ISO 8601 timestamp, read as the hub writes receivedAt (UTC, ms). */
-const instant = (name: string) =>
-  z.optional(
-    z.pipe(
-      z.string(),
-      z.transform((raw: string, ctx) => {
-        const t = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/.test(raw)
-          ? Date.parse(raw)
-          : Number.NaN;
-        if (Number.isNaN(t)) {
-          ctx.issues.push({ code: 'custom', message: `${name} must be an ISO 8601 timestamp.`, input: raw });
-          return z.NEVER;
-        }
-        return new Date(t).toISOString();
-      }),
-    ),
-  );
 
 const LogEntrySchema = z.object({
   id: z.string(),
