@@ -3,7 +3,7 @@ import { systemRandom } from '../core/random.js';
 import { enablements, eventSink, registry } from '../deps.js';
 import * as route from '../routes/enablements.js';
 import * as use from '../usecases/enablements.js';
-import { edge } from './edge.js';
+import { byRouteKey, edge } from './edge.js';
 
 /** A client's enablements of managed integrations (Contract v2, "Enablements"). */
 
@@ -21,22 +21,31 @@ export const enable = edge(route.enable, ports, ({ body, caller }, p) =>
   use.enable(p, caller.partnerCode, body),
 );
 
-export const listEnablements = edge(route.listEnablements, ports, async ({ caller }, p) => ({
+const listEnablements = edge(route.listEnablements, ports, async ({ caller }, p) => ({
   enablements: await use.listOwn(p, caller.partnerCode),
 }));
 
-export const getEnablement = edge(route.getEnablement, ports, ({ params, caller }, p) =>
+const getEnablement = edge(route.getEnablement, ports, ({ params, caller }, p) =>
   use.getOwn(p, caller.partnerCode, params.id),
 );
 
-export const patchEnablement = edge(route.patchEnablement, ports, ({ params, body, caller }, p) =>
+const patchEnablement = edge(route.patchEnablement, ports, ({ params, body, caller }, p) =>
   use.setSchedule(p, caller.partnerCode, params.id, body.schedule),
 );
 
-export const disable = edge(route.disable, ports, ({ params, caller }, p) =>
+const disable = edge(route.disable, ports, ({ params, caller }, p) =>
   use.disable(p, caller.partnerCode, params.id),
 );
 
-export const consent = edge(route.consent, ports, ({ params, body, caller }, p) =>
+const consent = edge(route.consent, ports, ({ params, body, caller }, p) =>
   use.consentAsReceiver(p, caller.partnerCode, params.id, body),
 );
+
+/** The routes on a client's existing enablements: one function, each route with its own edge wrapper. */
+export const ownEnablements = byRouteKey([
+  [route.listEnablements, listEnablements],
+  [route.getEnablement, getEnablement],
+  [route.patchEnablement, patchEnablement],
+  [route.disable, disable],
+  [route.consent, consent],
+]);

@@ -21,6 +21,12 @@ export const ConsentSchema = z.strictObject({
   note: z.optional(z.string().check(z.maxLength(1024))),
 });
 const IdParams = z.object({ id: z.string().check(z.maxLength(1024)) });
+/**
+ * Every route on an existing enablement is one function (http/enablements.ts `ownEnablements`, chosen
+ * by route key), so each declares the function's uses. POST /v1/enablements has its own, since only
+ * it tells the operator (the events topic).
+ */
+const OWN_USES = ['registry:write'] as const;
 const clientKey = { auth: 'apiKey', scope: 'messages', orScope: 'entities' } as const;
 
 export const enable = {
@@ -47,9 +53,9 @@ export const listEnablements = {
   method: 'GET',
   path: '/v1/enablements',
   ...clientKey,
-  handler: h('http/enablements.ts', 'listEnablements'),
+  handler: h('http/enablements.ts', 'ownEnablements'),
   summary: "The calling client's enablements",
-  uses: ['registry:read'],
+  uses: OWN_USES,
   responses: {
     200: { description: 'its enablements', schema: z.object({ enablements: z.array(EnablementSchema) }) },
   },
@@ -60,9 +66,9 @@ export const getEnablement = {
   path: '/v1/enablements/{id}',
   ...clientKey,
   params: IdParams,
-  handler: h('http/enablements.ts', 'getEnablement'),
+  handler: h('http/enablements.ts', 'ownEnablements'),
   summary: 'One of the calling client’s enablements',
-  uses: ['registry:read'],
+  uses: OWN_USES,
   responses: {
     200: { description: 'the enablement', schema: EnablementSchema },
     404: 'unknown, or another client’s',
@@ -75,9 +81,9 @@ export const patchEnablement = {
   ...clientKey,
   params: IdParams,
   body: z.strictObject({ schedule: ScheduleSchema }),
-  handler: h('http/enablements.ts', 'patchEnablement'),
+  handler: h('http/enablements.ts', 'ownEnablements'),
   summary: 'Set the client’s own schedule (minutes; null for the integration’s)',
-  uses: ['registry:write'],
+  uses: OWN_USES,
   responses: {
     200: { description: 'the enablement', schema: EnablementSchema },
     400: 'the integration is not clientScheduleEditable',
@@ -91,9 +97,9 @@ export const disable = {
   path: '/v1/enablements/{id}',
   ...clientKey,
   params: IdParams,
-  handler: h('http/enablements.ts', 'disable'),
+  handler: h('http/enablements.ts', 'ownEnablements'),
   summary: 'Switch it off: nothing routes for the client, its queued deliveries end failed',
-  uses: ['registry:write'],
+  uses: OWN_USES,
   responses: { 204: 'disabled', 404: 'unknown, or another client’s' },
 } satisfies RouteDefinition;
 
@@ -103,9 +109,9 @@ export const consent = {
   ...clientKey,
   params: IdParams,
   body: ConsentSchema,
-  handler: h('http/enablements.ts', 'consent'),
+  handler: h('http/enablements.ts', 'ownEnablements'),
   summary: 'The receiver grants or refuses consent (consentType Receiver)',
-  uses: ['registry:write'],
+  uses: OWN_USES,
   responses: {
     200: { description: 'the enablement, active or rejected', schema: EnablementSchema },
     404: 'unknown, or the caller is not the integration’s receiver, or consent is not the receiver’s',

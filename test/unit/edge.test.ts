@@ -2,7 +2,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { describe, expect, it } from 'vitest';
 import type { ApiKeyRecord } from '../../functions/core/partners.js';
 import { sha256Hex } from '../../functions/core/secrets.js';
-import { edge } from '../../functions/http/edge.js';
+import { byRouteKey, edge } from '../../functions/http/edge.js';
 import * as partners from '../../functions/routes/admin/partners.js';
 import * as device from '../../functions/routes/device/urls.js';
 import * as inbox from '../../functions/routes/inbox.js';
@@ -200,5 +200,23 @@ describe('the edge wrapper', () => {
       params: { CommunicationID: 'c' },
     });
     expect(stale.json.ResponseCode).toBe(403);
+  });
+});
+
+describe('byRouteKey: several routes in one function', () => {
+  const answerWith = (body: string) => async (): Promise<APIGatewayProxyStructuredResultV2> => ({
+    statusCode: 200,
+    body,
+  });
+  const fn = byRouteKey([
+    [{ method: 'GET', path: '/odata/{resource}' }, answerWith('read')],
+    [{ method: 'DELETE', path: '/odata/{resource}' }, answerWith('delete')],
+  ]);
+  const call = (routeKey: string) => fn({ routeKey } as APIGatewayProxyEventV2, lambdaContext('test', 5000));
+
+  it('hands each request to the handler of its route key, and refuses a route it does not serve', async () => {
+    expect((await call('GET /odata/{resource}')).body).toBe('read');
+    expect((await call('DELETE /odata/{resource}')).body).toBe('delete');
+    await expect(call('PATCH /odata/{resource}')).rejects.toThrow(/No handler for route PATCH/);
   });
 });
