@@ -17,6 +17,8 @@ const PENDING = 'pending';
  * the JSON text the partner sent: a row is capped at 256 KB, which fits an item (400 KB) with its
  * bookkeeping, so rows never need S3. Rows have no TTL: they live until deleted.
  */
+/** The item is at the revision the writer read (items written before revisions have none). */
+const SAME_REV = '(attribute_not_exists(rev) OR rev = :rev)';
 const rowKey = (entity: string, id: string) => ({ pk: `ROW#${entity}#${id}`, sk: 'ROW' });
 const ownerEntity = (owner: string, entity: string) => `${owner}#${entity}`;
 const rowSort = (updatedAt: string, id: string) => `${updatedAt}#${id}`;
@@ -34,6 +36,7 @@ interface RowItem {
   pending?: StoredRow['pending'];
   hops?: number;
   writtenBy?: string;
+  rev?: number;
 }
 
 const toRow = (item: RowItem): StoredRow => ({
@@ -49,6 +52,7 @@ const toRow = (item: RowItem): StoredRow => ({
   pending: item.pending ?? [],
   ...(item.hops ? { hops: item.hops } : {}),
   ...(item.writtenBy ? { writtenBy: item.writtenBy } : {}),
+  ...(item.rev ? { rev: item.rev } : {}),
 });
 
 /** A listing's position: the last row's key, base64url JSON, bound to the listing it came from. */
@@ -96,7 +100,9 @@ export class EntityRepository {
    * `previousVersion` is undefined, or its version is no longer `previousVersion`).
    */
   async put(row: StoredRow, previousVersion: number | undefined): Promise<boolean> {
+    const rev = (row.rev ?? 0) + 1;
     const item: RowItem & Record<string, unknown> = {
+      rev,
       ...rowKey(row.entity, row.id),
       entity: row.entity,
       id: row.id,
@@ -116,7 +122,7 @@ export class EntityRepository {
       rowOwner: ownerEntity(row.owner, row.entity),
       rowSort: rowSort(row.updatedAt, row.id),
     };
-    return conditional(() =>
+    const written = await conditional(() =>
       this.db.send(
         new PutCommand({
           TableName: this.table,
@@ -124,10 +130,37 @@ export class EntityRepository {
           ...(previousVersion === undefined
             ? { ConditionExpression: 'attribute_not_exists(pk)' }
             : {
-                ConditionExpression: 'version = :v AND #owner = :owner',
+                ConditionExpression: `version = :v AND #owner = :owner AND ${SAME_REV}`,
                 ExpressionAttributeNames: { '#owner': 'owner' },
-                ExpressionAttributeValues: { ':v': previousVersion, ':owner': row.owner },
+                ExpressionAttributeValues: {
+                  ':v': previousVersion,
+                  ':owner': row.owner,
+                  ':rev': row.rev ?? 0,
+                },
               }),
+        }),
+      ),
+    );
+    // The caller's row now stands for the stored item (settle and recordOutcome condition on it).
+    if (written) row.rev = rev;
+    return written;
+  }
+
+  /** Replaces only the row's deliveries, if the item is still the one read (same version and revision). */
+  async recordOutcome(row: StoredRow, deliveries: RowDelivery[]): Promise<boolean> {
+    return conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: rowKey(row.entity, row.id),
+          UpdateExpression: 'SET deliveries = :d, rev = :next',
+          ConditionExpression: `version = :v AND ${SAME_REV}`,
+          ExpressionAttributeValues: {
+            ':d': deliveries,
+            ':v': row.version,
+            ':rev': row.rev ?? 0,
+            ':next': (row.rev ?? 0) + 1,
+          },
         }),
       ),
     );
@@ -140,9 +173,17 @@ export class EntityRepository {
         new UpdateCommand({
           TableName: this.table,
           Key: rowKey(row.entity, row.id),
-          UpdateExpression: 'SET pending = :none, deliveries = :d REMOVE pendingSend, pendingSort',
-          ConditionExpression: 'version = :v',
-          ExpressionAttributeValues: { ':none': [], ':d': deliveries, ':v': row.version },
+          UpdateExpression:
+            'SET pending = :none, deliveries = :d, rev = :next REMOVE pendingSend, pendingSort',
+          // A write in between (an outcome recorded) leaves the sends pending: the sweep settles them.
+          ConditionExpression: `version = :v AND ${SAME_REV}`,
+          ExpressionAttributeValues: {
+            ':none': [],
+            ':d': deliveries,
+            ':v': row.version,
+            ':rev': row.rev ?? 0,
+            ':next': (row.rev ?? 0) + 1,
+          },
         }),
       ),
     );

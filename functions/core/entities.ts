@@ -85,6 +85,12 @@ export interface StoredRow {
   hops?: number;
   /** The integration whose write-back made this version, if one did. */
   writtenBy?: string;
+  /**
+   * The item's revision: every write bumps it and is conditioned on the one it read, so a write made
+   * from an older read (two delivery outcomes at once, a settle racing an outcome) fails and retries
+   * instead of overwriting the other's `deliveries` or `pending`.
+   */
+  rev?: number;
 }
 
 /** One send a row version owes an integration. */

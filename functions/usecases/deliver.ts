@@ -137,6 +137,11 @@ export async function deliverOnce(ports: DeliverPorts, job: DeliveryJob): Promis
     if (integration.direction !== 'Inbound') {
       return closeEnded('The integration is no longer Inbound (it changed after the message was routed).');
     }
+    if (!integration.managed && integration.receiver !== message.receiver) {
+      return closeEnded(
+        'The integration now names another receiver (it changed after the message was routed).',
+      );
+    }
     if (n > integration.maxAttempts) {
       return closeEnded('Every attempt was used; the last one did not report back (the worker stopped).');
     }
@@ -191,6 +196,9 @@ async function applyOnce(
 ): Promise<JobResult> {
   if (!ports.apply) throw new Error('This worker cannot apply Inbound documents.');
   const payload = await loadPayload(ports, a.message);
+  // As for push: only the document that was routed and hashed is applied (a presigned PUT may have
+  // written the object again since).
+  const changed = !a.message.inline && sha256Hex(payload) !== a.message.sha256;
   const firstRow = a.stored
     ? undefined
     : { delivery: a.delivery, expiresAt: a.message.expiresAt, receivedAt: a.message.receivedAt };
@@ -198,7 +206,10 @@ async function applyOnce(
     return { kind: 'redeliver' };
   }
   const made = { n: a.n, round: a.delivery.round ?? 0, at: new Date(a.now).toISOString() };
-  const outcome = await ports.apply(a.integration, a.message, payload).then(
+  const outcome = await (changed
+    ? Promise.reject(new ApplyRefusedError('the stored document changed after it was accepted'))
+    : ports.apply(a.integration, a.message, payload)
+  ).then(
     (applied) => ({ applied }),
     (e: unknown) => ({ refused: e instanceof ApplyRefusedError, error: messageOf(e) }),
   );

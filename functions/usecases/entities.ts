@@ -53,6 +53,8 @@ export interface RowStore {
   put(row: StoredRow, previousVersion: number | undefined): Promise<boolean>;
   /** Clears the sends of `version` (if the row is still at it) and records their deliveries. */
   settle(row: StoredRow, deliveries: RowDelivery[]): Promise<void>;
+  /** Replaces only the deliveries, if the row is still as read; false when it changed. */
+  recordOutcome(row: StoredRow, deliveries: RowDelivery[]): Promise<boolean>;
   delete(entity: string, id: string, owner: string): Promise<boolean>;
   list(
     owner: string,
@@ -148,6 +150,7 @@ async function writeRow(
       sent: { ...(existing?.sent ?? {}) },
       // A send an earlier version still owes (its writer crashed) is carried, never dropped.
       pending: [...(existing?.pending ?? [])],
+      ...(existing?.rev ? { rev: existing.rev } : {}),
     };
     if (hops > 0) row.hops = hops;
     // Not a write-back, and (unchanged was answered above) not identical.
@@ -222,6 +225,8 @@ async function writeVersion(
 /** How a delivery of a row's message ended, as the delivery engine reports it. */
 export interface DeliveryEnd {
   messageId: string;
+  /** The message's sender: the row's owner when it was sent. */
+  sender: string;
   source: MessageSource;
   integration: Pick<StoredIntegration, 'id' | 'delivery'>;
   outcome: 'delivered' | 'failed';
@@ -251,7 +256,8 @@ function readAnswer(response: DeliveryEnd['response']): unknown {
 export async function recordDeliveryEnd(p: EntityPorts, end: DeliveryEnd): Promise<void> {
   for (let round = 0; round < 5; round++) {
     const row = await p.rows.get(end.source.entity, end.source.id);
-    if (!row) return;
+    // Gone, or deleted and written again since (by another partner, or from version 1): not this row.
+    if (!row || row.owner !== end.sender || row.version < end.source.version) return;
     const at = new Date(p.clock.now()).toISOString();
     const entry: RowDelivery = {
       integrationId: end.integration.id,
@@ -275,16 +281,18 @@ export async function recordDeliveryEnd(p: EntityPorts, end: DeliveryEnd): Promi
       if (!r.ok) entry.error = capReason(`write-back not applied: ${describeFailure(r)}`);
       else if (r.value !== undefined) {
         const merged = mergeWriteBack(row.data, r.value);
-        if (merged.ok) data = merged.data;
-        else entry.error = capReason(`write-back not applied: ${merged.reason}`);
+        if (!merged.ok) entry.error = capReason(`write-back not applied: ${merged.reason}`);
+        else if (Buffer.byteLength(JSON.stringify(merged.data)) > MAX_ROW_BYTES) {
+          entry.error = `write-back not applied: the row would be over ${MAX_ROW_BYTES / 1024} KB`;
+        } else data = merged.data;
       }
     }
     const deliveries = [...row.deliveries.filter((d) => d.messageId !== end.messageId), entry].slice(
       -MAX_ROW_DELIVERIES,
     );
     if (data === undefined || canonicalJson(data) === canonicalJson(row.data)) {
-      // Only the outcome changes: the same version, written only if the row is still at it.
-      if (await p.rows.put({ ...row, deliveries }, row.version)) return;
+      // Only the outcome changes: the deliveries alone, written only if the row is still as read.
+      if (await p.rows.recordOutcome(row, deliveries)) return;
       continue;
     }
     const hops = (row.hops ?? 0) + 1;
@@ -464,9 +472,9 @@ export async function applyDocument(
   message: { contentType: string; receiver: string; source?: MessageSource | undefined },
   body: Uint8Array,
 ): Promise<{ written: number; unchanged: number }> {
-  // A managed Inbound integration names no receiver: the rows are the enabling client's, the message's receiver.
-  const owner = integration.receiver ?? message.receiver;
-  if (!owner) throw new ApplyRefused('the integration has no receiver to own the rows');
+  // The rows are the message's receiver's: the integration's receiver when it was routed (the delivery
+  // worker closes a delivery whose integration now names another), or the enabling client (managed).
+  const owner = message.receiver;
   let document: unknown;
   try {
     document = parseDocument(body, message.contentType);

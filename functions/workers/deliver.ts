@@ -67,6 +67,7 @@ function ports(): DeliverBatchPorts {
       if (!message.source) return;
       await recordDeliveryEnd(rowPorts(), {
         messageId: message.id,
+        sender: message.sender,
         source: message.source,
         integration,
         ...end,

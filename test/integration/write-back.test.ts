@@ -171,4 +171,29 @@ describe('write-back: the outcome of a row delivery written onto the row', () =>
     await new Promise((r) => setTimeout(r, 500));
     expect(hits('loop-a').length + hits('loop-b').length).toBe(8);
   });
+
+  it('keeps every outcome when several deliveries of one version end at once', async () => {
+    const ids = [];
+    for (let k = 0; k < 3; k++) ids.push(await integration('Pair', `pair-${k}`, {}));
+    await put('Pair', 'p-1', { total: 4 });
+    const r = await eventually(async () => {
+      const now = await row('Pair', 'p-1');
+      return now.deliveries.filter((d) => d.status === 'delivered').length === 3 ? now : undefined;
+    });
+    expect(r.deliveries.map((d) => d.integrationId).sort()).toEqual([...ids].sort());
+    expect(r.version).toBe(1);
+  });
+
+  it('refuses a write-back that would take the row over 256 KB, and still records the outcome', async () => {
+    const id = await integration('Big', 'export', {
+      delivery: { writeBack: '{"pad": $pad("", 300000, "x")}' },
+    });
+    await put('Big', 'b-1', { total: 5 });
+    const r = await eventually(async () => {
+      const now = await row('Big', 'b-1');
+      return now.deliveries.find((d) => d.integrationId === id && d.status === 'delivered') ? now : undefined;
+    });
+    expect(r.version).toBe(1);
+    expect(r.deliveries[0]?.error).toBe('write-back not applied: the row would be over 256 KB');
+  });
 });
