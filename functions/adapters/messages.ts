@@ -355,6 +355,39 @@ export class MessageRepository {
   }
 
   /**
+   * Fails a delivery that has not finished (queued or retrying) with `lastError`, without an attempt
+   * (its integration or message is gone, its client switched it off); `firstRow` when its row does
+   * not exist yet. False when it had finished meanwhile, so a duplicate job never closes it twice.
+   */
+  async failOpen(
+    messageId: string,
+    integrationId: string,
+    lastError: string,
+    firstRow?: FirstRow,
+  ): Promise<boolean> {
+    if (firstRow) {
+      return this.createRow(messageId, integrationId, firstRow, {
+        status: statusAfter('fail'),
+        lastError,
+        nextAttemptAt: undefined,
+      });
+    }
+    const open = statusIn('fail');
+    return conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `MSG#${messageId}`, sk: `DLV#${integrationId}` },
+          UpdateExpression: 'SET #s = :to, lastError = :why REMOVE nextAttemptAt',
+          ConditionExpression: open.expression,
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':to': statusAfter('fail'), ':why': lastError, ...open.values },
+        }),
+      ),
+    );
+  }
+
+  /**
    * Fails a delivery that has not finished (queued or retrying) with `lastError`, as dead-lettered;
    * `firstRow` when its row does not exist yet (no attempt was claimed), which this then writes whole.
    * False when it had finished or changed meanwhile: a copy of its job that got through is never

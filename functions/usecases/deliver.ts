@@ -28,7 +28,7 @@ export interface DeliverPorts {
   enablements: Pick<EnablementRepository, 'forClient'>;
   messages: Pick<
     MessageRepository,
-    'getForDelivery' | 'restartDelivery' | 'claimAttempt' | 'recordAttempt' | 'updateDelivery'
+    'getForDelivery' | 'restartDelivery' | 'claimAttempt' | 'recordAttempt' | 'failOpen'
   >;
   payloads: Pick<PayloadStore, 'get'>;
   send: OutboundSender;
@@ -90,6 +90,9 @@ export type JobResult =
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
 
+/** SQS's longest message delay: a held job longer than this is requeued fresh at this interval. */
+export const HELD_REQUEUE_SECONDS = 900;
+
 /**
  * Makes the next attempt of one delivery. Idempotent: a finished delivery is acknowledged, an attempt
  * that is not yet due is postponed, and each attempt number is claimed in DynamoDB before the partner
@@ -109,17 +112,31 @@ export async function deliverOnce(ports: DeliverPorts, job: DeliveryJob): Promis
   const now = ports.clock.now();
   if (delivery.nextAttemptAt) {
     const wait = Math.ceil((Date.parse(delivery.nextAttemptAt) - now) / 1000);
+    if (wait > HELD_REQUEUE_SECONDS && delivery.attemptCount === 0) {
+      // A schedule's hold may last days: a standard queue's job is replaced by a fresh one every 15
+      // minutes, so neither the queue's retention nor its receive count runs out while it waits. A
+      // FIFO job waits as a retry does (a fresh copy would be taken for a duplicate and dropped).
+      const held = await ports.integration(job.integrationId);
+      if (held?.parallel !== false) return { kind: 'requeue', delaySeconds: HELD_REQUEUE_SECONDS };
+    }
     if (wait > 1) return { kind: 'later', delaySeconds: wait };
   }
   const integration = await ports.integration(job.integrationId);
   const n = delivery.attemptCount + 1;
-  const close = async (error: string) => {
-    await ports.messages.updateDelivery(job.messageId, job.integrationId, {
-      status: statusAfter('fail'),
-      lastError: capReason(error),
-      nextAttemptAt: undefined,
-    });
-    await exhausted(ports, job, message, error);
+  const firstRow =
+    stored || !message
+      ? undefined
+      : { delivery, expiresAt: message.expiresAt, receivedAt: message.receivedAt };
+  /** Ends the delivery without an attempt; only the call that really closed it tells anyone. */
+  const close = async (error: string): Promise<boolean> => {
+    const closed = await ports.messages.failOpen(
+      job.messageId,
+      job.integrationId,
+      capReason(error),
+      firstRow,
+    );
+    if (closed) await exhausted(ports, job, message, error);
+    return closed;
   };
   if (!integration || !message) {
     await close(!integration ? 'The integration was deleted.' : 'The message has expired.');
@@ -127,8 +144,7 @@ export async function deliverOnce(ports: DeliverPorts, job: DeliveryJob): Promis
   }
   // A client that switched a managed integration off (or whose consent was revoked) gets nothing more.
   const closeEnded = async (error: string): Promise<JobResult> => {
-    await close(error);
-    await tellEnded(ports, { message, integration, outcome: 'failed', error });
+    if (await close(error)) await tellEnded(ports, { message, integration, outcome: 'failed', error });
     return { kind: 'done' };
   };
   const stopped = await routingStop(ports.enablements, integration, clientOf(integration, message));
@@ -155,9 +171,6 @@ export async function deliverOnce(ports: DeliverPorts, job: DeliveryJob): Promis
   if (n > integration.maxAttempts) {
     return closeEnded('Every attempt was used; the last one did not report back (the worker stopped).');
   }
-  const firstRow = stored
-    ? undefined
-    : { delivery, expiresAt: message.expiresAt, receivedAt: message.receivedAt };
   // The document is read before the attempt is claimed: a read that fails (S3 throttled, a network
   // error) is transient, so it escapes to the queue for redelivery without using up an attempt.
   const payload = integration.delivery.mode === 'notify' ? undefined : await loadPayload(ports, message);

@@ -51,7 +51,7 @@ function harness(options: { granted?: number; failPermits?: boolean } = {}) {
       restartDelivery: async () => false,
       claimAttempt: async () => false,
       recordAttempt: async () => {},
-      updateDelivery: async () => {},
+      failOpen: async () => true,
     },
     payloads: { get: async () => Buffer.from('') },
     send: async () => {
