@@ -47,6 +47,7 @@ export interface IdempotencyClaim {
 
 export interface InboxEntry {
   messageId: string;
+  integrationId: string;
   receiptHandle: string;
 }
 
@@ -444,7 +445,22 @@ export class MessageRepository {
       visibilitySeconds,
       scopeOf: (item) => String(item.integrationId),
     });
-    return leased.map((l) => ({ messageId: String(l.item.messageId), receiptHandle: l.receiptHandle }));
+    return leased.map((l) => ({
+      messageId: String(l.item.messageId),
+      integrationId: String(l.item.integrationId),
+      receiptHandle: l.receiptHandle,
+    }));
+  }
+
+  /** Ends a leased pull delivery as failed (its client switched the integration off); it leaves the inbox. */
+  async failLeased(receiver: string, entry: InboxEntry, reason: string, now: number): Promise<boolean> {
+    return completeLeased(this.table, {
+      key: { pk: `MSG#${entry.messageId}`, sk: `DLV#${entry.integrationId}` },
+      mailboxes: [receiver],
+      receiptHandle: entry.receiptHandle,
+      now,
+      set: { status: 'failed', lastError: reason },
+    });
   }
 
   /** Completes a leased pull delivery; false when the handle is stale or the id unknown. */

@@ -1,5 +1,5 @@
 import { systemClock } from '../core/clock.js';
-import { messages, registry } from '../deps.js';
+import { enablements, messages, registry } from '../deps.js';
 import * as route from '../routes/inbox.js';
 import { completeInbox, leaseInbox } from '../usecases/inbox.js';
 import { edge } from './edge.js';
@@ -7,7 +7,13 @@ import { doneResult } from './responses.js';
 
 /** The receiver's mailbox of pull deliveries, leased with receipt handles. */
 
-const ports = () => ({ keys: registry(), messages: messages(), clock: systemClock });
+const ports = () => ({
+  keys: registry(),
+  registry: registry(),
+  enablements: enablements(),
+  messages: messages(),
+  clock: systemClock,
+});
 
 export const getInbox = edge(route.getInbox, ports, async ({ query, caller }, p) => ({
   messages: await leaseInbox(p, caller.partnerCode, query.limit, query.visibilityTimeout),

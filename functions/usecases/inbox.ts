@@ -1,10 +1,18 @@
+import type { EnablementRepository } from '../adapters/enablements.js';
 import type { MessageRepository } from '../adapters/messages.js';
+import type { RegistryRepository } from '../adapters/registry.js';
 import type { Clock } from '../core/clock.js';
+import { clientOf } from '../core/enablements.js';
+import type { StoredIntegration } from '../core/integration.js';
+import { routingStop } from './enablements.js';
 
 /** A receiver's mailbox of pull deliveries: leased with receipt handles, then completed. */
 
 export interface InboxPorts {
-  messages: Pick<MessageRepository, 'leaseInbox' | 'get' | 'completeInbox'>;
+  messages: Pick<MessageRepository, 'leaseInbox' | 'get' | 'completeInbox' | 'failLeased'>;
+  /** A managed integration's delivery goes only while its client has it enabled. */
+  registry: Pick<RegistryRepository, 'getIntegration'>;
+  enablements: Pick<EnablementRepository, 'forClient'>;
   clock: Clock;
 }
 
@@ -15,9 +23,24 @@ export async function leaseInbox(
   limit: number,
   visibilitySeconds: number,
 ) {
-  const leased = await ports.messages.leaseInbox(receiver, limit, ports.clock.now(), visibilitySeconds);
+  const now = ports.clock.now();
+  const leased = await ports.messages.leaseInbox(receiver, limit, now, visibilitySeconds);
+  const integrations = new Map<string, Promise<StoredIntegration | undefined>>();
+  const integrationOf = (id: string) => {
+    if (!integrations.has(id)) integrations.set(id, ports.registry.getIntegration(id));
+    return integrations.get(id) as Promise<StoredIntegration | undefined>;
+  };
   const items = await Promise.all(
-    leased.map(async (l) => ({ lease: l, message: await ports.messages.get(l.messageId) })),
+    leased.map(async (l) => {
+      const message = await ports.messages.get(l.messageId);
+      const integration = message && (await integrationOf(l.integrationId));
+      const stopped =
+        integration && (await routingStop(ports.enablements, integration, clientOf(integration, message)));
+      if (!stopped) return { lease: l, message };
+      // Its client switched the managed integration off (or lost consent): it ends here, unseen.
+      await ports.messages.failLeased(receiver, l, stopped, now);
+      return { lease: l, message: undefined };
+    }),
   );
   return items.flatMap(({ lease, message: m }) =>
     m

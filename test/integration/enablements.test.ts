@@ -348,4 +348,28 @@ describe('enablements: managed integrations, consent and client schedules (seed 
     expect((await asClient('DELETE', `/v1/enablements/${e.id}`, 'c1')).status).toBe(204);
     expect((await send()).status).toBe(422);
   });
+
+  it('takes a disabled client’s pull deliveries out of the receiver’s inbox, ended failed', async () => {
+    const doctype = `pull${++n}`;
+    const created = await hub.admin('POST', '/admin/integrations', {
+      name: `managed pull ${n}`,
+      direction: 'Outbound',
+      entity: doctype,
+      consentType: 'None',
+      managed: true,
+      receiver: 'wms',
+      delivery: { mode: 'pull' },
+    });
+    expect(created.status, JSON.stringify(created.json)).toBe(201);
+    const i = { id: created.json.id as string, doctype };
+    const e = (await enable('c1', { integrationId: i.id })).json;
+    const kept = await post('c1', i.doctype);
+    expect(kept.status).toBe(202);
+    expect((await asClient('DELETE', `/v1/enablements/${e.id}`, 'c1')).status).toBe(204);
+    const inbox = await asClient('GET', '/v1/inbox?limit=10', 'wms');
+    expect(inbox.status).toBe(200);
+    expect(inbox.json.messages.map((m: { id: string }) => m.id)).not.toContain(kept.json.id);
+    const d = (await hub.admin('GET', `/admin/messages/${kept.json.id}`)).json.deliveries[0];
+    expect(d).toMatchObject({ status: 'failed', error: 'disabled by the client' });
+  });
 });
