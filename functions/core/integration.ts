@@ -149,6 +149,13 @@ export function checkIntegrationRules(i: IntegrationInput, ctx: RuleContext): vo
       'sender',
     );
   }
+  if (i.managed && !outbound && i.consentType === 'Receiver') {
+    throw badRequest(
+      'invalid_integration',
+      'consentType: a managed Inbound integration has each enabling client as its receiver, so Receiver consent would be the client’s own; use Operator or None.',
+      'consentType',
+    );
+  }
   if (i.managed && !outbound && i.receiver) {
     throw badRequest(
       'invalid_integration',

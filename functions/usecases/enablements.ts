@@ -80,7 +80,7 @@ export async function enable(
       at: now,
       integrationId: integration.id,
       partner: client,
-      detail: `${client} enabled ${integration.name}; consent by the ${integration.consentType === 'Receiver' ? `receiver ${integration.receiver}` : 'operator'} is pending.`,
+      detail: `${client} enabled ${integration.name} (enablement ${e.id}); consent by the ${integration.consentType === 'Receiver' ? `receiver ${integration.receiver}` : 'operator'} is pending.`,
     });
   }
   return clientView(e);

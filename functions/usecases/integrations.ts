@@ -132,7 +132,7 @@ export async function deleteIntegration(
   if (await ports.enablements.anyFor(id)) {
     throw conflict(
       'integration_enabled',
-      `Integration ${id} is enabled by clients; their enablements must be deleted first (GET /admin/enablements?integrationId=${id}).`,
+      `Integration ${id} has client enablements (GET /admin/enablements?integrationId=${id}); each client deletes its own (DELETE /v1/enablements/{id}) before the integration can go. Set active: false to stop it now.`,
     );
   }
   await ports.registry.deleteIntegration(i);

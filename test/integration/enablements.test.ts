@@ -134,6 +134,7 @@ describe('enablements: managed integrations, consent and client schedules (seed 
       return events.find((x) => x.integrationId === i.id);
     });
     expect(told.partner).toBe('c1');
+    expect((told as { detail: string }).detail).toContain(`(enablement ${e.id})`);
     const queue = (await hub.admin('GET', '/admin/enablements?status=pending_consent')).json.enablements;
     expect(queue.map((x: { id: string }) => x.id)).toContain(e.id);
     // Only the receiver of a Receiver-consent integration may answer as a partner: wms gets 404 here.
@@ -319,6 +320,16 @@ describe('enablements: managed integrations, consent and client schedules (seed 
       managed: true,
     });
     expect(r.status, JSON.stringify(r.json)).toBe(201);
+    // Its client is its receiver: Receiver consent would be the client's own.
+    const selfConsent = await hub.admin('POST', '/admin/integrations', {
+      name: `managed inbound receiver consent ${n}`,
+      direction: 'Inbound',
+      entity: 'Timesheet',
+      consentType: 'Receiver',
+      managed: true,
+    });
+    expect(selfConsent.status).toBe(400);
+    expect(selfConsent.json.error.message).toMatch(/^consentType: a managed Inbound/);
     const send = () =>
       hub.partner('POST', '/v1/messages?sender=c2&receiver=c1&doctype=Timesheet&version=1', keys.c2, {
         headers: { 'content-type': 'application/json' },
