@@ -128,6 +128,8 @@ async function writeRow(
   owner: string,
   input: { entity: string; id: string; data: RowData; ifMatch?: number },
   hops: number,
+  /** The registry as read once for a batch of rows (an Inbound document); else read per write. */
+  integrations?: readonly StoredIntegration[],
 ): Promise<PutResult> {
   const caller = owner;
   for (let round = 0; round < 5; round++) {
@@ -155,7 +157,7 @@ async function writeRow(
     if (hops > 0) row.hops = hops;
     // Not a write-back, and (unchanged was answered above) not identical.
     const change: RowChange = { entity: row.entity, owner: row.owner, version, hops, identical: false };
-    const queued = await writeVersion(p, existing, row, change);
+    const queued = await writeVersion(p, existing, row, change, integrations);
     if (queued) return { created: decision.kind === 'create', row: summary(row), queued, changed: true };
   }
   throw new HubError(
@@ -176,8 +178,9 @@ async function writeVersion(
   existing: StoredRow | undefined,
   row: StoredRow,
   change: RowChange,
+  known?: readonly StoredIntegration[],
 ): Promise<string[] | undefined> {
-  const integrations = await p.registry.listIntegrations();
+  const integrations = [...(known ?? (await p.registry.listIntegrations()))];
   const queued: string[] = [];
   const at = new Date(p.clock.now()).toISOString();
   for (const i of integrations) {
@@ -514,6 +517,8 @@ export async function applyDocument(
   const hops = message.source ? ((await p.rows.get(message.source.entity, message.source.id))?.hops ?? 0) : 0;
   let written = 0;
   let unchanged = 0;
+  // One read of the registry for the whole document, not one per row.
+  const integrations = await p.registry.listIntegrations();
   for (const r of rows) {
     try {
       const result = await writeRow(
@@ -521,6 +526,7 @@ export async function applyDocument(
         owner,
         { entity: integration.entity, id: r.id, data: r.data },
         hops + 1,
+        integrations,
       );
       if (result.changed) written++;
       else unchanged++;
