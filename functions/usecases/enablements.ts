@@ -210,16 +210,24 @@ export async function routingStop(
   return stoppedReason(await enablements.forClient(integration.id, client));
 }
 
-/** The integrations that may carry something for `client`: managed ones only where it enabled them. */
-export async function enabledFor<I extends Pick<StoredIntegration, 'id' | 'managed'>>(
+/**
+ * The integrations that may carry something for `client`: managed ones only where it enabled them,
+ * and then with the client's own schedule in place of the integration's, where it set one.
+ */
+export async function enabledFor<I extends Pick<StoredIntegration, 'id' | 'managed' | 'defaultSchedule'>>(
   enablements: Pick<EnablementRepository, 'forClient'>,
   integrations: readonly I[],
   client: string | ((i: I) => string),
 ): Promise<I[]> {
   const kept: I[] = [];
   for (const i of integrations) {
-    const who = typeof client === 'string' ? client : client(i);
-    if ((await routingStop(enablements, i, who)) === undefined) kept.push(i);
+    if (!i.managed) {
+      kept.push(i);
+      continue;
+    }
+    const e = await enablements.forClient(i.id, typeof client === 'string' ? client : client(i));
+    if (stoppedReason(e) !== undefined) continue;
+    kept.push(e?.schedule ? { ...i, defaultSchedule: e.schedule } : i);
   }
   return kept;
 }

@@ -33,7 +33,7 @@ import {
 import { logger } from '../observability.js';
 import { type AcceptPorts, storeMessage } from './accept-message.js';
 import { ApplyRefusedError } from './deliver.js';
-import { routingStop } from './enablements.js';
+import { enabledFor, routingStop } from './enablements.js';
 import { filterAdmits } from './filters.js';
 
 /**
@@ -366,7 +366,9 @@ const entry = (send: PendingSend, messageId: string, at: string): RowDelivery =>
   at,
 });
 
-async function sendOne(p: EntityPorts, row: StoredRow, i: StoredIntegration, messageId: string) {
+async function sendOne(p: EntityPorts, row: StoredRow, integration: StoredIntegration, messageId: string) {
+  // A managed integration holds to the owner's own schedule where it set one (its enablement).
+  const [i = integration] = await enabledFor(p.enablements, [integration], row.owner);
   if (await p.messages.get(messageId)) {
     // Stored before a crash, perhaps never queued: queue it again (a delivered one is not sent twice).
     if (i.delivery?.mode !== 'pull') {

@@ -383,4 +383,21 @@ describe('enablements: managed integrations, consent and client schedules (seed 
     const d = (await hub.admin('GET', `/admin/messages/${kept.json.id}`)).json.deliveries[0];
     expect(d).toMatchObject({ status: 'failed', error: 'disabled by the client' });
   });
+
+  it("holds a client's deliveries to its own schedule, and no one else's", async () => {
+    const i = await managed('None', { clientScheduleEditable: true });
+    expect((await enable('c1', { integrationId: i.id, schedule: 60 })).status).toBe(201);
+    expect((await enable('c2', { integrationId: i.id })).status).toBe(201);
+    const held = await post('c1', i.doctype, '{"from":"c1"}');
+    const sent = await post('c2', i.doctype, '{"from":"c2"}');
+    const d = (await hub.admin('GET', `/admin/messages/${held.json.id}`)).json.deliveries[0];
+    expect(d.status).toBe('queued');
+    expect(new Date(d.nextAttemptAt).getUTCMinutes()).toBe(0);
+    expect(Date.parse(d.nextAttemptAt)).toBeGreaterThan(Date.now());
+    await eventually(async () => {
+      const v = (await hub.admin('GET', `/admin/messages/${sent.json.id}`)).json;
+      return v.deliveries[0].status === 'delivered' ? true : undefined;
+    });
+    expect(receivedAt(i.doctype).map((r) => r.body.toString())).toEqual(['{"from":"c2"}']);
+  });
 });
