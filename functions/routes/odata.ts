@@ -23,8 +23,9 @@ import { h, type RouteDefinition } from '../route-types.js';
  * `/odata/{resource}` and the handler reads the segment itself (core/odata.ts parseResource); the
  * same variable carries `$metadata`, which keeps `$` out of route keys. `/odata/Integrations` is a
  * literal route beside it (API Gateway picks the literal, the more specific; the local hub tries
- * routes in table order, so the literals come first). The service document answers at `/odata`: a
- * route path may not end in `/` (CDK refuses it), so `/odata/` is not routed.
+ * routes in table order, so the literals come first). The service document is declared at `/odata`
+ * (CDK refuses a route path that ends in `/`); API Gateway routes the contract's `/odata/` to it, as
+ * the local hub does (one trailing slash is the same route).
  */
 
 const ResourceParams = z.object({

@@ -19,7 +19,9 @@ export function compileRoutes(routes: readonly RouteDefinition[]): CompiledRoute
         names.push(name);
         return '([^/]+)';
       });
-    return { route, pattern: new RegExp(`^${source}$`), names };
+    // One trailing slash is the same route, as API Gateway routes `/odata/` to `GET /odata` (CDK
+    // refuses a route path that ends in `/`; OData's service root is named with one).
+    return { route, pattern: new RegExp(`^${source}/?$`), names };
   });
 }
 
