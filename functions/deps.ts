@@ -179,3 +179,19 @@ export function settings() {
   });
   return loadedSettings;
 }
+
+/**
+ * The adapters the entity-row use cases work with (usecases/entities.ts EntityPorts, without the
+ * clock): the row store, and what a row's sends go through. For PUT /v1/entities, the row sweep and
+ * the delivery worker's write-backs and Inbound applies alike.
+ */
+export function rowAdapters() {
+  return {
+    rows: entities(),
+    registry: registry(),
+    enablements: enablements(),
+    messages: messages(),
+    payloads: payloads(),
+    queue: deliveryQueue(),
+  };
+}

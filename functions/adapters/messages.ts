@@ -366,26 +366,7 @@ export class MessageRepository {
     lastError: string,
     firstRow?: FirstRow,
   ): Promise<boolean> {
-    if (firstRow) {
-      return this.createRow(messageId, integrationId, firstRow, {
-        status: statusAfter('fail'),
-        lastError,
-        nextAttemptAt: undefined,
-      });
-    }
-    const open = statusIn('fail');
-    return conditional(() =>
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: `MSG#${messageId}`, sk: `DLV#${integrationId}` },
-          UpdateExpression: 'SET #s = :to, lastError = :why REMOVE nextAttemptAt',
-          ConditionExpression: open.expression,
-          ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':to': statusAfter('fail'), ':why': lastError, ...open.values },
-        }),
-      ),
-    );
+    return this.failUnfinished('fail', messageId, integrationId, lastError, firstRow);
   }
 
   /**
@@ -400,28 +381,40 @@ export class MessageRepository {
     lastError: string,
     firstRow?: FirstRow,
   ): Promise<boolean> {
+    return this.failUnfinished('deadLetter', messageId, integrationId, lastError, firstRow);
+  }
+
+  /** The write both share: conditional on the delivery being unfinished, or its first row. */
+  private failUnfinished(
+    transition: 'fail' | 'deadLetter',
+    messageId: string,
+    integrationId: string,
+    lastError: string,
+    firstRow: FirstRow | undefined,
+  ): Promise<boolean> {
+    const deadLettered = transition === 'deadLetter';
     if (firstRow) {
       return this.createRow(messageId, integrationId, firstRow, {
-        status: statusAfter('deadLetter'),
-        deadLettered: true,
+        status: statusAfter(transition),
+        ...(deadLettered ? { deadLettered: true } : {}),
         lastError,
         nextAttemptAt: undefined,
       });
     }
-    const deadLetter = statusIn('deadLetter');
+    const from = statusIn(transition);
     return conditional(() =>
       this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: `MSG#${messageId}`, sk: `DLV#${integrationId}` },
-          UpdateExpression: 'SET #s = :to, deadLettered = :yes, lastError = :why REMOVE nextAttemptAt',
-          ConditionExpression: deadLetter.expression,
+          UpdateExpression: `SET #s = :to, ${deadLettered ? 'deadLettered = :yes, ' : ''}lastError = :why REMOVE nextAttemptAt`,
+          ConditionExpression: from.expression,
           ExpressionAttributeNames: { '#s': 'status' },
           ExpressionAttributeValues: {
-            ':to': statusAfter('deadLetter'),
-            ':yes': true,
+            ':to': statusAfter(transition),
+            ...(deadLettered ? { ':yes': true } : {}),
             ':why': lastError,
-            ...deadLetter.values,
+            ...from.values,
           },
         }),
       ),

@@ -30,3 +30,9 @@ export const payloadTooLarge = (limitBytes: number, hint: string) =>
   new HubError(413, 'payload_too_large', `The body is larger than ${limitBytes} bytes. ${hint}`);
 export const unsupportedMediaType = (message: string) => new HubError(415, 'unsupported_media_type', message);
 export const unprocessable = (code: string, message: string) => new HubError(422, code, message);
+
+/**
+ * An Inbound document that cannot be applied as it is (not parseable, a row without an id, another
+ * partner's row): the same document fails the same way, so its delivery fails without retry.
+ */
+export class ApplyRefused extends Error {}

@@ -1,23 +1,14 @@
 import { systemClock } from '../core/clock.js';
 import { parseIfMatch } from '../core/entities.js';
 import { badRequest } from '../core/errors.js';
-import { deliveryQueue, enablements, entities, messages, payloads, registry } from '../deps.js';
+import { registry, rowAdapters } from '../deps.js';
 import * as route from '../routes/entities.js';
 import * as rows from '../usecases/entities.js';
 import { answer, edge } from './edge.js';
 
 /** Entity rows (Contract v2, "Entities"). */
 
-const ports = () => ({
-  keys: registry(),
-  registry: registry(),
-  enablements: enablements(),
-  rows: entities(),
-  messages: messages(),
-  payloads: payloads(),
-  queue: deliveryQueue(),
-  clock: systemClock,
-});
+const ports = () => ({ keys: registry(), ...rowAdapters(), clock: systemClock });
 
 export const putRow = edge(route.putRow, ports, async ({ params, body, caller, request }, p) => {
   const ifMatch = parseIfMatch(request.headers['if-match']);

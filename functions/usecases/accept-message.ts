@@ -238,11 +238,10 @@ export async function storeMessage(
     receivedAt: new Date(now).toISOString(),
     expiresAt: Math.floor(now / 1000) + MESSAGE_RETENTION_DAYS * 86_400,
   };
-  // An integration with a schedule holds what it carries until its next tick (Contract v2, "Schedules").
-  const heldUntil = (i: StoredIntegration) =>
-    i.direction === 'Outbound' && i.defaultSchedule ? nextTick(now, i.defaultSchedule) : undefined;
   const deliveries: Delivery[] = routed.map((i) => {
-    const tick = heldUntil(i);
+    // An integration with a schedule holds what it carries until its next tick (Contract v2, "Schedules").
+    const tick =
+      i.direction === 'Outbound' && i.defaultSchedule ? nextTick(now, i.defaultSchedule) : undefined;
     return {
       messageId: m.id,
       integrationId: i.id,
@@ -264,17 +263,18 @@ export async function storeMessage(
   await ports.messages.create(message, deliveries);
   try {
     await ports.queue.enqueue(
-      routed
-        .filter((i) => i.delivery?.mode !== 'pull')
-        .map((i) => {
-          const tick = heldUntil(i);
-          return {
+      routed.flatMap((i, k) => {
+        if (i.delivery?.mode === 'pull') return [];
+        const held = deliveries[k]?.nextAttemptAt;
+        return [
+          {
             messageId: m.id,
             integrationId: i.id,
             ordered: i.parallel === false,
-            ...(tick ? { delaySeconds: Math.ceil((tick - now) / 1000) } : {}),
-          };
-        }),
+            ...(held ? { delaySeconds: Math.ceil((Date.parse(held) - now) / 1000) } : {}),
+          },
+        ];
+      }),
     );
   } catch (e) {
     await ports.messages.remove(message, deliveries);

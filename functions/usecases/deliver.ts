@@ -7,6 +7,7 @@ import type { Clock, Random } from '../core/clock.js';
 import { classifyAttempt, nextRetryDelaySeconds, parseRetryAfter } from '../core/delivery-policy.js';
 import { canTransition, statusAfter } from '../core/delivery-state.js';
 import { clientOf } from '../core/enablements.js';
+import { ApplyRefused } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { decodeInline } from '../core/inline-payload.js';
 import { retryScheduleOf, type StoredIntegration } from '../core/integration.js';
@@ -43,15 +44,12 @@ export interface DeliverPorts {
   ended?: (end: DeliveryEnded) => Promise<void>;
   /**
    * Applies an Inbound document to entity rows (usecases/entities.ts applyDocument); throws
-   * ApplyRefusedError for a document that can never be applied.
+   * ApplyRefused (core/errors.ts) for a document that can never be applied.
    */
   apply?: (integration: StoredIntegration, message: StoredMessage, document: Uint8Array) => Promise<unknown>;
   /** Where a delivery that ends failed is told (`delivery.exhausted`); see usecases/events.ts `tell`. */
   events: EventSink;
 }
-
-/** An Inbound document that cannot be applied as it is: its delivery fails without retry. */
-export class ApplyRefusedError extends Error {}
 
 /** A delivery that has just ended, with what the counterparty answered to its last attempt. */
 export interface DeliveryEnded {
@@ -142,38 +140,24 @@ export async function deliverOnce(ports: DeliverPorts, job: DeliveryJob): Promis
     await close(!integration ? 'The integration was deleted.' : 'The message has expired.');
     return { kind: 'done' };
   }
-  // A client that switched a managed integration off (or whose consent was revoked) gets nothing more.
   const closeEnded = async (error: string): Promise<JobResult> => {
     if (await close(error)) await tellEnded(ports, { message, integration, outcome: 'failed', error });
     return { kind: 'done' };
   };
-  const stopped = await routingStop(ports.enablements, integration, clientOf(integration, message));
-  if (stopped) return closeEnded(stopped);
-  if (delivery.mode === 'apply') {
-    if (integration.direction !== 'Inbound') {
-      return closeEnded('The integration is no longer Inbound (it changed after the message was routed).');
-    }
-    if (!integration.managed && integration.receiver !== message.receiver) {
-      return closeEnded(
-        'The integration now names another receiver (it changed after the message was routed).',
-      );
-    }
-    if (n > integration.maxAttempts) {
-      return closeEnded('Every attempt was used; the last one did not report back (the worker stopped).');
-    }
+  // Why the delivery can no longer go, if it cannot: its client switched a managed integration off
+  // (or lost consent), the integration changed after routing, or every attempt was used.
+  const cannotGo =
+    (await routingStop(ports.enablements, integration, clientOf(integration, message))) ??
+    changedSinceRouted(integration, message, delivery.mode) ??
+    (n > integration.maxAttempts
+      ? 'Every attempt was used; the last one did not report back (the worker stopped).'
+      : undefined);
+  if (cannotGo) return closeEnded(cannotGo);
+  if (delivery.mode === 'apply')
     return applyOnce(ports, { job, integration, message, delivery, n, now, stored });
-  }
-  if (integration.delivery?.mode === 'pull' || !integration.delivery?.url) {
-    return closeEnded(
-      'The integration no longer pushes to a URL (its mode or URL changed after the message was routed).',
-    );
-  }
-  if (n > integration.maxAttempts) {
-    return closeEnded('Every attempt was used; the last one did not report back (the worker stopped).');
-  }
   // The document is read before the attempt is claimed: a read that fails (S3 throttled, a network
   // error) is transient, so it escapes to the queue for redelivery without using up an attempt.
-  const payload = integration.delivery.mode === 'notify' ? undefined : await loadPayload(ports, message);
+  const payload = integration.delivery?.mode === 'notify' ? undefined : await loadPayload(ports, message);
   if (!(await ports.messages.claimAttempt(job.messageId, job.integrationId, n, firstRow))) {
     // Another worker holds this attempt; let the queue bring the job back and look again.
     return { kind: 'redeliver' };
@@ -188,6 +172,27 @@ export async function deliverOnce(ports: DeliverPorts, job: DeliveryJob): Promis
     now,
     timeoutMs: integration.delivery?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
   });
+}
+
+/** What changed in the integration since the message was routed that leaves this delivery nowhere to go. */
+function changedSinceRouted(
+  integration: StoredIntegration,
+  message: StoredMessage,
+  mode: Delivery['mode'],
+): string | undefined {
+  if (mode === 'apply') {
+    if (integration.direction !== 'Inbound') {
+      return 'The integration is no longer Inbound (it changed after the message was routed).';
+    }
+    if (!integration.managed && integration.receiver !== message.receiver) {
+      return 'The integration now names another receiver (it changed after the message was routed).';
+    }
+    return undefined;
+  }
+  if (integration.delivery?.mode === 'pull' || !integration.delivery?.url) {
+    return 'The integration no longer pushes to a URL (its mode or URL changed after the message was routed).';
+  }
+  return undefined;
 }
 
 /**
@@ -220,11 +225,11 @@ async function applyOnce(
   }
   const made = { n: a.n, round: a.delivery.round ?? 0, at: new Date(a.now).toISOString() };
   const outcome = await (changed
-    ? Promise.reject(new ApplyRefusedError('the stored document changed after it was accepted'))
+    ? Promise.reject(new ApplyRefused('the stored document changed after it was accepted'))
     : ports.apply(a.integration, a.message, payload)
   ).then(
     (applied) => ({ applied }),
-    (e: unknown) => ({ refused: e instanceof ApplyRefusedError, error: messageOf(e) }),
+    (e: unknown) => ({ refused: e instanceof ApplyRefused, error: messageOf(e) }),
   );
   const durationMs = Math.max(0, ports.clock.now() - a.now);
   if ('applied' in outcome) {

@@ -17,7 +17,7 @@ import {
   rowMessageId,
   type StoredRow,
 } from '../core/entities.js';
-import { HubError, notFound } from '../core/errors.js';
+import { ApplyRefused, HubError, notFound } from '../core/errors.js';
 import { describeFailure, evaluateExpression } from '../core/expressions.js';
 import type { StoredIntegration } from '../core/integration.js';
 import type { MessageSource } from '../core/message.js';
@@ -32,7 +32,6 @@ import {
 } from '../core/triggers.js';
 import { logger } from '../observability.js';
 import { type AcceptPorts, storeMessage } from './accept-message.js';
-import { ApplyRefusedError } from './deliver.js';
 import { enabledFor, routingStop } from './enablements.js';
 import { filterAdmits } from './filters.js';
 
@@ -131,10 +130,9 @@ async function writeRow(
   /** The registry as read once for a batch of rows (an Inbound document); else read per write. */
   integrations?: readonly StoredIntegration[],
 ): Promise<PutResult> {
-  const caller = owner;
   for (let round = 0; round < 5; round++) {
     const existing = await p.rows.get(input.entity, input.id);
-    const decision = decidePut(existing, caller, input.data, input.ifMatch);
+    const decision = decidePut(existing, owner, input.data, input.ifMatch);
     if (decision.kind === 'notFound') throw rowNotFound();
     if (decision.kind === 'preconditionFailed') throw preconditionFailed(decision.current);
     if (decision.kind === 'unchanged' && existing)
@@ -143,7 +141,7 @@ async function writeRow(
     const row: StoredRow = {
       entity: input.entity,
       id: input.id,
-      owner: caller,
+      owner,
       version,
       updatedAt: new Date(p.clock.now()).toISOString(),
       data: input.data,
@@ -459,9 +457,6 @@ export async function listRows(
 
 /** The most rows one Inbound document may become. */
 export const MAX_APPLIED_ROWS = 1000;
-
-/** Why an Inbound document could not be applied: the same document fails the same way, so no retry. */
-const ApplyRefused = ApplyRefusedError;
 
 /**
  * An Inbound integration's delivery (mode `apply`; Teamogy's server role): the document, through the

@@ -4,12 +4,12 @@ import { randomToken, systemClock, systemRandom } from '../core/clock.js';
 import {
   deliveryQueue,
   enablements,
-  entities,
   eventSink,
   inFlight,
   messages,
   payloads,
   registry,
+  rowAdapters,
   settings,
 } from '../deps.js';
 import { logger } from '../observability.js';
@@ -31,16 +31,7 @@ export async function handler(
 const integrations = cachedIntegrations((id) => registry().getIntegration(id), systemClock);
 
 let rowPortsBuilt: EntityPorts | undefined;
-const rowPorts = (): EntityPorts =>
-  (rowPortsBuilt ??= {
-    rows: entities(),
-    registry: registry(),
-    enablements: enablements(),
-    messages: messages(),
-    payloads: payloads(),
-    queue: deliveryQueue(),
-    clock: systemClock,
-  });
+const rowPorts = (): EntityPorts => (rowPortsBuilt ??= { ...rowAdapters(), clock: systemClock });
 
 let built: DeliverBatchPorts | undefined;
 /** The adapters, built once per process. */

@@ -1,5 +1,5 @@
 import { systemClock } from '../core/clock.js';
-import { deliveryQueue, enablements, entities, messages, payloads, registry } from '../deps.js';
+import { rowAdapters } from '../deps.js';
 import { logger } from '../observability.js';
 import { sweepPendingSends } from '../usecases/entities.js';
 
@@ -9,15 +9,7 @@ import { sweepPendingSends } from '../usecases/entities.js';
  * empty Query.
  */
 export async function handler(): Promise<{ settled: number }> {
-  const settled = await sweepPendingSends({
-    rows: entities(),
-    registry: registry(),
-    enablements: enablements(),
-    messages: messages(),
-    payloads: payloads(),
-    queue: deliveryQueue(),
-    clock: systemClock,
-  });
+  const settled = await sweepPendingSends({ ...rowAdapters(), clock: systemClock });
   if (settled > 0) logger.info('row sends recovered from the outbox', { settled });
   return { settled };
 }
