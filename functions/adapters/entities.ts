@@ -147,39 +147,37 @@ export class EntityRepository {
   }
 
   /** Replaces only the row's deliveries, if the item is still the one read (same version and revision). */
-  async recordOutcome(row: StoredRow, deliveries: RowDelivery[]): Promise<boolean> {
+  recordOutcome(row: StoredRow, deliveries: RowDelivery[]): Promise<boolean> {
+    return this.updateAsRead(row, 'deliveries = :d', { ':d': deliveries });
+  }
+
+  async settle(row: StoredRow, deliveries: RowDelivery[]): Promise<void> {
+    // Only if the row is still as read: a newer write carried these sends and settles them, and a
+    // write in between (an outcome recorded) leaves them pending for the sweep.
+    await this.updateAsRead(
+      row,
+      'pending = :none, deliveries = :d',
+      { ':none': [], ':d': deliveries },
+      'pendingSend, pendingSort',
+    );
+  }
+
+  /** An update of the row at the version and revision it was read at; it bumps the revision. */
+  private updateAsRead(
+    row: StoredRow,
+    set: string,
+    values: Record<string, unknown>,
+    remove?: string,
+  ): Promise<boolean> {
     return conditional(() =>
       this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: rowKey(row.entity, row.id),
-          UpdateExpression: 'SET deliveries = :d, rev = :next',
+          UpdateExpression: `SET ${set}, rev = :next${remove ? ` REMOVE ${remove}` : ''}`,
           ConditionExpression: `version = :v AND ${SAME_REV}`,
           ExpressionAttributeValues: {
-            ':d': deliveries,
-            ':v': row.version,
-            ':rev': row.rev ?? 0,
-            ':next': (row.rev ?? 0) + 1,
-          },
-        }),
-      ),
-    );
-  }
-
-  async settle(row: StoredRow, deliveries: RowDelivery[]): Promise<void> {
-    // Only if the row is still at this version: a newer write carried these sends and settles them.
-    await conditional(() =>
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: rowKey(row.entity, row.id),
-          UpdateExpression:
-            'SET pending = :none, deliveries = :d, rev = :next REMOVE pendingSend, pendingSort',
-          // A write in between (an outcome recorded) leaves the sends pending: the sweep settles them.
-          ConditionExpression: `version = :v AND ${SAME_REV}`,
-          ExpressionAttributeValues: {
-            ':none': [],
-            ':d': deliveries,
+            ...values,
             ':v': row.version,
             ':rev': row.rev ?? 0,
             ':next': (row.rev ?? 0) + 1,

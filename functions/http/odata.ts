@@ -1,24 +1,15 @@
 import { adminKey } from '../adapters/admin-key.js';
-import { systemClock } from '../core/clock.js';
 import { metadataXml, parseResource, serviceDocument as serviceDocumentOf } from '../core/odata.js';
-import { systemRandom } from '../core/random.js';
-import { enablements, registry, settings } from '../deps.js';
 import * as route from '../routes/odata.js';
 import * as odata from '../usecases/odata.js';
+import { registryPorts } from './admin/registry-ports.js';
 import { answer, byRouteKey, edge } from './edge.js';
 import { ODATA_HEADERS } from './faces/odata.js';
 import type { HubRequest } from './middleware.js';
 
 /** The OData face of the registry (seed 004's wire format); declarations in functions/routes/odata.ts. */
 
-const ports = () => ({
-  adminKey: adminKey(),
-  registry: registry(),
-  enablements: enablements(),
-  clock: systemClock,
-  random: systemRandom,
-  rules: { allowLoopback: settings().ALLOW_LOOPBACK_OUTBOUND },
-});
+const ports = registryPorts;
 
 /**
  * The service root the caller reached: its Host, and the scheme API Gateway forwards

@@ -1,21 +1,9 @@
-import { adminKey } from '../../adapters/admin-key.js';
-import { systemClock } from '../../core/clock.js';
-import { systemRandom } from '../../core/random.js';
-import { enablements, registry, settings } from '../../deps.js';
 import * as route from '../../routes/admin/integrations.js';
 import * as integrations from '../../usecases/integrations.js';
 import { edge } from '../edge.js';
+import { registryPorts as ports } from './registry-ports.js';
 
 /** The integration registry (seed 004): signing secrets are shown once, at creation and rotation. */
-
-const ports = () => ({
-  adminKey: adminKey(),
-  registry: registry(),
-  enablements: enablements(),
-  clock: systemClock,
-  random: systemRandom,
-  rules: { allowLoopback: settings().ALLOW_LOOPBACK_OUTBOUND },
-});
 
 export const createIntegration = edge(route.createIntegration, ports, ({ body }, p) =>
   integrations.registerIntegration(p, body),
