@@ -63,22 +63,8 @@ describe('deliverOnce before an attempt', () => {
   });
 
   it('tells of a delivery it closes only when this call closed it (a duplicate job tells nothing)', async () => {
-    // The message is gone: the delivery closes without an attempt.
-    const gone = (closes: boolean) => {
-      const h = harness({}, { closes });
-      h.ports.messages.getForDelivery = async () => ({
-        delivery: {
-          messageId: 'msg_1',
-          integrationId: 'int_a',
-          mode: 'push',
-          status: 'queued',
-          attemptCount: 0,
-          webhookId: 'w',
-        },
-        stored: true,
-      });
-      return h;
-    };
+    // The harness's delivery has no message (it expired): the delivery closes without an attempt.
+    const gone = (closes: boolean) => harness({}, { closes });
     const first = gone(true);
     expect(await deliverOnce(first.ports, job)).toEqual({ kind: 'done' });
     expect(first.events.map((e) => e.type)).toEqual(['delivery.exhausted']);
