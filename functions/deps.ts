@@ -13,7 +13,7 @@ import { CredentialRepository, FieldDictionaryRepository } from './adapters/cred
 import { DeadLetterQueue } from './adapters/dead-letters.js';
 import { DeliveryQueue } from './adapters/delivery-queue.js';
 import { EnablementRepository } from './adapters/enablements.js';
-import { EntityRepository } from './adapters/entities.js';
+import { EntityRepository, RowTicks } from './adapters/entities.js';
 import { OperationalEvents } from './adapters/events.js';
 import { InFlightPermits } from './adapters/in-flight.js';
 import { MessageLog } from './adapters/message-log.js';
@@ -77,6 +77,14 @@ let entityRepository: EntityRepository | undefined;
 export function entities(): EntityRepository {
   entityRepository ??= new EntityRepository(envOf(messagesTable.envVar));
   return entityRepository;
+}
+
+let rowTickStore: RowTicks | undefined;
+
+/** Continuous integrations' re-sends of rows (the messages table). */
+export function rowTicks(): RowTicks {
+  rowTickStore ??= new RowTicks(envOf(messagesTable.envVar));
+  return rowTickStore;
 }
 
 let uploadRepository: UploadRepository | undefined;
@@ -188,6 +196,7 @@ export function settings() {
 export function rowAdapters() {
   return {
     rows: entities(),
+    ticks: rowTicks(),
     registry: registry(),
     enablements: enablements(),
     messages: messages(),

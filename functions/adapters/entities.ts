@@ -1,5 +1,5 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { RowDelivery, StoredRow } from '../core/entities.js';
+import type { RowDelivery, RowTick, StoredRow } from '../core/entities.js';
 import { badRequest } from '../core/errors.js';
 import { dynamoClient } from './aws.js';
 import { conditional } from './dynamo.js';
@@ -8,8 +8,13 @@ import { conditional } from './dynamo.js';
 const BY_OWNER_ENTITY = 'byOwnerEntity';
 /** The sparse index of rows whose sends are not yet handed on (the outbox, usecases/entities.ts). */
 const BY_PENDING_SEND = 'byPendingSend';
-/** The one value of the outbox index's key: it holds only rows mid-write or left by a crash. */
+/** The outbox index's key for rows: it holds only rows mid-write or left by a crash. */
 const PENDING = 'pending';
+/**
+ * The same sparse index's key for continuous re-sends (RowTicks): one more partition of "sends that
+ * are due", sorted by due time, rather than a second index (a table gains one index per deploy).
+ */
+const TICK = 'tick';
 
 /**
  * Entity rows in the messages table, one item each, keyed by entity and id (the contract's
@@ -241,5 +246,105 @@ export class EntityRepository {
         ? { nextCursor: encodeCursor(r.LastEvaluatedKey) }
         : {}),
     };
+  }
+}
+
+/** A continuous re-send's item: `TICK#<integration>` / `ROW#<entity>#<id>`, due by `pendingSort`. */
+const tickKey = (t: Pick<RowTick, 'integrationId' | 'entity' | 'id'>) => ({
+  pk: `TICK#${t.integrationId}`,
+  sk: `ROW#${t.entity}#${t.id}`,
+});
+const tickSort = (t: RowTick) => `${t.dueAt}#${t.integrationId}#${t.entity}#${t.id}`;
+
+interface TickItem {
+  tickIntegration: string;
+  tickEntity: string;
+  tickRow: string;
+  tickOwner: string;
+  dueAt: string;
+}
+
+/**
+ * Continuous integrations' re-sends (usecases/continuous.ts), one small item per (integration, row)
+ * in the messages table, on the outbox's sparse index under its own key: a tick queries what is due,
+ * so its cost follows the rows it sends, never the table. Items have no TTL: a tick drops the item
+ * when the row stops being eligible, is deleted, or its integration is gone.
+ */
+export class RowTicks {
+  constructor(private readonly table: string) {}
+
+  private get db() {
+    return dynamoClient();
+  }
+
+  /** Sets (or moves) the row's next re-send by the integration. */
+  async schedule(t: RowTick): Promise<void> {
+    const item: TickItem = {
+      tickIntegration: t.integrationId,
+      tickEntity: t.entity,
+      tickRow: t.id,
+      tickOwner: t.owner,
+      dueAt: t.dueAt,
+    };
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...tickKey(t), ...item, pendingSend: TICK, pendingSort: tickSort(t) },
+      }),
+    );
+  }
+
+  /** Re-sends due at or before `now` (ISO), earliest first. */
+  async due(now: string, limit: number): Promise<RowTick[]> {
+    const r = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: BY_PENDING_SEND,
+        // `~` sorts after `#`, so every item due at `now` itself is included.
+        KeyConditionExpression: 'pendingSend = :t AND pendingSort <= :upTo',
+        ExpressionAttributeValues: { ':t': TICK, ':upTo': `${now}~` },
+        Limit: limit,
+      }),
+    );
+    return ((r.Items ?? []) as TickItem[]).map((i) => ({
+      integrationId: i.tickIntegration,
+      entity: i.tickEntity,
+      id: i.tickRow,
+      owner: i.tickOwner,
+      dueAt: i.dueAt,
+    }));
+  }
+
+  /** Moves a re-send to `dueAt`, if it is still as read (a change in between set it already). */
+  advance(t: RowTick, dueAt: string): Promise<boolean> {
+    return conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: tickKey(t),
+          UpdateExpression: 'SET dueAt = :due, pendingSort = :sort',
+          ConditionExpression: 'pendingSort = :read',
+          ExpressionAttributeValues: {
+            ':due': dueAt,
+            ':sort': tickSort({ ...t, dueAt }),
+            ':read': tickSort(t),
+          },
+        }),
+      ),
+    );
+  }
+
+  /** Ends the row's re-sends by the integration, if the item is still as read. */
+  drop(t: RowTick): Promise<boolean> {
+    return conditional(() =>
+      this.db.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: tickKey(t),
+          ConditionExpression: 'pendingSort = :read',
+          ExpressionAttributeValues: { ':read': tickSort(t) },
+        }),
+      ),
+    );
   }
 }

@@ -26,6 +26,11 @@ export interface LeaseRequest {
   visibilitySeconds: number;
   /** The scope a receipt handle names (see core/lease.ts), from the item. */
   scopeOf: (item: Record<string, unknown>) => string;
+  /**
+   * For a mailbox whose `inboxSort` starts with the ISO time an item becomes available (a scheduled
+   * integration's pull delivery waits for its tick): only items available by `now` are leased.
+   */
+  heldUntilSorted?: boolean;
 }
 
 /**
@@ -43,12 +48,14 @@ export async function leaseMailbox(table: string, r: LeaseRequest): Promise<Leas
       new QueryCommand({
         TableName: table,
         IndexName: INDEX,
-        KeyConditionExpression: 'inbox = :m',
+        // `~` sorts after the `#` that ends the time, so an item available at `now` itself is in.
+        KeyConditionExpression: r.heldUntilSorted ? 'inbox = :m AND inboxSort <= :upTo' : 'inbox = :m',
         FilterExpression: `${free} AND (attribute_not_exists(expiresAt) OR expiresAt > :nowSeconds)`,
         ExpressionAttributeValues: {
           ':m': r.mailbox,
           ':now': r.now,
           ':nowSeconds': Math.floor(r.now / 1000),
+          ...(r.heldUntilSorted ? { ':upTo': `${new Date(r.now).toISOString()}~` } : {}),
         },
         Limit: Math.max(r.limit * 2, 20),
         ExclusiveStartKey,

@@ -110,9 +110,10 @@ export class MessageRepository {
               sk: `DLV#${d.integrationId}`,
               expiresAt: message.expiresAt,
               ...d,
-              // Pull deliveries wait in the receiver's inbox (a sparse index) until they are done.
+              // Pull deliveries wait in the receiver's inbox (a sparse index) until they are done,
+              // from when they are available: at once, or at a scheduled integration's tick.
               inbox: message.receiver,
-              inboxSort: `${message.receivedAt}#${message.id}`,
+              inboxSort: `${d.nextAttemptAt ?? message.receivedAt}#${message.id}`,
               logAt: logAtOf(message.receivedAt, message.id),
             },
           },
@@ -437,6 +438,7 @@ export class MessageRepository {
       now,
       visibilitySeconds,
       scopeOf: (item) => String(item.integrationId),
+      heldUntilSorted: true,
     });
     return leased.map((l) => ({
       messageId: String(l.item.messageId),

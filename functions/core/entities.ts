@@ -114,6 +114,32 @@ export function rowMessageId(
   return `msg_r${sha256Hex(JSON.stringify([row.entity, row.id, send.version, send.integrationId])).slice(0, 25)}`;
 }
 
+/**
+ * A continuous integration's next re-send of a row (Contract v2, "Triggers": `continuous`): kept as
+ * its own small item, due at a tick of the integration's schedule, so a tick reads only what is due.
+ */
+export interface RowTick {
+  integrationId: string;
+  entity: string;
+  id: string;
+  /** The row's owner when the tick was set: a row deleted and written again by another is not it. */
+  owner: string;
+  /** ISO time of the tick the re-send is due at. */
+  dueAt: string;
+}
+
+/**
+ * The id of the message a tick re-sends a row with: one per (row version, integration, tick), so a
+ * tick repeated after a crash names the message already stored, and each later tick a new one.
+ */
+export function tickMessageId(
+  sha256Hex: (s: string) => string,
+  row: { entity: string; id: string; version: number },
+  tick: Pick<RowTick, 'integrationId' | 'dueAt'>,
+): string {
+  return `msg_t${sha256Hex(JSON.stringify([row.entity, row.id, row.version, tick.integrationId, tick.dueAt])).slice(0, 25)}`;
+}
+
 /** One send of a row, as `GET /v1/entities/{entity}/{id}` lists it. */
 export interface RowDelivery {
   integrationId: string;

@@ -142,6 +142,14 @@ export function checkIntegrationRules(i: IntegrationInput, ctx: RuleContext): vo
       'continuous',
     );
   }
+  if (i.continuous && !i.defaultSchedule) {
+    // The schedule is how often a still-eligible row is sent again; without one there is no "again".
+    throw badRequest(
+      'invalid_integration',
+      'continuous needs a defaultSchedule: the minutes between re-sends of a row that is still eligible.',
+      'defaultSchedule',
+    );
+  }
   if (i.managed && outbound && i.sender) {
     throw badRequest(
       'invalid_integration',

@@ -14,13 +14,15 @@ export const AcceptedSchema = z.object({
   receivedAt: z.string(),
 });
 
+/** The entity row version a trigger sent (Contract v2, "Triggers"); absent for posted documents. */
+export const MessageSourceSchema = z.object({ entity: z.string(), id: z.string(), version: z.number() });
+
 /** A message as its partners and the operator see it: status derived from its deliveries. */
 export const MessageViewSchema = z.extend(AcceptedSchema, {
   status: z.enum(['accepted', 'pending', 'delivered', 'failed']),
   contentType: z.string(),
   note: z.optional(z.string()),
-  /** The entity row version a trigger sent; absent for posted documents. */
-  source: z.optional(z.object({ entity: z.string(), id: z.string(), version: z.number() })),
+  source: z.optional(MessageSourceSchema),
   deliveries: z.array(
     z.object({
       integrationId: z.string(),

@@ -118,6 +118,7 @@ function logEntry(record: MessageRecord) {
     version: m.version,
     size: m.size,
     receivedAt: m.receivedAt,
+    ...(m.source ? { source: m.source } : {}),
     deliveries: record.deliveries.map((d) => {
       const last = d.attempts?.at(-1);
       return {

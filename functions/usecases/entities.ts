@@ -14,6 +14,7 @@ import {
   ROW_ID,
   type RowData,
   type RowDelivery,
+  type RowTick,
   rowMessageId,
   type StoredRow,
 } from '../core/entities.js';
@@ -26,6 +27,7 @@ import { sha256Hex } from '../core/secrets.js';
 import {
   decideOnChange,
   MAX_HOPS,
+  nextTick,
   type RowChange,
   routesRow,
   type TriggerIntegration,
@@ -64,8 +66,18 @@ export interface RowStore {
   withPendingSends(limit: number, before: string): Promise<StoredRow[]>;
 }
 
+/** Continuous integrations' re-sends, one per (integration, row), found by when they are due. */
+export interface TickStore {
+  schedule(t: RowTick): Promise<void>;
+  due(now: string, limit: number): Promise<RowTick[]>;
+  /** False when the re-send changed since it was read (then it is left as it now is). */
+  advance(t: RowTick, dueAt: string): Promise<boolean>;
+  drop(t: RowTick): Promise<boolean>;
+}
+
 export interface EntityPorts extends Pick<AcceptPorts, 'messages' | 'payloads' | 'queue' | 'clock'> {
   rows: RowStore;
+  ticks: TickStore;
   registry: Pick<RegistryRepository, 'listIntegrations'>;
   /** A managed integration sends a row only for an owner that enabled it. */
   enablements: Pick<EnablementRepository, 'forClient'>;
@@ -99,7 +111,7 @@ const summary = (r: StoredRow): PutResult['row'] => ({
   updatedAt: r.updatedAt,
 });
 
-const asTrigger = (i: StoredIntegration): TriggerIntegration => ({
+export const asTrigger = (i: StoredIntegration): TriggerIntegration => ({
   id: i.id,
   direction: i.direction,
   active: i.active,
@@ -350,7 +362,14 @@ async function sendPending(
       continue;
     }
     // A failure leaves every send of the row pending (nothing is recorded): the sweep tries again.
-    await sendOne(p, row, i, messageId);
+    // A managed integration holds to the owner's own schedule where it set one (its enablement).
+    const [effective = i] = await enabledFor(p.enablements, [i], row.owner);
+    await sendRowMessage(p, row, effective, messageId);
+    if (effective.continuous && effective.defaultSchedule) {
+      // The next re-send is at the tick after the one this send is held to: never two at one tick.
+      const held = nextTick(p.clock.now(), effective.defaultSchedule);
+      await p.ticks.schedule(continuousTick(row, i.id, nextTick(held, effective.defaultSchedule)));
+    }
     recorded.push(entry(send, messageId, at));
   }
   await p.rows.settle(row, [...row.deliveries, ...recorded].slice(-MAX_ROW_DELIVERIES));
@@ -364,9 +383,25 @@ const entry = (send: PendingSend, messageId: string, at: string): RowDelivery =>
   at,
 });
 
-async function sendOne(p: EntityPorts, row: StoredRow, integration: StoredIntegration, messageId: string) {
-  // A managed integration holds to the owner's own schedule where it set one (its enablement).
-  const [i = integration] = await enabledFor(p.enablements, [integration], row.owner);
+const continuousTick = (row: StoredRow, integrationId: string, due: number): RowTick => ({
+  integrationId,
+  entity: row.entity,
+  id: row.id,
+  owner: row.owner,
+  dueAt: new Date(due).toISOString(),
+});
+
+/**
+ * Stores and queues the message `messageId` that sends the row as it is now through `i` (as enabled
+ * for the owner: its schedule holds the send). Idempotent: a message stored before a crash is queued
+ * again rather than stored twice.
+ */
+export async function sendRowMessage(
+  p: EntityPorts,
+  row: StoredRow,
+  i: StoredIntegration,
+  messageId: string,
+): Promise<void> {
   if (await p.messages.get(messageId)) {
     // Stored before a crash, perhaps never queued: queue it again (a delivered one is not sent twice).
     if (i.delivery?.mode !== 'pull') {

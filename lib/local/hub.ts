@@ -30,6 +30,8 @@ export interface HubOptions {
   deliveryConcurrency?: number;
   /** How often the dead-letter sweeps run; by default as on AWS (every few minutes). */
   sweepIntervalMs?: number;
+  /** Scheduled jobs (functions/routes.ts `schedules`) not to run: a test that walks their clock itself. */
+  withoutSchedules?: readonly string[];
   /** Called for each request once it is answered (for the start-up log). */
   onRequest?: (line: { method: string; path: string; status: number; ms: number }) => void;
   /** Called after each handler invocation, HTTP or queue, with its duration. */
@@ -112,7 +114,9 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
     });
   const startPollers = (deliveryConcurrency = options.deliveryConcurrency ?? 4) =>
     Promise.all([
-      ...schedules.map((job) => scheduled(job.id, job.handler, job.everyMinutes, job.timeoutSeconds)),
+      ...schedules
+        .filter((job) => !options.withoutSchedules?.includes(job.id))
+        .map((job) => scheduled(job.id, job.handler, job.everyMinutes, job.timeoutSeconds)),
       ...workers.map(async (w) => {
         const from = queueSources[w.source];
         const queueUrl = aws.queueUrls[from.deadLetter ? from.queue.deadLetter.envVar : from.queue.envVar];

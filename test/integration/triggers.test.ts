@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../functions/core/clock.js';
-import { deliveryQueue, enablements, entities, messages, payloads, registry } from '../../functions/deps.js';
+import {
+  deliveryQueue,
+  enablements,
+  entities,
+  messages,
+  payloads,
+  registry,
+  rowTicks,
+} from '../../functions/deps.js';
 import { type EntityPorts, putRow, sweepPendingSends } from '../../functions/usecases/entities.js';
 import { eventually, startTestHub, type TestHub } from '../support/hub.js';
 import { startPartner } from '../support/partner-server.js';
@@ -139,6 +147,7 @@ describe('triggers: rows sent by Outbound integrations', () => {
     const i = await integration('Payroll', {}, 'crash');
     const ports: EntityPorts = {
       rows: entities(),
+      ticks: rowTicks(),
       registry: registry(),
       enablements: enablements(),
       messages: messages(),

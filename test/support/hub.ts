@@ -24,8 +24,11 @@ export interface TestHub extends RunningHub {
  * Starts an in-memory hub on a free port for one test file. `deliveryConcurrency` is the number of
  * delivery pollers, the local stand-in for Lambda scaling out the event source mapping.
  */
-export async function startTestHub(options: { deliveryConcurrency?: number } = {}): Promise<TestHub> {
+export async function startTestHub(
+  options: { deliveryConcurrency?: number; withoutSchedules?: readonly string[] } = {},
+): Promise<TestHub> {
   const hub = await startHub({
+    ...(options.withoutSchedules ? { withoutSchedules: options.withoutSchedules } : {}),
     port: 0,
     inMemory: true,
     adminKey: 'test-admin-key',

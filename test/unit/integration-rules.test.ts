@@ -31,7 +31,13 @@ describe('integration rules (seed 004 fields)', () => {
   });
 
   it('allows continuous only with includeUpdate on an active Outbound integration', () => {
-    expect(() => checkIntegrationRules(parse({ includeUpdate: true, continuous: true }), ctx)).not.toThrow();
+    expect(() =>
+      checkIntegrationRules(parse({ includeUpdate: true, continuous: true, defaultSchedule: 15 }), ctx),
+    ).not.toThrow();
+    // The schedule is how often a still-eligible row goes again: continuous without one is refused.
+    expect(() => checkIntegrationRules(parse({ includeUpdate: true, continuous: true }), ctx)).toThrow(
+      /continuous needs a defaultSchedule/,
+    );
     expect(() => checkIntegrationRules(parse({ continuous: true }), ctx)).toThrow(/continuous/);
     expect(() => checkIntegrationRules(parse({ includeUpdate: true, active: false }), ctx)).toThrow(
       /includeUpdate/,

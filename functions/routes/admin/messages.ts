@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { h, type RouteDefinition } from '../../route-types.js';
 import { instant, wholeNumberParam } from '../schemas.js';
-import { MessageViewSchema } from '../views.js';
+import { MessageSourceSchema, MessageViewSchema } from '../views.js';
 
 /** The operator's view of messages (handlers: functions/http/admin/messages.ts). */
 
@@ -16,7 +16,7 @@ const LogEntrySchema = z.object({
   version: z.string(),
   size: z.number(),
   receivedAt: z.string(),
-  source: z.optional(z.string()),
+  source: z.optional(MessageSourceSchema),
   deliveries: z.array(
     z.object({
       integrationId: z.string(),
