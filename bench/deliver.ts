@@ -27,7 +27,7 @@ import { acceptCalls, BENCH_ADMIN_KEY, registerSenderAndReceiver } from './setup
 type Counts = Record<string, number>;
 
 /** Counts every AWS call the hub's handlers make, by service and command, to price the work. */
-function countCalls(): Counts {
+export function countCalls(): Counts {
   const counts: Counts = {};
   for (const [service, client] of [
     ['DynamoDB', dynamoClient()],
@@ -96,7 +96,7 @@ export function orderDocument(bytes: number): string {
 }
 
 /** A loopback partner that notes when each webhook-id first arrived. */
-async function partner() {
+export async function partner() {
   const firstSeen = new Map<string, number>();
   const server = createServer((req, res) => {
     const id = String(req.headers['webhook-id'] ?? '');
@@ -116,7 +116,7 @@ async function partner() {
  * Counts the bytes of the handlers' JSON log lines (Powertools, at INFO as on AWS) while `measuring()`,
  * and keeps them off the bench's own output.
  */
-function countLogBytes(measuring: () => boolean) {
+export function countLogBytes(measuring: () => boolean) {
   const counted = { bytes: 0 };
   const write = process.stdout.write.bind(process.stdout);
   process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
@@ -129,7 +129,7 @@ function countLogBytes(measuring: () => boolean) {
 }
 
 /** Resolves once the partner has seen `n` distinct webhook-ids. */
-async function seen(sink: { firstSeen: Map<string, number> }, n: number) {
+export async function seen(sink: { firstSeen: Map<string, number> }, n: number) {
   while (sink.firstSeen.size < n) await new Promise((r) => setTimeout(r, 10));
 }
 

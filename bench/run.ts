@@ -8,11 +8,12 @@ import { benchAccept } from './accept.js';
 import { benchBundles } from './bundles.js';
 import { costPerMillion } from './cost.js';
 import { benchDeliver } from './deliver.js';
+import { benchEntities } from './entities.js';
 import { benchPackets } from './packets.js';
 import { benchThreepl } from './threepl.js';
 import { benchXml } from './xml.js';
 
-const PARTS = ['bundles', 'xml', 'accept', 'deliver', 'threepl', 'packets'] as const;
+const PARTS = ['bundles', 'xml', 'accept', 'deliver', 'entities', 'threepl', 'packets'] as const;
 const only = process.argv.slice(2);
 
 // Each part runs in its own process: a local hub's handlers keep their AWS clients for the life of
@@ -118,6 +119,49 @@ if (wanted('deliver')) {
     for (const line of cost.lines) console.log(`    ${line}`);
     console.log(`    total: $${cost.total.toFixed(2)}`);
   }
+  console.log();
+}
+
+if (wanted('entities')) {
+  const r = await benchEntities();
+  const calls = (perMessage: Record<string, number>) =>
+    Object.entries(perMessage)
+      .filter(([k]) => !k.includes('.WRU') && !k.includes('.RRU'))
+      .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+      .sort()
+      .join(', ');
+  const units = (perMessage: Record<string, number>) =>
+    `${(perMessage['DynamoDB.WRU'] ?? 0).toFixed(2)} WRU, ${(perMessage['DynamoDB.RRU'] ?? 0).toFixed(2)} RRU`;
+  console.log(
+    `Entity rows (Contract v2), local hub, concurrency ${r.concurrency}, ${r.count} new rows of 2 KB`,
+  );
+  console.log(
+    `  hub:   ${r.hubPerSecond.toFixed(0)} row PUTs/s (median ${r.hubMedianMs.toFixed(1)} ms), one integration sending each`,
+  );
+  console.log(
+    `  floor: ${r.floorPerSecond.toFixed(0)} row PUTs/s (the same DynamoDB/SQS calls made directly)`,
+  );
+  console.log(`  ratio: ${(r.hubPerSecond / r.floorPerSecond).toFixed(2)} (target ≥ 0.7)`);
+  for (const [label, x] of [
+    ['one integration on the entity', r.oneIntegration],
+    ['100 integrations on the entity (filters; one passes)', r.hundredIntegrations],
+  ] as const) {
+    console.log(
+      `  a change, one at a time, ${label}: ${x.msPerChange.toFixed(1)} ms; ${units(x.work.perMessage)}`,
+    );
+    console.log(`    calls: ${calls(x.work.perMessage)}`);
+  }
+  console.log(
+    `  100 integrations cost ${(r.hundredIntegrations.msPerChange - r.oneIntegration.msPerChange).toFixed(1)} ms more per change (${((r.hundredIntegrations.msPerChange - r.oneIntegration.msPerChange) / 99).toFixed(2)} ms per integration)`,
+  );
+  console.log(
+    `  a continuous tick over ${r.tick.rows} eligible rows: ${(r.tick.ms / 1000).toFixed(1)} s wall (${((r.tick.rows / r.tick.ms) * 1000).toFixed(0)} rows/s), sent ${r.tick.run.sent}, failed ${r.tick.run.failed}; per row ${units(r.tick.work.perMessage)}`,
+  );
+  console.log(`    calls per row: ${calls(r.tick.work.perMessage)}`);
+  const cost = costPerMillion(r.delivered);
+  console.log('  Cost per million row changes (2 KB) delivered on the first attempt, us-east-1:');
+  for (const line of cost.lines) console.log(`    ${line}`);
+  console.log(`    total: $${cost.total.toFixed(2)}`);
   console.log();
 }
 
