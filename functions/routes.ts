@@ -168,7 +168,16 @@ export const workers: readonly WorkerDefinition[] = [
     // Swept, not consumed: what it marks stays in the queue for SQS's redrive.
     id: 'DeadLetter',
     handler: h('workers/dead-letter.ts', 'sweep'),
-    uses: ['messages:write', 'deliveryDeadLetter:peek', 'eventsTopic:publish'],
+    uses: [
+      'messages:write',
+      'deliveryDeadLetter:peek',
+      'eventsTopic:publish',
+      // A row's failed delivery is written back onto the row, which may trigger other sends.
+      'registry:read',
+      'payloads:write',
+      'deliveryQueue:send',
+      'orderedDeliveryQueue:send',
+    ],
     source: 'deliveryDeadLetter',
     sweepEveryMinutes: 5,
     batchSize: 10,
@@ -177,7 +186,16 @@ export const workers: readonly WorkerDefinition[] = [
   {
     id: 'OrderedDeadLetter',
     handler: h('workers/dead-letter.ts', 'handler'),
-    uses: ['messages:write', 'orderedDeliveryDeadLetter:consume', 'eventsTopic:publish'],
+    uses: [
+      'messages:write',
+      'orderedDeliveryDeadLetter:consume',
+      'eventsTopic:publish',
+      // A row's failed delivery is written back onto the row, which may trigger other sends.
+      'registry:read',
+      'payloads:write',
+      'deliveryQueue:send',
+      'orderedDeliveryQueue:send',
+    ],
     source: 'orderedDeliveryDeadLetter',
     batchSize: 10,
     timeoutSeconds: 30,

@@ -1,8 +1,10 @@
 import type { DeliveryJob } from '../adapters/delivery-queue.js';
-import type { MessageRepository } from '../adapters/messages.js';
+import type { MessageRepository, StoredMessage } from '../adapters/messages.js';
 import type { Clock } from '../core/clock.js';
 import { canTransition } from '../core/delivery-state.js';
 import type { EventSink } from '../core/events.js';
+import { capReason } from '../core/reason.js';
+import { logger } from '../observability.js';
 import { tell } from './events.js';
 
 export interface DeadLetterPorts {
@@ -10,6 +12,12 @@ export interface DeadLetterPorts {
   /** Where a newly marked dead letter is told (`deadletter.marked`); see usecases/events.ts `tell`. */
   events: EventSink;
   clock: Clock;
+  /**
+   * Told when a dead letter's delivery is marked failed, as the delivery worker tells a delivery that
+   * ends: a row's message gets its outcome (and write-back) on the row. A failure here is logged and
+   * never un-marks the delivery.
+   */
+  deadLettered?: (end: { message: StoredMessage; integrationId: string; error: string }) => Promise<void>;
 }
 
 /**
@@ -45,6 +53,14 @@ export async function markDeadLettered(
       ...(message ? { partner: message.receiver } : {}),
       detail: reason,
     });
+    if (message && ports.deadLettered) {
+      await ports.deadLettered({ message, integrationId: job.integrationId, error: reason }).catch((e: unknown) =>
+        logger.warn('a dead-lettered delivery was marked failed but its follow-up failed', {
+          ...job,
+          reason: capReason(String((e as Error)?.message ?? e)),
+        }),
+      );
+    }
   }
   return marked;
 }

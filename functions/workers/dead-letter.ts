@@ -1,9 +1,10 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { DEAD_LETTER_MARKED_LOG } from '../../lib/resources.js';
 import { systemClock } from '../core/clock.js';
-import { deliveryDeadLetters, eventSink, messages } from '../deps.js';
+import { deliveryDeadLetters, eventSink, messages, registry, rowAdapters } from '../deps.js';
 import { logger } from '../observability.js';
 import { type DeadLetterPorts, markDeadLettered } from '../usecases/dead-letters.js';
+import { recordDeliveryEnd } from '../usecases/entities.js';
 import { processRecords } from './batch.js';
 import { parseJob } from './jobs.js';
 
@@ -47,7 +48,28 @@ export const handler = (event: SQSEvent): Promise<SQSBatchResponse> =>
 
 let ports: DeadLetterPorts | undefined;
 const deadLetterPorts = (): DeadLetterPorts => {
-  ports ??= { messages: messages(), events: eventSink(), clock: systemClock };
+  ports ??= {
+    messages: messages(),
+    events: eventSink(),
+    clock: systemClock,
+    // A row's message: the failure (and the integration's write-back) goes on the row.
+    deadLettered: async ({ message, integrationId, error }) => {
+      if (!message.source) return;
+      const integration = await registry().getIntegration(integrationId);
+      if (!integration) return;
+      await recordDeliveryEnd(
+        { ...rowAdapters(), clock: systemClock },
+        {
+          messageId: message.id,
+          sender: message.sender,
+          source: message.source,
+          integration,
+          outcome: 'failed',
+          error,
+        },
+      );
+    },
+  };
   return ports;
 };
 

@@ -1,4 +1,11 @@
+import {
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { orderedDeliveryQueue } from '../../lib/resources.js';
 import { eventually, startTestHub, type TestHub } from '../support/hub.js';
 import { startPartner } from '../support/partner-server.js';
 
@@ -195,5 +202,39 @@ describe('write-back: the outcome of a row delivery written onto the row', () =>
     });
     expect(r.version).toBe(1);
     expect(r.deliveries[0]?.error).toBe('write-back not applied: the row would be over 256 KB');
+  });
+  it('writes a dead-lettered delivery back as failed, as one that ran out of attempts', async () => {
+    const id = await integration('Ledger', 'dead', { parallel: false, delivery: { writeBack: TEAMOGY } });
+    const sqs = new SQSClient({ endpoint: process.env.AWS_ENDPOINT_URL_SQS });
+    const queueUrl = process.env[orderedDeliveryQueue.envVar] as string;
+    const deadLetters = process.env[orderedDeliveryQueue.deadLetter.envVar] as string;
+    // No worker runs while the job is moved, as SQS moves it after maxReceiveCount.
+    await hub.stopWorkers();
+    try {
+      expect((await put('Ledger', 'l-1', { total: 1 })).queued).toEqual([id]);
+      const job = await eventually(async () => {
+        const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 1 }));
+        return r.Messages?.[0];
+      });
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: deadLetters,
+          MessageBody: job.Body,
+          MessageGroupId: id,
+          MessageDeduplicationId: `${job.MessageId}.dead`,
+        }),
+      );
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: job.ReceiptHandle }));
+    } finally {
+      await hub.startWorkers();
+      sqs.destroy();
+    }
+    const r = await atVersion('Ledger', 'l-1', 2);
+    expect(r.data).toEqual({
+      total: 1,
+      exportError: expect.stringMatching(/^The delivery job was dead-lettered/),
+    });
+    expect(r.deliveries.at(-1)).toMatchObject({ integrationId: id, status: 'failed', version: 1 });
+    expect(hits('dead')).toHaveLength(0);
   });
 });
