@@ -16,7 +16,18 @@ type PatchBody = Json<NonNullable<operations['patchIntegration']['requestBody']>
  * Fields the hub shows but does not take: a file saved from `integrations show -o yaml` applies as it
  * is, without them.
  */
-const READ_ONLY = ['id', 'createdAt', 'updatedAt', 'nextRunAt', 'previousSecretValidUntil', 'secret'];
+const READ_ONLY = [
+  'id',
+  'createdAt',
+  'updatedAt',
+  'nextRunAt',
+  'previousSecretValidUntil',
+  'secret',
+  // The endpoint health the contract adds ("Operator API"): shown, set only by the hub and `enable`.
+  'health',
+  'disabledAt',
+  'disabledReason',
+];
 
 /** Every integration (the registry lists them whole). */
 export async function allIntegrations(client: HubClient): Promise<Integration[]> {
