@@ -8,8 +8,7 @@ import { CliError } from './errors.js';
 /**
  * Profiles: named hubs (base URL + admin key) that `crossdock login` writes to
  * $XDG_CONFIG_HOME/crossdock/profiles.yaml (~/.config/… without it), mode 0600. A command uses the
- * profile named by --profile, else CROSSDOCK_PROFILE, else the file's `current`; --url or
- * CROSSDOCK_URL, and CROSSDOCK_ADMIN_KEY, win over what the profile says.
+ * profile named by --profile, else CROSSDOCK_PROFILE, else the file's `current` (see resolveTarget).
  */
 
 const ProfileSchema = z.strictObject({ url: z.url(), adminKey: z.string().check(z.minLength(1)) });
@@ -86,10 +85,15 @@ export interface TargetOptions {
   profile?: string;
 }
 
-/** The hub and key a command talks to: flags, then the environment, then the profile. */
+/**
+ * The hub and key a command talks to. --profile picks a profile whole (only --url overrides its URL);
+ * otherwise --url, then CROSSDOCK_URL, and CROSSDOCK_ADMIN_KEY win over the profile chosen by
+ * CROSSDOCK_PROFILE or the file's `current`, and with both variables set no file is read at all.
+ */
 export function resolveTarget(options: TargetOptions, env: NodeJS.ProcessEnv = process.env): Target {
-  const url = options.url ?? env.CROSSDOCK_URL;
-  const envKey = env.CROSSDOCK_ADMIN_KEY;
+  const byFlag = Boolean(options.profile);
+  const url = options.url ?? (byFlag ? undefined : env.CROSSDOCK_URL);
+  const envKey = byFlag ? undefined : env.CROSSDOCK_ADMIN_KEY;
   const explicit = options.profile ?? env.CROSSDOCK_PROFILE;
   if (url && envKey && !explicit) return { url, adminKey: envKey };
   const path = profilesPath(env);
@@ -108,9 +112,5 @@ export function resolveTarget(options: TargetOptions, env: NodeJS.ProcessEnv = p
       'no_profile',
     );
   }
-  return {
-    url: url ?? (profile as Profile).url,
-    adminKey: envKey ?? (profile as Profile).adminKey,
-    profile: name,
-  };
+  return { url: url ?? profile.url, adminKey: envKey ?? profile.adminKey, profile: name };
 }

@@ -513,4 +513,45 @@ describe('crossdock, the operator CLI, as a user runs it', () => {
     expect(human.stdout.split('\n')[0]).toBe('AT\tTYPE\tINTEGRATION\tMESSAGE\tPARTNER\tDETAIL');
     expect(human.stdout).toContain('delivery.exhausted');
   });
+  it('events tail prints operational events as they happen, until Ctrl-C (exit 0)', async () => {
+    partner.respondWith((_r, res) => {
+      res.statusCode = 500;
+      res.end('closed again');
+    });
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        '--json',
+        'events',
+        'tail',
+        '--type',
+        'delivery.exhausted',
+        '--interval',
+        '200',
+        '--since',
+        new Date().toISOString(),
+      ],
+      { cwd: repo, env: baseEnv, stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    const done = collect(child);
+    let out = '';
+    child.stdout?.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    const r = await hub.partner('POST', '/v1/messages?sender=erp&receiver=wms&doctype=order', erpKey, {
+      body: '{}',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(r.status).toBe(202);
+    await eventually(async () => (out.includes('\n') ? true : undefined));
+    child.kill('SIGINT');
+    const { code, stdout } = await done;
+    expect(code).toBe(0);
+    const events = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(events).toEqual([expect.objectContaining({ type: 'delivery.exhausted', messageId: r.json.id })]);
+  });
 });
