@@ -19,7 +19,7 @@ export interface Context {
 }
 
 /** The hub URL of the running command, for error messages; set once a target is resolved. */
-export const session: { url?: string } = {};
+export const hubInUse: { url?: string } = {};
 
 export function contextOf(command: Command): Context {
   const options = command.optsWithGlobals<GlobalOptions>();
@@ -28,7 +28,7 @@ export function contextOf(command: Command): Context {
   let client: HubClient | undefined;
   const resolve = () => {
     target ??= resolveTarget(options);
-    session.url = target.url;
+    hubInUse.url = target.url;
     return target;
   };
   return {

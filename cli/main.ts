@@ -5,7 +5,7 @@ import { integrationCommands } from './commands/integrations.js';
 import { loginCommand } from './commands/login.js';
 import { messageCommands } from './commands/messages.js';
 import { partnerCommands } from './commands/partners.js';
-import { session } from './context.js';
+import { hubInUse } from './context.js';
 import { EXIT, explain } from './errors.js';
 
 /**
@@ -57,7 +57,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         ? EXIT.ok
         : EXIT.usage;
     }
-    const failure = explain(error, session.url);
+    const failure = explain(error, hubInUse.url);
     if (json) {
       const body = {
         code: failure.code,

@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { createHubClient, HubError, ok } from '../../client/index.js';
-import { action, session } from '../context.js';
+import { action, hubInUse } from '../context.js';
 import { CliError, usageError } from '../errors.js';
 import { DEFAULT_PROFILE, profilesPath, readProfiles, writeProfiles } from '../profiles.js';
 
@@ -62,7 +62,7 @@ export function loginCommand(program: Command): void {
         } catch {
           throw usageError(`"${url}" is not a URL: give one like --url ${LOCAL_HUB}.`);
         }
-        session.url = url;
+        hubInUse.url = url;
         let key = adminKey ?? process.env.CROSSDOCK_ADMIN_KEY;
         if (!key)
           key = process.stdin.isTTY ? await promptHidden(`Admin key for ${url}: `) : await firstLineOfStdin();
