@@ -6,9 +6,20 @@ import { answersOf, FACE_NOTES, type Face, faceOf, type RouteDefinition, routes 
 /** Builds the OpenAPI 3.1 document from the route table and the schemas that validate requests and answers. */
 export function buildOpenApi(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
+  const exportUses = new Map<string, number>();
+  for (const { handler } of routes) exportUses.set(handler.export, (exportUses.get(handler.export) ?? 0) + 1);
   for (const route of routes) {
     paths[route.path] ??= {};
-    (paths[route.path] as Record<string, unknown>)[route.method.toLowerCase()] = operation(route);
+    // operationIds are unique (OpenAPI requires it; generators name functions after them): the handler's
+    // export, made unique by method and path where routes share one (byRouteKey, /mobile/erp/...).
+    const shared = (exportUses.get(route.handler.export) ?? 0) > 1;
+    const operationId = shared
+      ? `${route.handler.export}_${route.method.toLowerCase()}${route.path.replace(/[^A-Za-z0-9]+/g, '_')}`
+      : route.handler.export;
+    (paths[route.path] as Record<string, unknown>)[route.method.toLowerCase()] = operation(
+      route,
+      operationId,
+    );
   }
   return {
     openapi: '3.1.0',
@@ -113,7 +124,7 @@ function parametersOf(schema: z.ZodMiniObject | undefined, where: 'path' | 'quer
   }));
 }
 
-function operation(route: RouteDefinition): Record<string, unknown> {
+function operation(route: RouteDefinition, operationId: string): Record<string, unknown> {
   const errorRef = { $ref: `#/components/schemas/${ERRORS[faceOf(route)].name}` };
   const responses: Record<string, unknown> = {};
   for (const [status, answer] of Object.entries(answersOf(route))) {
@@ -136,7 +147,7 @@ function operation(route: RouteDefinition): Record<string, unknown> {
   }
   const op: Record<string, unknown> = {
     summary: route.summary,
-    operationId: route.handler.export,
+    operationId,
     parameters: [...parametersOf(route.params, 'path'), ...parametersOf(route.query, 'query')],
     responses,
   };
