@@ -54,12 +54,14 @@ export async function markDeadLettered(
       detail: reason,
     });
     if (message && ports.deadLettered) {
-      await ports.deadLettered({ message, integrationId: job.integrationId, error: reason }).catch((e: unknown) =>
-        logger.warn('a dead-lettered delivery was marked failed but its follow-up failed', {
-          ...job,
-          reason: capReason(String((e as Error)?.message ?? e)),
-        }),
-      );
+      await ports
+        .deadLettered({ message, integrationId: job.integrationId, error: reason })
+        .catch((e: unknown) =>
+          logger.warn('a dead-lettered delivery was marked failed but its follow-up failed', {
+            ...job,
+            reason: capReason(String((e as Error)?.message ?? e)),
+          }),
+        );
     }
   }
   return marked;
