@@ -2681,7 +2681,11 @@ export interface operations {
                             version: string;
                             size: number;
                             receivedAt: string;
-                            source?: string;
+                            source?: {
+                                entity: string;
+                                id: string;
+                                version: number;
+                            };
                             deliveries: {
                                 integrationId: string;
                                 status: string;
