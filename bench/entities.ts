@@ -103,6 +103,7 @@ export async function benchEntities(o: { count?: number; concurrency?: number; t
     };
     // A row change delivered once, priced first (nothing else queued): PUTs at concurrency 16, four
     // delivery workers on.
+    await hub.stopWorkers();
     await hub.startWorkers({ deliveryConcurrency: 4 });
     const before = sink.firstSeen.size;
     const DELIVERED = 1000;
