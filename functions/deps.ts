@@ -15,7 +15,9 @@ import { DeliveryQueue } from './adapters/delivery-queue.js';
 import { EnablementRepository } from './adapters/enablements.js';
 import { EntityRepository } from './adapters/entities.js';
 import { OperationalEvents } from './adapters/events.js';
+import { FailedDeliveries } from './adapters/failed-deliveries.js';
 import { InFlightPermits } from './adapters/in-flight.js';
+import { JobRepository } from './adapters/jobs.js';
 import { MessageLog } from './adapters/message-log.js';
 import { MessageRepository } from './adapters/messages.js';
 import { PacketNotifier } from './adapters/notifications.js';
@@ -167,6 +169,21 @@ export function operationalEvents(): OperationalEvents {
 export function eventSink(): OperationalEvents {
   eventWriter ??= new OperationalEvents(envOf(messagesTable.envVar), envOf(eventsTopic.envVar));
   return eventWriter;
+}
+
+let jobRepository: JobRepository | undefined;
+let failedDeliveryIndex: FailedDeliveries | undefined;
+
+/** The operator's jobs (messages table). */
+export function jobs(): JobRepository {
+  jobRepository ??= new JobRepository(envOf(messagesTable.envVar));
+  return jobRepository;
+}
+
+/** Failed deliveries by the time of their message (the message log's byDeliveryStatus index). */
+export function failedDeliveries(): FailedDeliveries {
+  failedDeliveryIndex ??= new FailedDeliveries(envOf(messagesTable.envVar));
+  return failedDeliveryIndex;
 }
 
 let loadedSettings: { ALLOW_LOOPBACK_OUTBOUND: boolean; PUBLIC_BASE_URL?: string | undefined } | undefined;

@@ -1,0 +1,30 @@
+import { adminKey } from '../../adapters/admin-key.js';
+import { systemClock } from '../../core/clock.js';
+import { systemRandom } from '../../core/random.js';
+import { failedDeliveries, jobs, registry } from '../../deps.js';
+import * as route from '../../routes/admin/operations.js';
+import { jobStatus, startReplay } from '../../usecases/replay.js';
+import { answer, byRouteKey, edge } from '../edge.js';
+
+/** The operator's operations on the hub as a whole (routes/admin/operations.ts): one function. */
+
+const ports = () => ({
+  adminKey: adminKey(),
+  registry: registry(),
+  jobs: jobs(),
+  failed: failedDeliveries(),
+  clock: systemClock,
+  random: systemRandom,
+});
+
+const retryMessages = edge(route.retryMessages, ports, async ({ body }, p) => {
+  const started = await startReplay(p, body);
+  return answer({ status: 'jobId' in started ? 202 : 200, json: started });
+});
+
+const getJob = edge(route.getJob, ports, ({ params }, p) => jobStatus(p, params.id));
+
+export const operations = byRouteKey([
+  [route.retryMessages, retryMessages],
+  [route.getJob, getJob],
+]);

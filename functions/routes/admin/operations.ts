@@ -1,0 +1,74 @@
+import * as z from 'zod/mini';
+import type { ResourceUse } from '../../route-types.js';
+import { h, type RouteDefinition } from '../../route-types.js';
+import { requiredInstant } from '../schemas.js';
+
+/**
+ * The operator's operations on the hub as a whole: the replay of failed deliveries and its job, the
+ * delivery statistics, a partner's refused requests. One function serves them all (handler:
+ * functions/http/admin/operations.ts, by route key), so each declares the function's uses.
+ */
+
+const OPS_USES: readonly ResourceUse[] = ['registry:read', 'messages:write'];
+const OPS_HANDLER = h('http/admin/operations.ts', 'operations');
+
+export const ReplayBodySchema = z.strictObject({
+  since: requiredInstant('since'),
+  until: z.optional(requiredInstant('until')),
+  status: z.optional(z.enum(['failed'])),
+  integrationId: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+  receiver: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+  dryRun: z.optional(z.boolean()),
+});
+
+export const retryMessages = {
+  method: 'POST',
+  path: '/admin/messages/retry',
+  auth: 'admin',
+  body: ReplayBodySchema,
+  handler: OPS_HANDLER,
+  summary:
+    'Start every failed delivery of a window again from attempt 1, as a job (or count them: dryRun). ' +
+    'Matching reads the message log’s byDeliveryStatus index (failed, by the time the message was ' +
+    'received), bounded by since and until (default: now), never the table; `receiver` means the ' +
+    'integrations that route to that partner. The job is worked by the minute tick in slices of 100, ' +
+    'at most 1,000 deliveries a minute for all jobs together, so a replay of 100,000 takes under two ' +
+    'hours and live deliveries keep going between the replayed ones; a tick leases the job, so two ' +
+    'never work it at once. Each delivery goes through the single-message retry’s conditional ' +
+    'failed → queued transition: one already restarted or delivered is left alone, so a second ' +
+    'replay of the same window restarts nothing twice, and a dry run counts exactly what the same ' +
+    'request would restart.',
+  uses: OPS_USES,
+  responses: {
+    200: { description: 'dryRun: how many deliveries match', schema: z.object({ matched: z.number() }) },
+    202: {
+      description: 'the job that restarts them (GET /admin/jobs/{id}), and how many matched',
+      schema: z.object({ jobId: z.string(), matched: z.number() }),
+    },
+    400: 'a bad since or until, until before since, a status other than failed, an unknown field',
+  },
+} satisfies RouteDefinition;
+
+export const JobSchema = z.object({
+  id: z.string(),
+  kind: z.enum(['messages.retry']),
+  status: z.enum(['running', 'done']),
+  matched: z.number(),
+  done: z.number(),
+  failed: z.number(),
+  startedAt: z.string(),
+  finishedAt: z.optional(z.string()),
+});
+
+export const getJob = {
+  method: 'GET',
+  path: '/admin/jobs/{id}',
+  auth: 'admin',
+  params: z.object({ id: z.string().check(z.maxLength(64)) }),
+  handler: OPS_HANDLER,
+  summary:
+    'A job’s progress: `done` deliveries restarted, `failed` ones that could not be (their integration ' +
+    'deleted, or no longer failed when their slice came). Jobs are kept 30 days.',
+  uses: OPS_USES,
+  responses: { 200: { description: 'the job', schema: JobSchema }, 404: 'unknown job' },
+} satisfies RouteDefinition;
