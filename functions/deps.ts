@@ -25,6 +25,7 @@ import { PacketUrls } from './adapters/packet-urls.js';
 import { PacketRepository } from './adapters/packets.js';
 import { PayloadStore } from './adapters/payloads.js';
 import { RegistryRepository } from './adapters/registry.js';
+import { DeliveryStats } from './adapters/stats.js';
 import { UploadRepository } from './adapters/uploads.js';
 import { flag, loadConfig, required } from './config.js';
 
@@ -56,9 +57,18 @@ export function enablements(): EnablementRepository {
   return enablementRepository;
 }
 
+/** Messages and deliveries; what they accept and end is counted in the hourly statistics. */
 export function messages(): MessageRepository {
-  messageRepository ??= new MessageRepository(envOf(messagesTable.envVar));
+  messageRepository ??= new MessageRepository(envOf(messagesTable.envVar), deliveryStats());
   return messageRepository;
+}
+
+let deliveryStatsCounters: DeliveryStats | undefined;
+
+/** The hourly counters of GET /admin/stats (messages table). */
+export function deliveryStats(): DeliveryStats {
+  deliveryStatsCounters ??= new DeliveryStats(envOf(messagesTable.envVar));
+  return deliveryStatsCounters;
 }
 
 let messageLogReader: MessageLog | undefined;

@@ -88,6 +88,7 @@ export const routes: readonly RouteDefinition[] = [
   adminMessages.retryMessage,
   adminEvents.listEvents,
   operations.getJob,
+  operations.getStats,
   messages.postMessage,
   messageReads.getMessage,
   messageReads.getPayload,

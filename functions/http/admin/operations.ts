@@ -1,9 +1,10 @@
 import { adminKey } from '../../adapters/admin-key.js';
 import { systemClock } from '../../core/clock.js';
 import { systemRandom } from '../../core/random.js';
-import { failedDeliveries, jobs, registry } from '../../deps.js';
+import { deliveryStats, failedDeliveries, jobs, registry } from '../../deps.js';
 import * as route from '../../routes/admin/operations.js';
 import { jobStatus, startReplay } from '../../usecases/replay.js';
+import { deliveryStatistics } from '../../usecases/stats.js';
 import { answer, byRouteKey, edge } from '../edge.js';
 
 /** The operator's operations on the hub as a whole (routes/admin/operations.ts): one function. */
@@ -13,6 +14,7 @@ const ports = () => ({
   registry: registry(),
   jobs: jobs(),
   failed: failedDeliveries(),
+  stats: deliveryStats(),
   clock: systemClock,
   random: systemRandom,
 });
@@ -24,7 +26,10 @@ const retryMessages = edge(route.retryMessages, ports, async ({ body }, p) => {
 
 const getJob = edge(route.getJob, ports, ({ params }, p) => jobStatus(p, params.id));
 
+const getStats = edge(route.getStats, ports, ({ query }, p) => deliveryStatistics(p, query));
+
 export const operations = byRouteKey([
   [route.retryMessages, retryMessages],
   [route.getJob, getJob],
+  [route.getStats, getStats],
 ]);

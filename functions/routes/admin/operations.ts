@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import type { ResourceUse } from '../../route-types.js';
 import { h, type RouteDefinition } from '../../route-types.js';
-import { requiredInstant } from '../schemas.js';
+import { instant, requiredInstant } from '../schemas.js';
 
 /**
  * The operator's operations on the hub as a whole: the replay of failed deliveries and its job, the
@@ -71,4 +71,51 @@ export const getJob = {
     'deleted, or no longer failed when their slice came). Jobs are kept 30 days.',
   uses: OPS_USES,
   responses: { 200: { description: 'the job', schema: JobSchema }, 404: 'unknown job' },
+} satisfies RouteDefinition;
+
+const IntegrationStatsSchema = z.object({
+  integrationId: z.string(),
+  delivered: z.number(),
+  failed: z.number(),
+  retrying: z.number(),
+  lastSuccessAt: z.optional(z.string()),
+  lastFailureAt: z.optional(z.string()),
+  health: z.enum(['ok', 'disabled']),
+});
+
+export const getStats = {
+  method: 'GET',
+  path: '/admin/stats',
+  auth: 'admin',
+  query: z.object({ since: instant('since') }),
+  handler: OPS_HANDLER,
+  summary:
+    'Delivery statistics since an instant (default: 24 hours ago), from hourly counters that the hub ' +
+    'bumps with one atomic ADD where a message is accepted and where a delivery ends, so a window ' +
+    'costs its hours (a few small items each), never the table. Counted by whole hours: the answer’s ' +
+    '`since` is the start of the hour that holds the one asked for. The counters are kept 90 days: an ' +
+    'older since is 400 (not clamped, so a total never silently covers less than was asked). ' +
+    '`accepted`, `delivered` and `failed` count what happened in the window (an operator’s retry ' +
+    'that fails again counts again); `retrying` and `held` are the deliveries now waiting for another ' +
+    'attempt, or held, of messages received in the window (the byDeliveryStatus index, which the retry ' +
+    'schedule bounds); `oldestUndeliveredAt` is when the oldest message with a delivery still queued, ' +
+    'retrying or held was received, in or before the window. `integrations` lists each integration ' +
+    'with anything in the window; `health` is `disabled` when the hub switched it off for failing.',
+  uses: OPS_USES,
+  responses: {
+    200: {
+      description: 'the window’s totals and each integration’s',
+      schema: z.object({
+        since: z.string(),
+        accepted: z.number(),
+        delivered: z.number(),
+        failed: z.number(),
+        retrying: z.number(),
+        held: z.number(),
+        oldestUndeliveredAt: z.optional(z.string()),
+        integrations: z.array(IntegrationStatsSchema),
+      }),
+    },
+    400: 'a since that is not an ISO 8601 instant, in the future, or older than 90 days',
+  },
 } satisfies RouteDefinition;
