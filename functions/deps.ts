@@ -24,6 +24,7 @@ import { PacketNotifier } from './adapters/notifications.js';
 import { PacketUrls } from './adapters/packet-urls.js';
 import { PacketRepository } from './adapters/packets.js';
 import { PayloadStore } from './adapters/payloads.js';
+import { RefusalLog } from './adapters/refusals.js';
 import { RegistryRepository } from './adapters/registry.js';
 import { DeliveryStats } from './adapters/stats.js';
 import { UploadRepository } from './adapters/uploads.js';
@@ -179,6 +180,14 @@ export function operationalEvents(): OperationalEvents {
 export function eventSink(): OperationalEvents {
   eventWriter ??= new OperationalEvents(envOf(messagesTable.envVar), envOf(eventsTopic.envVar));
   return eventWriter;
+}
+
+let refusalLog: RefusalLog | undefined;
+
+/** Partners' refused requests (messages table; `requests:record` to keep them, `messages:read` to list). */
+export function refusals(): RefusalLog {
+  refusalLog ??= new RefusalLog(envOf(messagesTable.envVar));
+  return refusalLog;
 }
 
 let jobRepository: JobRepository | undefined;

@@ -67,6 +67,7 @@ export const routes: readonly RouteDefinition[] = [
   partners.getPartner,
   partners.createKey,
   partners.revokeKey,
+  operations.listRefusedRequests,
   integrations.createIntegration,
   integrations.listIntegrations,
   integrations.getIntegration,

@@ -1,8 +1,9 @@
 import { adminKey } from '../../adapters/admin-key.js';
 import { systemClock } from '../../core/clock.js';
 import { systemRandom } from '../../core/random.js';
-import { deliveryStats, failedDeliveries, jobs, registry } from '../../deps.js';
+import { deliveryStats, failedDeliveries, jobs, refusals, registry } from '../../deps.js';
 import * as route from '../../routes/admin/operations.js';
+import { refusedRequests } from '../../usecases/refusals.js';
 import { jobStatus, startReplay } from '../../usecases/replay.js';
 import { deliveryStatistics } from '../../usecases/stats.js';
 import { answer, byRouteKey, edge } from '../edge.js';
@@ -15,6 +16,7 @@ const ports = () => ({
   jobs: jobs(),
   failed: failedDeliveries(),
   stats: deliveryStats(),
+  refusals: refusals(),
   clock: systemClock,
   random: systemRandom,
 });
@@ -28,8 +30,13 @@ const getJob = edge(route.getJob, ports, ({ params }, p) => jobStatus(p, params.
 
 const getStats = edge(route.getStats, ports, ({ query }, p) => deliveryStatistics(p, query));
 
+const listRefusedRequests = edge(route.listRefusedRequests, ports, ({ params, query }, p) =>
+  refusedRequests(p, params.code, query.limit),
+);
+
 export const operations = byRouteKey([
   [route.retryMessages, retryMessages],
   [route.getJob, getJob],
   [route.getStats, getStats],
+  [route.listRefusedRequests, listRefusedRequests],
 ]);

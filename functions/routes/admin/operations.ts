@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import type { ResourceUse } from '../../route-types.js';
 import { h, type RouteDefinition } from '../../route-types.js';
-import { instant, requiredInstant } from '../schemas.js';
+import { instant, requiredInstant, wholeNumberParam } from '../schemas.js';
 
 /**
  * The operator's operations on the hub as a whole: the replay of failed deliveries and its job, the
@@ -117,5 +117,46 @@ export const getStats = {
       }),
     },
     400: 'a since that is not an ISO 8601 instant, in the future, or older than 90 days',
+  },
+} satisfies RouteDefinition;
+
+export const listRefusedRequests = {
+  method: 'GET',
+  path: '/admin/partners/{code}/requests',
+  auth: 'admin',
+  params: z.object({ code: z.string().check(z.maxLength(64)) }),
+  query: z.object({
+    limit: wholeNumberParam(1, 100, 'limit must be an integer from 1 to 100.', 50),
+  }),
+  handler: OPS_HANDLER,
+  summary:
+    'A partner’s refused requests (4xx) of the last 7 days, newest first (limit ≤ 100, default 50), ' +
+    'so the operator can tell it why it was turned away. Every route a partner calls with a key or ' +
+    'a 3PL token keeps what it refuses: one small item with a 7-day TTL per refused request, written ' +
+    'by the edge after the answer is made; an accepted request costs nothing. A request is listed ' +
+    'under the partner it authenticated as; else the owner of the key it presented (a key without ' +
+    'the scope, or a body refused before the key was read); else the partner its `sender` or its ' +
+    'path’s app area names, if that partner exists; else it is not kept. Kept: the method, the path ' +
+    'without its query (seed 000 allows the key there), the status, the error code and the user ' +
+    'agent (each path and user agent cut at 256 characters); never a key, a token or a header.',
+  uses: OPS_USES,
+  responses: {
+    200: {
+      description: 'the refused requests, newest first',
+      schema: z.object({
+        requests: z.array(
+          z.object({
+            at: z.string(),
+            method: z.string(),
+            path: z.string(),
+            status: z.number(),
+            code: z.string(),
+            userAgent: z.optional(z.string()),
+          }),
+        ),
+      }),
+    },
+    400: 'a bad limit',
+    404: 'unknown partner',
   },
 } satisfies RouteDefinition;
