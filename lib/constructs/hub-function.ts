@@ -259,7 +259,9 @@ export class HubFunction extends Construct {
         return this.addEnvironment(ADMIN_KEY_SECRET_ENV, r.adminKey.secretArn);
       case 'requests:record':
         // A refused request is one new item: PutItem on the table itself, no index, no read.
-        r.messagesTable.grants.actions(this.role, ...REQUEST_RECORD_ACTIONS);
+        this.role.addToPrincipalPolicy(
+          new PolicyStatement({ actions: REQUEST_RECORD_ACTIONS, resources: [r.messagesTable.tableArn] }),
+        );
         return this.addEnvironment(messagesTable.envVar, r.messagesTable.tableName);
       default:
         // Every other use is a topic or a queue use; this stops compiling if a new kind is left unbound.
