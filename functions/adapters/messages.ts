@@ -420,7 +420,7 @@ export class MessageRepository {
     return this.failUnfinished('deadLetter', messageId, integrationId, lastError, firstRow);
   }
 
-  /** The write both share: conditional on the delivery being unfinished, or its first row. */
+  /** What both share: the write, then the count of a delivery that ended failed. */
   private async failUnfinished(
     transition: 'fail' | 'deadLetter',
     messageId: string,
@@ -433,6 +433,7 @@ export class MessageRepository {
     return failed;
   }
 
+  /** The write: conditional on the delivery being unfinished, or its first row. */
   private failUnfinishedWrite(
     transition: 'fail' | 'deadLetter',
     messageId: string,

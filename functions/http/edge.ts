@@ -142,7 +142,7 @@ export function edge<
       ...(route.auth === 'apiKey' || route.auth === 'bearerToken'
         ? {
             onRefused: (req: HubRequest, status: number, code: string | undefined) =>
-              keepRefusal((ports() as { refusals?: RefusalPort }).refusals, req, {
+              keepRefusal(() => (ports() as { refusals?: RefusalPort }).refusals, req, {
                 status,
                 code: code ?? codes.get(req) ?? `http_${status}`,
                 partner: tied.get(req),
@@ -158,12 +158,13 @@ export function edge<
  * and how it was answered. A failure to keep it is logged; the answer goes out as it is.
  */
 async function keepRefusal(
-  refusals: RefusalPort | undefined,
+  refusalsOf: () => RefusalPort | undefined,
   req: HubRequest,
   answered: { status: number; code: string; partner: string | undefined },
 ): Promise<void> {
-  if (!refusals) return;
   try {
+    const refusals = refusalsOf();
+    if (!refusals) return;
     await refusals.record(
       {
         method: req.method,
