@@ -15,14 +15,18 @@ import { DeliveryQueue } from './adapters/delivery-queue.js';
 import { EnablementRepository } from './adapters/enablements.js';
 import { EntityRepository, RowTicks } from './adapters/entities.js';
 import { OperationalEvents } from './adapters/events.js';
+import { FailedDeliveries } from './adapters/failed-deliveries.js';
 import { InFlightPermits } from './adapters/in-flight.js';
+import { JobRepository } from './adapters/jobs.js';
 import { MessageLog } from './adapters/message-log.js';
 import { MessageRepository } from './adapters/messages.js';
 import { PacketNotifier } from './adapters/notifications.js';
 import { PacketUrls } from './adapters/packet-urls.js';
 import { PacketRepository } from './adapters/packets.js';
 import { PayloadStore } from './adapters/payloads.js';
+import { RefusalLog } from './adapters/refusals.js';
 import { RegistryRepository } from './adapters/registry.js';
+import { DeliveryStats } from './adapters/stats.js';
 import { UploadRepository } from './adapters/uploads.js';
 import { flag, loadConfig, required } from './config.js';
 
@@ -54,9 +58,18 @@ export function enablements(): EnablementRepository {
   return enablementRepository;
 }
 
+/** Messages and deliveries; what they accept and end is counted in the hourly statistics. */
 export function messages(): MessageRepository {
-  messageRepository ??= new MessageRepository(envOf(messagesTable.envVar));
+  messageRepository ??= new MessageRepository(envOf(messagesTable.envVar), deliveryStats());
   return messageRepository;
+}
+
+let deliveryStatsCounters: DeliveryStats | undefined;
+
+/** The hourly counters of GET /admin/stats (messages table). */
+export function deliveryStats(): DeliveryStats {
+  deliveryStatsCounters ??= new DeliveryStats(envOf(messagesTable.envVar));
+  return deliveryStatsCounters;
 }
 
 let messageLogReader: MessageLog | undefined;
@@ -175,6 +188,29 @@ export function operationalEvents(): OperationalEvents {
 export function eventSink(): OperationalEvents {
   eventWriter ??= new OperationalEvents(envOf(messagesTable.envVar), envOf(eventsTopic.envVar));
   return eventWriter;
+}
+
+let refusalLog: RefusalLog | undefined;
+
+/** Partners' refused requests (messages table; `requests:record` to keep them, `messages:read` to list). */
+export function refusals(): RefusalLog {
+  refusalLog ??= new RefusalLog(envOf(messagesTable.envVar));
+  return refusalLog;
+}
+
+let jobRepository: JobRepository | undefined;
+let failedDeliveryIndex: FailedDeliveries | undefined;
+
+/** The operator's jobs (messages table). */
+export function jobs(): JobRepository {
+  jobRepository ??= new JobRepository(envOf(messagesTable.envVar));
+  return jobRepository;
+}
+
+/** Failed deliveries by the time of their message (the message log's byDeliveryStatus index). */
+export function failedDeliveries(): FailedDeliveries {
+  failedDeliveryIndex ??= new FailedDeliveries(envOf(messagesTable.envVar));
+  return failedDeliveryIndex;
 }
 
 let loadedSettings: { ALLOW_LOOPBACK_OUTBOUND: boolean; PUBLIC_BASE_URL?: string | undefined } | undefined;

@@ -23,7 +23,9 @@ export type ResourceUse =
   | `${QueueSource}:consume`
   /** Reads a dead-letter queue and hides what it read for a while, but never deletes (a sweep). */
   | `${DeadLetterSource}:peek`
-  | 'adminKey:read';
+  | 'adminKey:read'
+  /** Keeps a partner's refused requests: one PutItem on the messages table, nothing else. */
+  | 'requests:record';
 
 /** The queues of lib/resources.ts, by the name routes use for them. */
 export type QueueName = 'deliveryQueue' | 'orderedDeliveryQueue' | 'uploadQueue' | 'packetQueue';
@@ -49,14 +51,15 @@ export type AuthKind = 'none' | 'admin' | 'apiKey' | 'basic' | 'bearerToken';
 /**
  * The resources checking a caller of each kind reads: the admin key's secret, the partner keys and
  * the 3PL tokens (both in the registry table). Basic credentials are checked by the token use case
- * itself, which also records failures, so its routes name what it uses.
+ * itself, which also records failures, so its routes name what it uses. The routes partners call
+ * with a key or a token also keep what they refuse (`requests:record`, functions/http/edge.ts).
  */
 export const AUTH_USES: Readonly<Record<AuthKind, readonly ResourceUse[]>> = {
   none: [],
   admin: ['adminKey:read'],
-  apiKey: ['registry:read'],
+  apiKey: ['registry:read', 'requests:record'],
   basic: [],
-  bearerToken: ['registry:read'],
+  bearerToken: ['registry:read', 'requests:record'],
 };
 
 /**

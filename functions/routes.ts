@@ -14,6 +14,7 @@ import * as adminEnablements from './routes/admin/enablements.js';
 import * as adminEvents from './routes/admin/events.js';
 import * as integrations from './routes/admin/integrations.js';
 import * as adminMessages from './routes/admin/messages.js';
+import * as operations from './routes/admin/operations.js';
 import * as partners from './routes/admin/partners.js';
 import * as devicePackets from './routes/device/packets.js';
 import * as deviceUrls from './routes/device/urls.js';
@@ -66,6 +67,7 @@ export const routes: readonly RouteDefinition[] = [
   partners.getPartner,
   partners.createKey,
   partners.revokeKey,
+  operations.listRefusedRequests,
   integrations.createIntegration,
   integrations.listIntegrations,
   integrations.getIntegration,
@@ -82,9 +84,12 @@ export const routes: readonly RouteDefinition[] = [
   odata.patchODataIntegration,
   odata.deleteODataIntegration,
   adminMessages.listMessages,
+  operations.retryMessages,
   adminMessages.getMessageAsAdmin,
   adminMessages.retryMessage,
   adminEvents.listEvents,
+  operations.getJob,
+  operations.getStats,
   messages.postMessage,
   messageReads.getMessage,
   messageReads.getPayload,
@@ -256,7 +261,8 @@ export const workers: readonly WorkerDefinition[] = [
 
 export const schedules: readonly ScheduledJobDefinition[] = [
   {
-    // The row outbox: sends a crash left written on a row but not queued (functions/usecases/entities.ts).
+    // The minute tick: the row outbox (sends a crash left written on a row but not queued,
+    // functions/usecases/entities.ts), then the running replay jobs' next slices (usecases/replay.ts).
     id: 'RowSweep',
     handler: h('workers/row-sweep.ts', 'handler'),
     uses: [

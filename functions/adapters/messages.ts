@@ -5,12 +5,15 @@ import {
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { type Clock, systemClock } from '../core/clock.js';
 import { allowedFrom, type DeliveryTransition, statusAfter } from '../core/delivery-state.js';
 import type { InlinePayload } from '../core/inline-payload.js';
 import { scopeOfHandle } from '../core/lease.js';
 import { type Attempt, type Delivery, type Message, webhookIdOf } from '../core/message.js';
 import type { ObjectWrite } from '../core/object-write.js';
 import { capReason } from '../core/reason.js';
+import type { DeliveryOutcome } from '../core/stats.js';
+import { logger } from '../observability.js';
 import { dynamoClient } from './aws.js';
 import { conditional, queryPartition } from './dynamo.js';
 import { completeLeased, leaseMailbox } from './leased-mailbox.js';
@@ -66,12 +69,40 @@ export interface MessageRecord {
   deliveries: Delivery[];
 }
 
+/** Where the repository counts accepted messages and ended deliveries (adapters/stats.ts). */
+export interface DeliveryCounters {
+  accepted(at: number, n?: number): Promise<void>;
+  ended(integrationId: string, outcome: DeliveryOutcome, at: number): Promise<void>;
+}
+
 /** Messages, their deliveries and attempts share one partition: one Query reads a message's whole story. */
 export class MessageRepository {
-  constructor(private readonly table: string) {}
+  /**
+   * `counters` are told of each message stored and each delivery that ends, after the write that
+   * made it so; every such write goes through this repository, so nothing is counted twice or missed.
+   */
+  constructor(
+    private readonly table: string,
+    private readonly counters?: DeliveryCounters,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   private get db() {
     return dynamoClient();
+  }
+
+  /** A counter that cannot be bumped is logged: statistics never fail the write they count. */
+  private async count(bump: (c: DeliveryCounters) => Promise<void>): Promise<void> {
+    if (!this.counters) return;
+    try {
+      await bump(this.counters);
+    } catch (e) {
+      logger.warn('a statistics counter was not updated', { error: e as Error });
+    }
+  }
+
+  private ended(integrationId: string, outcome: DeliveryOutcome, at: number): Promise<void> {
+    return this.count((c) => c.ended(integrationId, outcome, at));
   }
 
   /**
@@ -126,6 +157,7 @@ export class MessageRepository {
       const r = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: batch } }));
       requests = [...(r.UnprocessedItems?.[this.table] ?? []), ...requests.slice(25)];
     }
+    await this.count((c) => c.accepted(Date.parse(message.receivedAt)));
   }
 
   /** Removes what `create` wrote, when the message could not be enqueued and is being refused. */
@@ -137,6 +169,7 @@ export class MessageRepository {
         RequestItems: { [this.table]: keys.map((Key) => ({ DeleteRequest: { Key } })) },
       }),
     );
+    await this.count((c) => c.accepted(Date.parse(message.receivedAt), -1));
   }
 
   /** Records what the hub noticed about an accepted message (the latest note replaces an earlier one). */
@@ -261,6 +294,9 @@ export class MessageRepository {
     next: Pick<Delivery, 'status' | 'nextAttemptAt' | 'lastError' | 'response'>,
   ): Promise<void> {
     await this.updateDelivery(messageId, integrationId, next, attempt);
+    if (next.status === 'delivered' || next.status === 'failed') {
+      await this.ended(integrationId, next.status, Date.parse(attempt.at) + attempt.durationMs);
+    }
   }
 
   /** Starts a failed delivery again from attempt 1, in a new round. False unless it was failed. */
@@ -385,8 +421,21 @@ export class MessageRepository {
     return this.failUnfinished('deadLetter', messageId, integrationId, lastError, firstRow);
   }
 
-  /** The write both share: conditional on the delivery being unfinished, or its first row. */
-  private failUnfinished(
+  /** What both share: the write, then the count of a delivery that ended failed. */
+  private async failUnfinished(
+    transition: 'fail' | 'deadLetter',
+    messageId: string,
+    integrationId: string,
+    lastError: string,
+    firstRow: FirstRow | undefined,
+  ): Promise<boolean> {
+    const failed = await this.failUnfinishedWrite(transition, messageId, integrationId, lastError, firstRow);
+    if (failed) await this.ended(integrationId, 'failed', this.clock.now());
+    return failed;
+  }
+
+  /** The write: conditional on the delivery being unfinished, or its first row. */
+  private failUnfinishedWrite(
     transition: 'fail' | 'deadLetter',
     messageId: string,
     integrationId: string,
@@ -449,13 +498,15 @@ export class MessageRepository {
 
   /** Ends a leased pull delivery as failed (its client switched the integration off); it leaves the inbox. */
   async failLeased(receiver: string, entry: InboxEntry, reason: string, now: number): Promise<boolean> {
-    return completeLeased(this.table, {
+    const failed = await completeLeased(this.table, {
       key: { pk: `MSG#${entry.messageId}`, sk: `DLV#${entry.integrationId}` },
       mailboxes: [receiver],
       receiptHandle: entry.receiptHandle,
       now,
       set: { status: 'failed', lastError: reason },
     });
+    if (failed) await this.ended(entry.integrationId, 'failed', now);
+    return failed;
   }
 
   /** Completes a leased pull delivery; false when the handle is stale or the id unknown. */
@@ -467,13 +518,15 @@ export class MessageRepository {
   ): Promise<boolean> {
     const integrationId = scopeOfHandle(receiptHandle);
     if (!integrationId) return false;
-    return completeLeased(this.table, {
+    const delivered = await completeLeased(this.table, {
       key: { pk: `MSG#${messageId}`, sk: `DLV#${integrationId}` },
       mailboxes: [receiver],
       receiptHandle,
       now,
       set: { status: 'delivered', attemptCount: 1 },
     });
+    if (delivered) await this.ended(integrationId, 'delivered', now);
+    return delivered;
   }
 
   /**

@@ -1,13 +1,15 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod/mini';
+import { HubError } from '../core/errors.js';
 import { parseValue } from '../core/parse.js';
 import type { ApiKeyRecord } from '../core/partners.js';
+import { namedPartners, type RefusedRequest } from '../core/refusals.js';
 import type { BasicCredentials, TokenRecord } from '../core/tokens.js';
 import type { RouteDefinition } from '../route-types.js';
 import { type AdminKeyPort, HUB, type KeyLookup } from './faces/hub.js';
 import type { TokenLookup } from './faces/threepl.js';
 import type { HubRequest, HubResponse } from './middleware.js';
-import { httpHandler } from './middleware.js';
+import { httpHandler, logger } from './middleware.js';
 import { parseJsonBody } from './validation.js';
 
 /**
@@ -46,13 +48,21 @@ export type CallerOf<R> = R extends { auth: 'apiKey'; scope: 'erp' }
           ? BasicCredentials | undefined
           : undefined;
 
-/** The adapters checking the route's callers needs; a handler's ports include them. */
+/** Where a partner's refused requests are kept (usecases/refusals.ts recordRefusal). */
+export interface RefusalPort {
+  record(refused: RefusedRequest, requestId: string): Promise<void>;
+}
+
+/**
+ * The adapters checking the route's callers needs; a handler's ports include them. The routes that
+ * partners call (keys, 3PL tokens) also keep what they refuse (`refusals`).
+ */
 export type AuthPortsOf<R> = R extends { auth: 'admin' }
   ? { adminKey: AdminKeyPort }
   : R extends { auth: 'apiKey' }
-    ? { keys: KeyLookup }
+    ? { keys: KeyLookup; refusals: RefusalPort }
     : R extends { auth: 'bearerToken' }
-      ? TokenLookup
+      ? TokenLookup & { refusals: RefusalPort }
       : object;
 
 export interface EdgeInput<R extends RouteDefinition, B> {
@@ -87,11 +97,16 @@ export function edge<
     .map(Number)
     .filter((s) => s >= 200 && s < 300);
   const success = successes.length === 1 ? successes[0] : undefined;
+  /** The partner a request authenticated as, and the code of an error a face answered itself. */
+  const tied = new WeakMap<HubRequest, string>();
+  const codes = new WeakMap<HubRequest, string>();
   const run = async (received: HubRequest): Promise<HubResponse> => {
     const p = ports();
     face.before?.(route, received);
     const request = hooks.prepare ? await hooks.prepare(received) : received;
     const authenticated = await face.authenticate(route, request, p);
+    const partner = (authenticated as { partnerCode?: unknown } | undefined)?.partnerCode;
+    if (typeof partner === 'string') tied.set(received, partner);
     const params = route.params ? parseValue(route.params, request.pathParameters, 'path') : {};
     const caller = face.authorize ? face.authorize(route, authenticated, params) : authenticated;
     const query = route.query ? parseValue(route.query, request.query, 'query') : {};
@@ -114,6 +129,7 @@ export function edge<
             return await run(req);
           } catch (e) {
             const answer = respond(e as Error, route);
+            if (answer && e instanceof HubError) codes.set(req, e.code);
             if (answer) return answer;
             throw e;
           }
@@ -123,8 +139,48 @@ export function edge<
       errorBody: face.errorBody,
       maxBodyBytes: route.maxBodyBytes ?? face.maxBodyBytes,
       bodyTooLargeHint: route.bodyTooLargeHint ?? face.bodyTooLargeHint ?? '',
+      ...(route.auth === 'apiKey' || route.auth === 'bearerToken'
+        ? {
+            onRefused: (req: HubRequest, status: number, code: string | undefined) =>
+              keepRefusal(() => (ports() as { refusals?: RefusalPort }).refusals, req, {
+                status,
+                code: code ?? codes.get(req) ?? `http_${status}`,
+                partner: tied.get(req),
+              }),
+          }
+        : {}),
     },
   );
+}
+
+/**
+ * Keeps a partner's refused request: what it asked (never its key or headers beyond the user agent)
+ * and how it was answered. A failure to keep it is logged; the answer goes out as it is.
+ */
+async function keepRefusal(
+  refusalsOf: () => RefusalPort | undefined,
+  req: HubRequest,
+  answered: { status: number; code: string; partner: string | undefined },
+): Promise<void> {
+  try {
+    const refusals = refusalsOf();
+    if (!refusals) return;
+    await refusals.record(
+      {
+        method: req.method,
+        path: req.path,
+        status: answered.status,
+        code: answered.code,
+        userAgent: req.headers['user-agent'],
+        partner: answered.partner,
+        key: req.headers['x-api-key'] || req.query.apikey || undefined,
+        named: namedPartners(req.query, req.pathParameters),
+      },
+      req.requestId,
+    );
+  } catch (e) {
+    logger.warn('a refused request was not kept', { error: e as Error });
+  }
 }
 
 type LambdaHttpHandler = (

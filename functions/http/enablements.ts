@@ -4,11 +4,13 @@ import { enablements, eventSink, registry } from '../deps.js';
 import * as route from '../routes/enablements.js';
 import * as use from '../usecases/enablements.js';
 import { byRouteKey, edge } from './edge.js';
+import { refusalRecorder } from './refusals.js';
 
 /** A client's enablements of managed integrations (Contract v2, "Enablements"). */
 
 const ports = () => ({
   keys: registry(),
+  refusals: refusalRecorder(),
   registry: registry(),
   enablements: enablements(),
   clock: systemClock,

@@ -5,10 +5,11 @@ import { registry, rowAdapters } from '../deps.js';
 import * as route from '../routes/entities.js';
 import * as rows from '../usecases/entities.js';
 import { answer, edge } from './edge.js';
+import { refusalRecorder } from './refusals.js';
 
 /** Entity rows (Contract v2, "Entities"). */
 
-const ports = () => ({ keys: registry(), ...rowAdapters(), clock: systemClock });
+const ports = () => ({ keys: registry(), refusals: refusalRecorder(), ...rowAdapters(), clock: systemClock });
 
 export const putRow = edge(route.putRow, ports, async ({ params, body, caller, request }, p) => {
   const ifMatch = parseIfMatch(request.headers['if-match']);

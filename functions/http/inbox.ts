@@ -3,12 +3,14 @@ import { enablements, messages, registry } from '../deps.js';
 import * as route from '../routes/inbox.js';
 import { completeInbox, leaseInbox } from '../usecases/inbox.js';
 import { edge } from './edge.js';
+import { refusalRecorder } from './refusals.js';
 import { doneResult } from './responses.js';
 
 /** The receiver's mailbox of pull deliveries, leased with receipt handles. */
 
 const ports = () => ({
   keys: registry(),
+  refusals: refusalRecorder(),
   registry: registry(),
   enablements: enablements(),
   messages: messages(),

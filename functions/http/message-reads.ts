@@ -2,10 +2,16 @@ import { messages, payloads, registry } from '../deps.js';
 import * as route from '../routes/message-reads.js';
 import { readMessage, readPayload } from '../usecases/message-reads.js';
 import { answer, edge } from './edge.js';
+import { refusalRecorder } from './refusals.js';
 
 /** A message's partners (its sender and receiver) read its status and its document. */
 
-const ports = () => ({ keys: registry(), messages: messages(), payloads: payloads() });
+const ports = () => ({
+  keys: registry(),
+  refusals: refusalRecorder(),
+  messages: messages(),
+  payloads: payloads(),
+});
 
 export const getMessage = edge(route.getMessage, ports, ({ params, caller }, p) =>
   readMessage(p, caller.partnerCode, params.id),

@@ -4,6 +4,7 @@ import * as route from '../routes/messages.js';
 import { acceptMessage } from '../usecases/accept-message.js';
 import { answer, edge } from './edge.js';
 import { formAsQuery } from './form.js';
+import { refusalRecorder } from './refusals.js';
 
 /**
  * POST /v1/messages (seed 000): the body is the document and the parameters are in the query, or
@@ -13,6 +14,7 @@ export const postMessage = edge(
   route.postMessage,
   () => ({
     keys: registry(),
+    refusals: refusalRecorder(),
     registry: registry(),
     enablements: enablements(),
     messages: messages(),

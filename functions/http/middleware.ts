@@ -36,6 +36,11 @@ export interface HandlerOptions {
   maxBodyBytes?: number;
   errorBody?: ErrorBody;
   bodyTooLargeHint?: string;
+  /**
+   * Told of every answer from 400 to 499 before it goes out, with the error's code when a typed error
+   * made it (a partner's refused request, functions/usecases/refusals.ts). It must not throw.
+   */
+  onRefused?: (req: HubRequest, status: number, code: string | undefined) => Promise<void>;
 }
 
 const DEFAULT_MAX_BODY = 256 * 1024;
@@ -54,6 +59,19 @@ export function httpHandler(fn: (req: HubRequest) => Promise<HubResponse>, optio
     const requestId = event.requestContext?.requestId ?? context.awsRequestId;
     const started = performance.now();
     let result: APIGatewayProxyStructuredResultV2;
+    // The request as far as it is known before its body is read (a refusal of an oversized body
+    // names it too); the body is filled in once it passed the cap.
+    const req: HubRequest = {
+      method: event.requestContext.http.method,
+      path: event.rawPath,
+      pathParameters: (event.pathParameters ?? {}) as Record<string, string>,
+      query: (event.queryStringParameters ?? {}) as Record<string, string>,
+      headers: lowerCased(event.headers),
+      body: Buffer.alloc(0),
+      requestId,
+      sourceIp: event.requestContext.http.sourceIp ?? '',
+    };
+    let code: string | undefined;
     try {
       const raw = event.body ?? '';
       // Checked on the encoded length first, so an oversized body is never decoded.
@@ -61,19 +79,11 @@ export function httpHandler(fn: (req: HubRequest) => Promise<HubResponse>, optio
       if (approx > maxBody + 3) throw payloadTooLarge(maxBody, options.bodyTooLargeHint ?? '');
       const body = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
       if (body.length > maxBody) throw payloadTooLarge(maxBody, options.bodyTooLargeHint ?? '');
-      const res = await fn({
-        method: event.requestContext.http.method,
-        path: event.rawPath,
-        pathParameters: (event.pathParameters ?? {}) as Record<string, string>,
-        query: (event.queryStringParameters ?? {}) as Record<string, string>,
-        headers: lowerCased(event.headers),
-        body,
-        requestId,
-        sourceIp: event.requestContext.http.sourceIp ?? '',
-      });
-      result = toResult(res);
+      req.body = body;
+      result = toResult(await fn(req));
     } catch (e) {
       if (e instanceof HubError) {
+        code = e.code;
         result = toResult({ status: e.status, json: errorBody(e.status, e.code, e.message) });
       } else {
         logger.error('request failed', { error: e as Error });
@@ -83,6 +93,8 @@ export function httpHandler(fn: (req: HubRequest) => Promise<HubResponse>, optio
         });
       }
     }
+    const status = result.statusCode ?? 200;
+    if (options.onRefused && status >= 400 && status < 500) await options.onRefused(req, status, code);
     result.headers = { ...result.headers, 'x-request-id': requestId };
     // At DEBUG: the API's access log already has one line per request (lib/resources.ts).
     logger.debug('request', {

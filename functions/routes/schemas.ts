@@ -42,20 +42,22 @@ export function wholeNumberParam(
  */
 // @__NO_SIDE_EFFECTS__
 export function instant(name: string) {
-  return z.optional(
-    z.pipe(
-      z.string(),
-      z.transform((raw: string, ctx) => {
-        const t = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/.test(raw)
-          ? Date.parse(raw)
-          : Number.NaN;
-        if (Number.isNaN(t)) {
-          ctx.issues.push({ code: 'custom', message: `${name} must be an ISO 8601 timestamp.`, input: raw });
-          return z.NEVER;
-        }
-        return new Date(t).toISOString();
-      }),
-    ),
+  return z.optional(requiredInstant(name));
+}
+
+/** An instant that must be given (a body's field). */
+// @__NO_SIDE_EFFECTS__
+export function requiredInstant(name: string) {
+  return z.pipe(
+    z.string(),
+    z.transform((raw: string, ctx) => {
+      const t = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/.test(raw) ? Date.parse(raw) : Number.NaN;
+      if (Number.isNaN(t)) {
+        ctx.issues.push({ code: 'custom', message: `${name} must be an ISO 8601 timestamp.`, input: raw });
+        return z.NEVER;
+      }
+      return new Date(t).toISOString();
+    }),
   );
 }
 

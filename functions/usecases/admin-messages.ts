@@ -32,13 +32,45 @@ export async function retryFailedDeliveries(ports: AdminMessagePorts, id: string
   const record = await ports.messages.getRecord(id);
   if (!record) throw notFound(`Message ${id}`);
   const failed = record.deliveries.filter((d) => d.status === 'failed' && d.mode !== 'pull');
+  const { restarted } = await restartDeliveries(
+    ports,
+    failed.map((d) => ({ messageId: id, integrationId: d.integrationId, round: d.round })),
+  );
+  return restarted.map((j) => j.integrationId);
+}
+
+/** A failed delivery to start again, and the round it failed in. */
+export interface RestartRef {
+  messageId: string;
+  integrationId: string;
+  round?: number | undefined;
+}
+
+/**
+ * Starts failed deliveries again (the one `failed → queued` transition, conditional, so a delivery
+ * that was restarted or delivered meanwhile is left as it is) and queues their jobs. A delivery of a
+ * deleted integration has nowhere to go: its failure stands. Answers what was restarted and how many
+ * were not. If the jobs cannot be queued, the restarted deliveries go back to failed and this throws.
+ */
+export async function restartDeliveries(
+  ports: AdminMessagePorts,
+  refs: readonly RestartRef[],
+): Promise<{ restarted: RestartRef[]; notRestarted: number }> {
+  const integrations = new Map<string, Promise<Awaited<ReturnType<typeof ports.registry.getIntegration>>>>();
+  const integrationOf = (id: string) => {
+    let found = integrations.get(id);
+    if (!found) {
+      found = ports.registry.getIntegration(id);
+      integrations.set(id, found);
+    }
+    return found;
+  };
   const jobs = [];
-  for (const d of failed) {
-    const integration = await ports.registry.getIntegration(d.integrationId);
-    // A deleted integration has nowhere to deliver to; its failure stands.
-    if (!integration || !(await ports.messages.restartDelivery(id, d.integrationId))) continue;
+  for (const d of refs) {
+    const integration = await integrationOf(d.integrationId);
+    if (!integration || !(await ports.messages.restartDelivery(d.messageId, d.integrationId))) continue;
     jobs.push({
-      messageId: id,
+      messageId: d.messageId,
       integrationId: d.integrationId,
       ordered: integration.parallel === false,
       round: (d.round ?? 0) + 1,
@@ -49,14 +81,14 @@ export async function retryFailedDeliveries(ports: AdminMessagePorts, id: string
   } catch (e) {
     // Nothing will deliver them: put them back to failed, so the next retry picks them up again.
     for (const j of jobs) {
-      await ports.messages.updateDelivery(id, j.integrationId, {
+      await ports.messages.updateDelivery(j.messageId, j.integrationId, {
         status: 'failed',
         lastError: 'The retry could not be queued; try again.',
       });
     }
     throw e;
   }
-  return jobs.map((j) => j.integrationId);
+  return { restarted: jobs, notRestarted: refs.length - jobs.length };
 }
 
 /** The filters of the message log (GET /admin/messages). */

@@ -59,6 +59,9 @@ export const TABLE_WRITE_ACTIONS = [
 ];
 
 /** The stack's resources a function can be bound to; each corresponds to a definition in lib/resources.ts. */
+/** What `requests:record` grants on the messages table. */
+export const REQUEST_RECORD_ACTIONS = ['dynamodb:PutItem'];
+
 export interface HubResources {
   readonly registryTable: Table;
   readonly messagesTable: Table;
@@ -254,6 +257,12 @@ export class HubFunction extends Construct {
       case 'adminKey:read':
         r.adminKey.grantRead(this.role);
         return this.addEnvironment(ADMIN_KEY_SECRET_ENV, r.adminKey.secretArn);
+      case 'requests:record':
+        // A refused request is one new item: PutItem on the table itself, no index, no read.
+        this.role.addToPrincipalPolicy(
+          new PolicyStatement({ actions: REQUEST_RECORD_ACTIONS, resources: [r.messagesTable.tableArn] }),
+        );
+        return this.addEnvironment(messagesTable.envVar, r.messagesTable.tableName);
       default:
         // Every other use is a topic or a queue use; this stops compiling if a new kind is left unbound.
         return isTopicUse(use) ? this.bindTopic(use) : this.bindQueue(use);

@@ -72,6 +72,7 @@ const EVERY_USE: Record<ResourceUse, true> = {
   'uploadDeadLetter:peek': true,
   'packetDeadLetter:peek': true,
   'adminKey:read': true,
+  'requests:record': true,
 };
 const ALL_USES = Object.keys(EVERY_USE) as ResourceUse[];
 
@@ -187,6 +188,7 @@ describe('HubFunction', () => {
       SendsOrdered: { uses: ['orderedDeliveryQueue:send'] },
       ConsumesUploadDeadLetter: { uses: ['uploadDeadLetter:consume'] },
       PeeksDeliveryDeadLetter: { uses: ['deliveryDeadLetter:peek'] },
+      RecordsRequests: { uses: ['requests:record'] },
     });
   });
 
@@ -282,6 +284,15 @@ describe('HubFunction', () => {
     );
     expect(statements).toHaveLength(2);
     expect(environmentOf(b, fn)[packetTopic.envVar]).toEqual({ Ref: id(topic) });
+  });
+
+  it('requests:record: PutItem on the messages table only, and its name', () => {
+    const fn = b.others.RecordsRequests as HubFunction;
+    const dynamo = statementsOf(b, fn).filter((st) => st.Action.some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo.flatMap((st) => st.Action)).toEqual(['dynamodb:PutItem']);
+    expect(JSON.stringify(dynamo.map((st) => st.Resource))).not.toContain(id(b.resources.registryTable));
+    expect(environmentOf(b, fn)[messagesTable.envVar]).toEqual({ Ref: id(b.resources.messagesTable) });
+    expect(environmentOf(b, fn)[registryTable.envVar]).toBeUndefined();
   });
 
   it('<queue>:send: SendMessage on that queue only, and its URL', () => {

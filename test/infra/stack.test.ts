@@ -601,6 +601,8 @@ describe.each(['test', 'prod'] as const)('CrossdockStack (%s)', (stage) => {
         const vars: Record<string, string> = {
           registry: registryTable.envVar,
           messages: messagesTable.envVar,
+          // A partner's refused requests are kept in the messages table.
+          requests: messagesTable.envVar,
           payloads: payloadBucket.envVar,
           packets: payloadBucket.envVar,
           adminKey: ADMIN_KEY_SECRET_ENV,

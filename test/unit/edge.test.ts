@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import type { ApiKeyRecord } from '../../functions/core/partners.js';
+import type { RefusedRequest } from '../../functions/core/refusals.js';
 import { sha256Hex } from '../../functions/core/secrets.js';
 import { byRouteKey, edge } from '../../functions/http/edge.js';
 import * as partners from '../../functions/routes/admin/partners.js';
@@ -23,6 +24,13 @@ const keys = { findKeyByHash: async (h: string) => KEYS[h] };
 const adminKey = { sha256: async () => sha256Hex('the-admin-key') };
 const tokens = { getToken: async () => undefined, getCredential: async () => undefined };
 const clock = { now: () => 0 };
+/** What the edge hands on of the requests it refuses (the use case ties and keeps them). */
+const refused: RefusedRequest[] = [];
+const refusals = {
+  record: async (r: RefusedRequest) => {
+    refused.push(r);
+  },
+};
 
 function call(
   handler: (e: APIGatewayProxyEventV2, c: ReturnType<typeof lambdaContext>) => Promise<unknown>,
@@ -104,7 +112,7 @@ describe('the edge wrapper', () => {
 
   const getInbox = edge(
     inbox.getInbox,
-    () => ({ keys }),
+    () => ({ keys, refusals }),
     async ({ query, caller }) => ({ query, partner: caller.partnerCode }),
   );
 
@@ -122,11 +130,26 @@ describe('the edge wrapper', () => {
       headers: expect.anything(),
       json: { error: { code: 'invalid_parameter', message: 'limit must be an integer from 1 to 100.' } },
     });
+    // Each refusal is handed on with its status and code; one that got past the key is tied to its
+    // partner, and the others carry what may tie them (the key is looked up, never kept).
+    expect(refused.slice(-3)).toEqual([
+      { method: 'GET', path: '/test', status: 401, code: 'unauthorized', named: [] },
+      { method: 'GET', path: '/test', status: 403, code: 'forbidden', key: 'wms-erp', named: [] },
+      {
+        method: 'GET',
+        path: '/test',
+        status: 400,
+        code: 'invalid_parameter',
+        partner: 'wms',
+        key: 'wms-messages',
+        named: [],
+      },
+    ]);
   });
 
   const upload = edge(
     device.deviceUpload,
-    () => ({ keys }),
+    () => ({ keys, refusals }),
     async ({ query, caller }) => ({ query, caller }),
   );
   const query = { packetUniqueId: 'p1', size: '12', packetType: 'JSON' };
@@ -175,7 +198,7 @@ describe('the edge wrapper', () => {
 
   const communication = edge(
     communications.getCommunication,
-    () => ({ tokens, clock }),
+    () => ({ tokens, clock, refusals }),
     async () => undefined,
   );
 

@@ -3,10 +3,17 @@ import { packets, packetUrls, registry } from '../../deps.js';
 import * as route from '../../routes/device/urls.js';
 import { edge } from '../edge.js';
 import { announced, linkAnswer } from '../erp/presigned.js';
+import { refusalRecorder } from '../refusals.js';
 
 /** The device routes that answer presigned URLs; they alone carry the S3 presigner. */
 
-const ports = () => ({ keys: registry(), packets: packets(), urls: packetUrls(), clock: systemClock });
+const ports = () => ({
+  keys: registry(),
+  refusals: refusalRecorder(),
+  packets: packets(),
+  urls: packetUrls(),
+  clock: systemClock,
+});
 
 /** GET /device/{appArea}/{mobileUser}/upload: a syncLogId and a presigned PUT for a packet or file for the ERP. */
 export const upload = edge(route.deviceUpload, ports, ({ query, caller }, p) =>

@@ -4,6 +4,7 @@ import { packets, registry } from '../../deps.js';
 import * as route from '../../routes/erp/packets.js';
 import { completePackets, packetOfArea, pullPackets } from '../../usecases/packets.js';
 import { edge } from '../edge.js';
+import { refusalRecorder } from '../refusals.js';
 import { doneResult } from '../responses.js';
 import { doneItems, listingResponse, statusView } from './face.js';
 
@@ -12,7 +13,12 @@ import { doneItems, listingResponse, statusView } from './face.js';
  * /mobile/erp/... (see functions/routes.ts).
  */
 
-const ports = () => ({ keys: registry(), packets: packets(), clock: systemClock });
+const ports = () => ({
+  keys: registry(),
+  refusals: refusalRecorder(),
+  packets: packets(),
+  clock: systemClock,
+});
 
 /** GET /erp/status/{appArea}/{syncLogId}: where a packet of the area stands, and why it failed. */
 export const status = edge(route.status, ports, async ({ params, caller }, p) =>

@@ -2,6 +2,7 @@ import { systemClock } from '../../core/clock.js';
 import { packets, packetUrls, registry } from '../../deps.js';
 import * as route from '../../routes/erp/urls.js';
 import { edge } from '../edge.js';
+import { refusalRecorder } from '../refusals.js';
 import { announced, linkAnswer } from './presigned.js';
 
 /**
@@ -9,7 +10,13 @@ import { announced, linkAnswer } from './presigned.js';
  * also answers under /mobile/erp/... (see functions/routes.ts).
  */
 
-const ports = () => ({ keys: registry(), packets: packets(), urls: packetUrls(), clock: systemClock });
+const ports = () => ({
+  keys: registry(),
+  refusals: refusalRecorder(),
+  packets: packets(),
+  urls: packetUrls(),
+  clock: systemClock,
+});
 
 /** GET /erp/push/{appArea}/{mobileUser}: a syncLogId and a presigned PUT for a packet for a mobile user. */
 export const push = edge(route.push, ports, ({ params, query, caller }, p) =>

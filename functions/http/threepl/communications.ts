@@ -3,6 +3,7 @@ import { communications, credentials, messages } from '../../deps.js';
 import * as route from '../../routes/threepl/communications.js';
 import { viewCommunication } from '../../usecases/replication.js';
 import { edge } from '../edge.js';
+import { refusalRecorder } from '../refusals.js';
 import { ok } from './respond.js';
 
 /** GET /v1/communications/{CommunicationID}: the processing result of a post, for the partner that sent it. */
@@ -10,6 +11,7 @@ export const getCommunication = edge(
   route.getCommunication,
   () => ({
     tokens: credentials(),
+    refusals: refusalRecorder(),
     communications: communications(),
     messages: messages(),
     clock: systemClock,

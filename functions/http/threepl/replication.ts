@@ -16,6 +16,7 @@ import { storeMessage } from '../../usecases/accept-message.js';
 import { filterSession } from '../../usecases/filters.js';
 import { acceptReplicationPost } from '../../usecases/replication.js';
 import { edge } from '../edge.js';
+import { refusalRecorder } from '../refusals.js';
 import { parseJsonBody } from '../validation.js';
 import { ok } from './respond.js';
 
@@ -24,6 +25,7 @@ const ports = () => {
   const stores = { messages: messages(), payloads: payloads(), queue: deliveryQueue(), clock: systemClock };
   return {
     tokens: credentials(),
+    refusals: refusalRecorder(),
     registry: registry(),
     enablements: enablements(),
     fields: fieldDictionaries(),

@@ -1,0 +1,122 @@
+import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DeliveryOutcome, type HourCounts, hourOf, STATS_RETENTION_DAYS } from '../core/stats.js';
+import { dynamoClient } from './aws.js';
+import { queryAll } from './dynamo.js';
+
+/**
+ * The hourly counters of GET /admin/stats, in the messages table: one partition per day
+ * (`STATS#<yyyy-mm-dd>`), one item per hour for accepted messages (`<hh>#*`) and one per hour and
+ * integration for ended deliveries (`<hh>#I#<integrationId>`), each bumped by one atomic ADD where
+ * the event happens, and kept STATS_RETENTION_DAYS. A window of d days reads d partitions of at most
+ * 24 × (1 + active integrations) small items. Every write to an hour lands on the same item, which
+ * DynamoDB serves up to about 1,000 writes a second.
+ */
+export class DeliveryStats {
+  constructor(private readonly table: string) {}
+
+  private bump(
+    at: number,
+    sk: string,
+    counter: string,
+    add: string,
+    sets: string[],
+    values: Record<string, unknown>,
+  ) {
+    const day = new Date(at).toISOString().slice(0, 10);
+    return dynamoClient().send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: `STATS#${day}`, sk },
+        // The counter's name goes through #c: DynamoDB reserves many plain words.
+        UpdateExpression: `ADD #c ${add} SET ${[...sets, 'expiresAt = :exp'].join(', ')}`,
+        ExpressionAttributeNames: { '#c': counter },
+        ExpressionAttributeValues: {
+          ...values,
+          ':exp': Math.floor(at / 1000) + STATS_RETENTION_DAYS * 86_400,
+        },
+      }),
+    );
+  }
+
+  /** `n` messages accepted at `at` (-1 takes back one whose acceptance was undone). */
+  async accepted(at: number, n = 1): Promise<void> {
+    await this.bump(at, `${hourOf(at).slice(11)}#*`, 'accepted', ':n', [], { ':n': n });
+  }
+
+  /** A delivery of `integrationId` ended at `at`. */
+  async ended(integrationId: string, outcome: DeliveryOutcome, at: number): Promise<void> {
+    const last = outcome === 'delivered' ? 'lastSuccessAt' : 'lastFailureAt';
+    await this.bump(
+      at,
+      `${hourOf(at).slice(11)}#I#${integrationId}`,
+      outcome,
+      ':one',
+      ['integrationId = :i', `${last} = :at`],
+      { ':one': 1, ':i': integrationId, ':at': new Date(at).toISOString() },
+    );
+  }
+
+  /** Every hour's counts from the hour of `since` to the hour of `now`. */
+  async hours(since: number, now: number): Promise<HourCounts[]> {
+    const out: HourCounts[] = [];
+    const first = hourOf(since);
+    for (let day = first.slice(0, 10); day <= hourOf(now).slice(0, 10); ) {
+      const items = await queryAll({
+        TableName: this.table,
+        KeyConditionExpression: day === first.slice(0, 10) ? 'pk = :pk AND sk >= :from' : 'pk = :pk',
+        ExpressionAttributeValues: {
+          ':pk': `STATS#${day}`,
+          ...(day === first.slice(0, 10) ? { ':from': first.slice(11) } : {}),
+        },
+      });
+      for (const i of items) {
+        const sk = String(i.sk);
+        out.push({
+          hour: `${day}T${sk.slice(0, 2)}`,
+          ...(sk.includes('#I#') ? { integrationId: String(i.integrationId) } : {}),
+          ...(typeof i.accepted === 'number' ? { accepted: i.accepted } : {}),
+          ...(typeof i.delivered === 'number' ? { delivered: i.delivered } : {}),
+          ...(typeof i.failed === 'number' ? { failed: i.failed } : {}),
+          ...(typeof i.lastSuccessAt === 'string' ? { lastSuccessAt: i.lastSuccessAt } : {}),
+          ...(typeof i.lastFailureAt === 'string' ? { lastFailureAt: i.lastFailureAt } : {}),
+        });
+      }
+      day = new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+    }
+    return out;
+  }
+
+  /**
+   * The integration of every delivery now in `status` whose message was received since `since`, from
+   * the byDeliveryStatus index: the deliveries waiting for their next attempt, which the retry
+   * schedule bounds (days), never the table.
+   */
+  async openSince(status: string, since: string): Promise<string[]> {
+    const items = await queryAll({
+      TableName: this.table,
+      IndexName: 'byDeliveryStatus',
+      KeyConditionExpression: '#s = :s AND logAt >= :since',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: { ':s': status, ':since': since },
+      ProjectionExpression: 'integrationId',
+    });
+    return items.map((i) => String(i.integrationId));
+  }
+
+  /** When the oldest message with a delivery in `status` was received (one index item read). */
+  async oldestIn(status: string): Promise<string | undefined> {
+    const r = await dynamoClient().send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'byDeliveryStatus',
+        KeyConditionExpression: '#s = :s',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':s': status },
+        ScanIndexForward: true,
+        Limit: 1,
+      }),
+    );
+    const logAt = r.Items?.[0]?.logAt;
+    return typeof logAt === 'string' ? logAt.split('#')[0] : undefined;
+  }
+}

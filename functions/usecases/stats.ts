@@ -1,0 +1,63 @@
+import type { RegistryRepository } from '../adapters/registry.js';
+import type { DeliveryStats } from '../adapters/stats.js';
+import type { Clock } from '../core/clock.js';
+import { DELIVERY_STATUSES, OPEN_STATUSES } from '../core/delivery-state.js';
+import { badRequest } from '../core/errors.js';
+import {
+  DEFAULT_STATS_WINDOW_MS,
+  healthOf,
+  hourStart,
+  STATS_RETENTION_DAYS,
+  summarize,
+} from '../core/stats.js';
+
+export interface StatsPorts {
+  stats: Pick<DeliveryStats, 'hours' | 'openSince' | 'oldestIn'>;
+  registry: Pick<RegistryRepository, 'getIntegration'>;
+  clock: Clock;
+}
+
+/** `held` counts once the delivery status exists (deliveries of a disabled integration wait so). */
+const HELD = (DELIVERY_STATUSES as readonly string[]).includes('held') ? 'held' : undefined;
+
+/**
+ * GET /admin/stats: the hourly counters from the hour of `since` (default 24 hours ago) to now, the
+ * deliveries now waiting for a retry (and held) of messages received since then, and when the oldest
+ * message with an undelivered delivery was received. A since older than the counters are kept is 400.
+ */
+export async function deliveryStatistics(ports: StatsPorts, q: { since?: string | undefined }) {
+  const now = ports.clock.now();
+  const asked = q.since ? Date.parse(q.since) : now - DEFAULT_STATS_WINDOW_MS;
+  if (asked < now - STATS_RETENTION_DAYS * 86_400_000) {
+    throw badRequest(
+      'invalid_parameter',
+      `since may be at most ${STATS_RETENTION_DAYS} days ago: the statistics are kept that long.`,
+    );
+  }
+  if (asked > now) throw badRequest('invalid_parameter', 'since is in the future.');
+  const since = new Date(hourStart(asked)).toISOString();
+  const [hours, retrying, held, oldest] = await Promise.all([
+    ports.stats.hours(hourStart(asked), now),
+    ports.stats.openSince('retrying', since),
+    HELD ? ports.stats.openSince(HELD, since) : Promise.resolve([]),
+    Promise.all([...OPEN_STATUSES, ...(HELD ? [HELD] : [])].map((s) => ports.stats.oldestIn(s))),
+  ]);
+  const totals = summarize(hours, retrying);
+  const oldestUndeliveredAt = oldest.filter((t): t is string => t !== undefined).sort()[0];
+  const integrations = await Promise.all(
+    totals.integrations.map(async (e) => ({
+      ...e,
+      health: healthOf(await ports.registry.getIntegration(e.integrationId)),
+    })),
+  );
+  return {
+    since,
+    accepted: totals.accepted,
+    delivered: totals.delivered,
+    failed: totals.failed,
+    retrying: totals.retrying,
+    held: held.length,
+    ...(oldestUndeliveredAt ? { oldestUndeliveredAt } : {}),
+    integrations,
+  };
+}
