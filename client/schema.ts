@@ -106,6 +106,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/partners/{code}/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A partner’s refused requests (4xx) of the last 7 days, newest first (limit ≤ 100, default 50), so the operator can tell it why it was turned away. Every route a partner calls with a key or a 3PL token keeps what it refuses: one small item with a 7-day TTL per refused request, written by the edge after the answer is made; an accepted request costs nothing. A request is listed under the partner it authenticated as; else the owner of the key it presented (a key without the scope, or a body refused before the key was read); else the partner its `sender` or its path’s app area names, if that partner exists; else it is not kept. Kept: the method, the path without its query (seed 000 allows the key there), the status, the error code and the user agent (each path and user agent cut at 256 characters); never a key, a token or a header. */
+        get: operations["operations_get_admin_partners_code_requests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/integrations": {
         parameters: {
             query?: never;
@@ -265,6 +282,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/messages/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start every failed delivery of a window again from attempt 1, as a job (or count them: dryRun). Matching reads the message log’s byDeliveryStatus index (failed, by the time the message was received), bounded by since and until (default: now), never the table; `receiver` means the integrations that route to that partner. The job is worked by the minute tick in slices of 100, at most 1,000 deliveries a minute for all jobs together, so a replay of 100,000 takes under two hours and live deliveries keep going between the replayed ones; a tick leases the job, so two never work it at once. Each delivery goes through the single-message retry’s conditional failed → queued transition: one already restarted or delivered is left alone, so a second replay of the same window restarts nothing twice, and a dry run counts exactly what the same request would restart. */
+        post: operations["operations_post_admin_messages_retry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/messages/{id}": {
         parameters: {
             query?: never;
@@ -308,6 +342,40 @@ export interface paths {
         };
         /** Operational events of the last 30 days, newest first, by type and since, paged by cursor (limit ≤ 100, default 50) */
         get: operations["listEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A job’s progress: `done` deliveries restarted, `failed` ones that could not be (their integration deleted, or no longer failed when their slice came). Jobs are kept 30 days. */
+        get: operations["operations_get_admin_jobs_id_"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Delivery statistics since an instant (default: 24 hours ago), from hourly counters that the hub bumps with one atomic ADD where a message is accepted and where a delivery ends, so a window costs its hours (a few small items each), never the table. Counted by whole hours: the answer’s `since` is the start of the hour that holds the one asked for. The counters are kept 90 days: an older since is 400 (not clamped, so a total never silently covers less than was asked). `accepted`, `delivered` and `failed` count what happened in the window (an operator’s retry that fails again counts again); `retrying` and `held` are the deliveries now waiting for another attempt, or held, of messages received in the window (the byDeliveryStatus index, which the retry schedule bounds); `oldestUndeliveredAt` is when the oldest message with a delivery still queued, retrying or held was received, in or before the window. `integrations` lists each integration with anything in the window; `health` is `disabled` when the hub switched it off for failing. */
+        get: operations["operations_get_admin_stats"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1231,6 +1299,66 @@ export interface operations {
                 };
             };
             /** @description unknown partner or key */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    operations_get_admin_partners_code_requests: {
+        parameters: {
+            query?: {
+                limit?: string;
+            };
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the refused requests, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        requests: {
+                            at: string;
+                            method: string;
+                            path: string;
+                            status: number;
+                            code: string;
+                            userAgent?: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description a bad limit */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description admin key missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unknown partner */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2718,6 +2846,79 @@ export interface operations {
             };
         };
     };
+    operations_post_admin_messages_retry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    since: string;
+                    until?: string;
+                    /** @enum {string} */
+                    status?: "failed";
+                    integrationId?: string;
+                    receiver?: string;
+                    dryRun?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description dryRun: how many deliveries match */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        matched: number;
+                    };
+                };
+            };
+            /** @description the job that restarts them (GET /admin/jobs/{id}), and how many matched */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        jobId: string;
+                        matched: number;
+                    };
+                };
+            };
+            /** @description a bad since or until, until before since, a status other than failed, an unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description admin key missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the body is not sent as JSON (Content-Type application/json or a +json type) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getMessageAsAdmin: {
         parameters: {
             query?: never;
@@ -2878,6 +3079,115 @@ export interface operations {
                 };
             };
             /** @description a bad type, since, limit or cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description admin key missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    operations_get_admin_jobs_id_: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the job */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        kind: "messages.retry";
+                        /** @enum {string} */
+                        status: "running" | "done";
+                        matched: number;
+                        done: number;
+                        failed: number;
+                        startedAt: string;
+                        finishedAt?: string;
+                    };
+                };
+            };
+            /** @description admin key missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unknown job */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    operations_get_admin_stats: {
+        parameters: {
+            query?: {
+                since?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the window’s totals and each integration’s */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        since: string;
+                        accepted: number;
+                        delivered: number;
+                        failed: number;
+                        retrying: number;
+                        held: number;
+                        oldestUndeliveredAt?: string;
+                        integrations: {
+                            integrationId: string;
+                            delivered: number;
+                            failed: number;
+                            retrying: number;
+                            lastSuccessAt?: string;
+                            lastFailureAt?: string;
+                            /** @enum {string} */
+                            health: "ok" | "disabled";
+                        }[];
+                    };
+                };
+            };
+            /** @description a since that is not an ISO 8601 instant, in the future, or older than 90 days */
             400: {
                 headers: {
                     [name: string]: unknown;
