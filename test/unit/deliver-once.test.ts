@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { OperationalEvent } from '../../functions/core/events.js';
 import type { Delivery } from '../../functions/core/message.js';
 import { type DeliverPorts, deliverOnce, HELD_REQUEUE_SECONDS } from '../../functions/usecases/deliver.js';
-import { pushIntegration } from '../support/fixtures.js';
+import { noHealth, pushIntegration } from '../support/fixtures.js';
 
 const NOW = Date.parse('2026-12-02T10:07:00Z');
 
@@ -37,6 +37,7 @@ function harness(delivery: Partial<Delivery>, options: { parallel?: boolean; clo
     random: () => 0.5,
     publicBaseUrl: 'http://hub',
     events: { emit: async (e) => void events.push(e) },
+    health: noHealth,
   };
   return { ports, events };
 }
