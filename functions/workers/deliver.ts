@@ -49,7 +49,8 @@ export async function handler(
 async function release(job: { id: string; integrationId: string }): Promise<string[]> {
   try {
     const { released, more } = await releaseHeld(ports(), job.integrationId);
-    logger.info('released held deliveries', { integrationId: job.integrationId, released, more });
+    if (released > 0)
+      logger.info('released held deliveries', { integrationId: job.integrationId, released, more });
     return [];
   } catch (e) {
     logger.error('could not release held deliveries', {
