@@ -85,8 +85,9 @@ export async function noteDeliveryEnd(
  * Holds a delivery of a disabled integration instead of attempting it: no attempt is claimed, so
  * none is used. Then reads the integration again, consistently: if the operator enabled it after the
  * worker's (cached) read, the enable's release may already have paged the held list, so this delivery
- * releases itself and is looked at again in a couple of seconds (`retryInSeconds`); otherwise its job
- * is done, and the enable will release it.
+ * releases itself and is looked at again in a couple of seconds (`retryInSeconds`), as it is when the
+ * integration was deleted meanwhile (that look ends it failed); otherwise its job is done, and the
+ * enable will release it.
  */
 export async function holdDelivery(
   ports: { health: EndpointHealthPorts },
@@ -97,8 +98,9 @@ export async function holdDelivery(
   const { held, registry, remember } = ports.health;
   if (!(await held.holdDelivery(message, integrationId, firstRow))) return {};
   const now = await registry.getIntegration(integrationId, true);
-  if (!now || isDisabled(now)) return {};
-  remember?.(integrationId, { health: 'ok' });
+  if (now && isDisabled(now)) return {};
+  // Enabled meanwhile, or deleted (its next look ends it failed): not held after all.
+  if (now) remember?.(integrationId, { health: 'ok' });
   if (await held.releaseDelivery(message.id, integrationId)) {
     await held.dropHeldEntries(integrationId, [
       { messageId: message.id, sort: `${message.receivedAt}#${message.id}` },

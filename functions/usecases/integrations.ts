@@ -1,4 +1,5 @@
 import type { z } from 'zod/mini';
+import type { DeliveryQueue } from '../adapters/delivery-queue.js';
 import type { EnablementRepository } from '../adapters/enablements.js';
 import type { RegistryRepository } from '../adapters/registry.js';
 import type { Clock } from '../core/clock.js';
@@ -128,9 +129,15 @@ export async function patchIntegration(
   return shown({ ...next, ...healthOf(previous) });
 }
 
-/** A managed integration that clients have enabled stays until they (or the operator) remove them. */
+/**
+ * A managed integration that clients have enabled stays until they (or the operator) remove them.
+ * A disabled one (endpoint health) may have deliveries held: they are released once it is gone, and
+ * their jobs end them failed ("The integration was deleted."), as any delivery whose integration went.
+ */
 export async function deleteIntegration(
-  ports: Pick<IntegrationPorts, 'registry' | 'enablements'>,
+  ports: Pick<IntegrationPorts, 'registry' | 'enablements'> & {
+    queue: Pick<DeliveryQueue, 'enqueueRelease'>;
+  },
   id: string,
 ) {
   const i = await load(ports, id);
@@ -141,6 +148,7 @@ export async function deleteIntegration(
     );
   }
   await ports.registry.deleteIntegration(i);
+  if (i.health === 'disabled') await ports.queue.enqueueRelease(id);
 }
 
 /** A new signing secret; the previous one keeps signing for `overlapSeconds` (a day by default). */

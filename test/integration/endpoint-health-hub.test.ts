@@ -192,4 +192,29 @@ describe('endpoint health on the hub', () => {
       (await deliveryOf(after.json.id)).status === 'delivered' ? true : undefined,
     );
   });
+
+  it('ends the held deliveries of a disabled integration that is deleted as failed', async () => {
+    const created = await hub.admin(
+      'POST',
+      '/admin/integrations',
+      outboundIntegration('doomed', 'wms', partner.url, { entity: 'doomed', autoDisableAfterHours: 0 }),
+    );
+    const id = created.json.id as string;
+    refuse = true;
+    await post('doomed', 0);
+    await eventually(async () =>
+      (await hub.admin('GET', `/admin/integrations/${id}`)).json.health === 'disabled' ? true : undefined,
+    );
+    const held = (await post('doomed', 1)).json.id as string;
+    await eventually(async () =>
+      (await deliveryOf(held)).deliveries[0]?.status === 'held' ? true : undefined,
+    );
+    expect((await hub.admin('DELETE', `/admin/integrations/${id}`)).status).toBe(204);
+    const ended = await eventually(async () => {
+      const d = (await deliveryOf(held)).deliveries[0];
+      return d?.status === 'failed' ? d : undefined;
+    });
+    expect(ended.error).toMatch(/integration was deleted/);
+    refuse = false;
+  });
 });

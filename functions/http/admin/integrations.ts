@@ -24,7 +24,10 @@ export const patchIntegration = edge(route.patchIntegration, ports, ({ params, b
   integrations.patchIntegration(p, params.id, body),
 );
 
-export const deleteIntegration = edge(route.deleteIntegration, ports, ({ params }, p) =>
+/** A disabled integration's held deliveries are handed to the delivery workers, which end them. */
+const deletePorts = () => ({ ...ports(), queue: deliveryQueue() });
+
+export const deleteIntegration = edge(route.deleteIntegration, deletePorts, ({ params }, p) =>
   integrations.deleteIntegration(p, params.id),
 );
 

@@ -119,9 +119,10 @@ export const deleteIntegration = {
   params: IdParams,
   handler: h('http/admin/integrations.ts', 'deleteIntegration'),
   summary: 'Delete an integration',
-  uses: ['registry:write'],
+  // deliveryQueue: a disabled integration's held deliveries are released, and end failed.
+  uses: ['registry:write', 'deliveryQueue:send'],
   responses: {
-    204: 'deleted',
+    204: 'deleted; deliveries it held (health disabled) then end failed, "The integration was deleted."',
     404: 'unknown integration',
     409: 'a managed integration that clients have enabled (delete their enablements first)',
   },
