@@ -429,6 +429,6 @@ const integrationKey = (id: string) => ({ pk: `INTEGRATION#${id}`, sk: 'INTEGRAT
 function toIntegration(item: Record<string, unknown>): StoredIntegration {
   const { pk: _pk, sk: _sk, kind: _kind, kindSort: _ks, ...rest } = item;
   const i = rest as unknown as StoredIntegration & IntegrationHealth;
-  // Stored before endpoint health existed: the default window.
-  return { ...i, autoDisableAfterHours: autoDisableHoursOf(i) };
+  // Stored before endpoint health existed: the default window, and healthy.
+  return { ...i, autoDisableAfterHours: autoDisableHoursOf(i), health: i.health ?? 'ok' };
 }
