@@ -7,6 +7,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { allowedFrom, type DeliveryTransition, statusAfter } from '../core/delivery-state.js';
+import { heldSort } from '../core/health.js';
 import type { InlinePayload } from '../core/inline-payload.js';
 import { scopeOfHandle } from '../core/lease.js';
 import { type Attempt, type Delivery, type Message, webhookIdOf } from '../core/message.js';
@@ -69,7 +70,7 @@ export interface FirstRow {
  */
 export interface HeldEntry {
   messageId: string;
-  /** The entry's sort key: `<receivedAt>#<messageId>`. */
+  /** The entry's sort key: `<receivedAt>#<messageId>` (core/health.ts heldSort). */
   sort: string;
 }
 
@@ -448,7 +449,7 @@ export class MessageRepository {
       new PutCommand({
         TableName: this.table,
         Item: {
-          ...heldKey(integrationId, `${message.receivedAt}#${message.id}`),
+          ...heldKey(integrationId, heldSort(message)),
           messageId: message.id,
           expiresAt: message.expiresAt,
         },

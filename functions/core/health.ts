@@ -53,6 +53,9 @@ export const hasEndpoint = (i: Pick<Watched, 'direction' | 'delivery'>): boolean
 
 export const isDisabled = (i: IntegrationHealth): boolean => i.health === 'disabled';
 
+/** Where a held delivery sorts in its integration's held list: by its message's arrival. */
+export const heldSort = (m: { id: string; receivedAt: string }): string => `${m.receivedAt}#${m.id}`;
+
 /** What one delivery's end changes in its integration's health. */
 export type HealthChange =
   | { kind: 'none' }

@@ -4,7 +4,7 @@ import type { RegistryRepository } from '../adapters/registry.js';
 import type { Clock } from '../core/clock.js';
 import { notFound } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
-import { healthAfterEnd, type IntegrationHealth, isDisabled } from '../core/health.js';
+import { healthAfterEnd, heldSort, type IntegrationHealth, isDisabled } from '../core/health.js';
 import type { StoredIntegration } from '../core/integration.js';
 import { capReason } from '../core/reason.js';
 import { logger } from '../observability.js';
@@ -102,9 +102,7 @@ export async function holdDelivery(
   // Enabled meanwhile, or deleted (its next look ends it failed): not held after all.
   if (now) remember?.(integrationId, { health: 'ok' });
   if (await held.releaseDelivery(message.id, integrationId)) {
-    await held.dropHeldEntries(integrationId, [
-      { messageId: message.id, sort: `${message.receivedAt}#${message.id}` },
-    ]);
+    await held.dropHeldEntries(integrationId, [{ messageId: message.id, sort: heldSort(message) }]);
   }
   return { retryInSeconds: 2 };
 }
@@ -126,8 +124,8 @@ export interface ReleasePorts {
  * are dropped once the jobs are queued. If the jobs cannot be queued, the deliveries are held again and
  * the error escapes (the release job comes back). When a full slice was released, a release job for
  * the next slice is queued, so any number of held deliveries go out at a bounded cost per invocation.
- * An integration disabled again meanwhile, or deleted, releases nothing: its deliveries stay held,
- * or, deleted, are released so that their jobs end them failed ("the integration was deleted").
+ * An integration disabled again meanwhile releases nothing (its deliveries stay held); a deleted
+ * one's are released all the same, and their jobs end them failed ("The integration was deleted.").
  */
 export async function releaseHeld(
   ports: ReleasePorts,
