@@ -94,17 +94,17 @@ export async function holdDelivery(
   message: StoredMessage,
   integrationId: string,
   firstRow: FirstRow | undefined,
-): Promise<{ retryInSeconds?: number }> {
+): Promise<{ held: boolean; retryInSeconds?: number }> {
   const { held, registry, remember } = ports.health;
-  if (!(await held.holdDelivery(message, integrationId, firstRow))) return {};
+  if (!(await held.holdDelivery(message, integrationId, firstRow))) return { held: false };
   const now = await registry.getIntegration(integrationId, true);
-  if (now && isDisabled(now)) return {};
+  if (now && isDisabled(now)) return { held: true };
   // Enabled meanwhile, or deleted (its next look ends it failed): not held after all.
   if (now) remember?.(integrationId, { health: 'ok' });
   if (await held.releaseDelivery(message.id, integrationId)) {
     await held.dropHeldEntries(integrationId, [{ messageId: message.id, sort: heldSort(message) }]);
   }
-  return { retryInSeconds: 2 };
+  return { held: false, retryInSeconds: 2 };
 }
 
 /** How many held deliveries one release job (one worker invocation's share) releases. */

@@ -147,6 +147,8 @@ describe('endpoint health on the hub', () => {
       const r = await post('fragile', n);
       expect(r.status).toBe(202);
       held.push(r.json.id);
+      // Held as it is stored: never queued, so no worker has to see it first.
+      expect((await deliveryOf(r.json.id)).deliveries[0]).toMatchObject({ status: 'held', attempts: [] });
     }
     for (const m of held) {
       const view = await eventually(async () => {

@@ -159,6 +159,30 @@ describe('endpoint health with an injected clock', () => {
       expect(await delivery(id, i.id)).toMatchObject({ status: 'held', attemptCount: 0 });
       expect((await messages.getRecord(id))?.deliveries).toHaveLength(1);
     }
+    // Stored with the health ports (as POST /v1/messages stores), a message is held at once, unqueued.
+    now += 1000;
+    const atOnce = await storeMessage(
+      {
+        messages,
+        payloads: new PayloadStore(aws.env[payloadBucket.envVar] as string),
+        queue: storeQueue,
+        clock: ports.clock,
+        health: ports.health,
+      },
+      {
+        id: 'msg_at_once',
+        sender: 'erp',
+        receiver: 'wms',
+        doctype: 'order',
+        version: '',
+        body: Buffer.from('{"n":"msg_at_once"}'),
+        contentType: 'application/json',
+      },
+      disabled ? [disabled] : [],
+    );
+    expect(queued).toEqual([]);
+    expect(await delivery(atOnce.id, i.id)).toMatchObject({ status: 'held', attemptCount: 0 });
+    held.push(atOnce.id);
     // A duplicate job of a held delivery changes nothing.
     expect(await deliverOnce(ports, { messageId: held[0] as string, integrationId: i.id })).toEqual({
       kind: 'done',
@@ -178,7 +202,7 @@ describe('endpoint health with an injected clock', () => {
     expect(told.filter((e) => e.type === 'integration.enabled')).toEqual([
       expect.objectContaining({ integrationId: i.id, detail: expect.stringMatching(/for 120 hours/) }),
     ]);
-    expect(await releaseHeld(releasePorts(), i.id)).toEqual({ released: 3, more: false });
+    expect(await releaseHeld(releasePorts(), i.id)).toEqual({ released: 4, more: false });
     expect(queued.map((j) => j.messageId)).toEqual(held);
     for (const job of queued.splice(0)) expect(await deliverOnce(ports, job)).toEqual({ kind: 'done' });
     expect(partner.received.slice(before).map((r) => JSON.parse(r.body.toString()).n)).toEqual(held);
