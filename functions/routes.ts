@@ -74,6 +74,7 @@ export const routes: readonly RouteDefinition[] = [
   integrations.patchIntegration,
   integrations.deleteIntegration,
   integrations.rotateSecret,
+  integrations.enableIntegration,
   adminEnablements.listEnablementsAsAdmin,
   adminEnablements.consentAsAdmin,
   // The literal /odata/Integrations before /odata/{resource}: the local hub takes the first match.
@@ -131,9 +132,11 @@ export const workers: readonly WorkerDefinition[] = [
     handler: h('workers/deliver.ts', 'handler'),
     // :send too: a job that finds no free in-flight permit is requeued as a fresh message. A row's
     // write-back stores a new version whose sends are messages like any other (payloads, both queues).
-    // eventsTopic: a delivery that ends failed is told (delivery.exhausted).
+    // eventsTopic: a delivery that ends failed is told (delivery.exhausted), and so is an integration
+    // that endpoint health disables (integration.disabled). registry:write: that health is written on
+    // the integration (at most one conditional write per delivery end, when it changes).
     uses: [
-      'registry:read',
+      'registry:write',
       'messages:write',
       'payloads:read',
       'payloads:write',
@@ -152,9 +155,10 @@ export const workers: readonly WorkerDefinition[] = [
   {
     id: 'DeliverOrdered',
     handler: h('workers/deliver.ts', 'handler'),
-    // :send on the standard queue: jobs of an integration switched to parallel move there.
+    // :send on the standard queue: jobs of an integration switched to parallel move there. As Deliver:
+    // endpoint health is written on the integration.
     uses: [
-      'registry:read',
+      'registry:write',
       'messages:write',
       'payloads:read',
       'payloads:write',

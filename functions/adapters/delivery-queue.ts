@@ -1,4 +1,8 @@
-import { ChangeMessageVisibilityCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
 import { sqsClient } from './aws.js';
 
 /** What a delivery queue message carries: ids only, never the payload. */
@@ -33,7 +37,16 @@ export class DeliveryQueue {
    * deduplication id includes the round, so an operator's retry is not swallowed as a duplicate.
    */
   async enqueue(
-    jobs: (DeliveryJob & { ordered: boolean; round?: number; delaySeconds?: number })[],
+    jobs: (DeliveryJob & {
+      ordered: boolean;
+      round?: number;
+      delaySeconds?: number;
+      /**
+       * Set when a held delivery is released (epoch ms): its job is new, though the round is not, so
+       * the FIFO queue must not take it for the job that was queued when the message arrived.
+       */
+      releasedAt?: number;
+    })[],
   ): Promise<void> {
     for (const ordered of [false, true]) {
       const selected = jobs.filter((j) => j.ordered === ordered);
@@ -50,7 +63,9 @@ export class DeliveryQueue {
               ...(ordered
                 ? {
                     MessageGroupId: job.integrationId,
-                    MessageDeduplicationId: `${job.messageId}.${job.integrationId}.${job.round ?? 0}`,
+                    MessageDeduplicationId: `${job.messageId}.${job.integrationId}.${job.round ?? 0}${
+                      job.releasedAt === undefined ? '' : `.r${job.releasedAt}`
+                    }`,
                   }
                 : {}),
             })),
@@ -59,6 +74,19 @@ export class DeliveryQueue {
         if (r.Failed?.length) throw new Error(`SQS refused ${r.Failed.length} delivery jobs`);
       }
     }
+  }
+
+  /**
+   * Asks the delivery workers to release an integration's held deliveries (a slice at a time; each
+   * slice asks for the next), on the standard queue.
+   */
+  async enqueueRelease(integrationId: string): Promise<void> {
+    await sqsClient().send(
+      new SendMessageCommand({
+        QueueUrl: this.url(false),
+        MessageBody: JSON.stringify({ release: integrationId }),
+      }),
+    );
   }
 
   /**

@@ -56,7 +56,7 @@ interface Stream {
 const DELIVERY_STATUSES: Record<MessageStatus, string[]> = {
   failed: ['failed'],
   delivered: ['delivered'],
-  pending: ['retrying', 'queued'],
+  pending: ['retrying', 'queued', 'held'],
   accepted: [],
 };
 

@@ -3,10 +3,12 @@ import {
   BatchWriteCommand,
   GetCommand,
   PutCommand,
+  QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { type Clock, systemClock } from '../core/clock.js';
 import { allowedFrom, type DeliveryTransition, statusAfter } from '../core/delivery-state.js';
+import { heldSort } from '../core/health.js';
 import type { InlinePayload } from '../core/inline-payload.js';
 import { scopeOfHandle } from '../core/lease.js';
 import { type Attempt, type Delivery, type Message, webhookIdOf } from '../core/message.js';
@@ -62,6 +64,17 @@ export interface FirstRow {
   delivery: Delivery;
   expiresAt: number;
   receivedAt?: string;
+}
+
+/**
+ * A held delivery's entry in its integration's held list (`HELD#<integrationId>`, sorted by the
+ * message's arrival): what enabling the integration pages through, so its cost follows the held
+ * deliveries, never the table.
+ */
+export interface HeldEntry {
+  messageId: string;
+  /** The entry's sort key: `<receivedAt>#<messageId>` (core/health.ts heldSort). */
+  sort: string;
 }
 
 export interface MessageRecord {
@@ -472,6 +485,91 @@ export class MessageRepository {
   }
 
   /**
+   * Holds an open delivery (its integration is disabled: endpoint health) without an attempt. The held
+   * list's entry is written first and the delivery second, so a delivery is never held without an
+   * entry (an entry whose delivery is not held is dropped when the list is paged). `firstRow` when
+   * the delivery's row does not exist yet. False when the delivery was no longer open.
+   */
+  async holdDelivery(
+    message: Pick<StoredMessage, 'id' | 'receivedAt' | 'expiresAt'>,
+    integrationId: string,
+    firstRow?: FirstRow,
+  ): Promise<boolean> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          ...heldKey(integrationId, heldSort(message)),
+          messageId: message.id,
+          expiresAt: message.expiresAt,
+        },
+      }),
+    );
+    if (firstRow) {
+      return this.createRow(message.id, integrationId, firstRow, {
+        status: statusAfter('hold'),
+        nextAttemptAt: undefined,
+      });
+    }
+    return this.moveHeld('hold', message.id, integrationId);
+  }
+
+  /** Held → queued (released: the integration was enabled). False when it was not held. */
+  releaseDelivery(messageId: string, integrationId: string): Promise<boolean> {
+    return this.moveHeld('release', messageId, integrationId);
+  }
+
+  /** Queued → held again, for a released delivery whose job could not be queued. */
+  holdAgain(messageId: string, integrationId: string): Promise<boolean> {
+    return this.moveHeld('hold', messageId, integrationId);
+  }
+
+  private moveHeld(transition: 'hold' | 'release', messageId: string, integrationId: string) {
+    const from = statusIn(transition);
+    return conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `MSG#${messageId}`, sk: `DLV#${integrationId}` },
+          UpdateExpression: 'SET #s = :to REMOVE nextAttemptAt',
+          ConditionExpression: from.expression,
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':to': statusAfter(transition), ...from.values },
+        }),
+      ),
+    );
+  }
+
+  /** The oldest `limit` entries of an integration's held list (a consistent Query of one partition). */
+  async heldEntries(integrationId: string, limit: number): Promise<HeldEntry[]> {
+    const r = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `HELD#${integrationId}` },
+        ConsistentRead: true,
+        Limit: limit,
+      }),
+    );
+    return (r.Items ?? []).map((i) => ({ messageId: String(i.messageId), sort: String(i.sk) }));
+  }
+
+  /** Removes entries from an integration's held list (BatchWrite retries what DynamoDB left unprocessed). */
+  async dropHeldEntries(integrationId: string, entries: readonly HeldEntry[]): Promise<void> {
+    for (let i = 0; i < entries.length; i += 25) {
+      let requests: Record<string, unknown>[] = entries
+        .slice(i, i + 25)
+        .map((e) => ({ DeleteRequest: { Key: heldKey(integrationId, e.sort) } }));
+      for (let round = 0; requests.length > 0; round++) {
+        if (round > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** round));
+        if (round > 6) throw new Error('DynamoDB left deletes unprocessed');
+        const r = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: requests } }));
+        requests = r.UnprocessedItems?.[this.table] ?? [];
+      }
+    }
+  }
+
+  /**
    * Leases up to `limit` waiting pull deliveries of a receiver, oldest first (the shared mailbox lease:
    * a delivery another reader holds is skipped, never handed out twice).
    */
@@ -600,6 +698,8 @@ function statusIn(transition: DeliveryTransition) {
     values: Object.fromEntries(from.map((status, i) => [names[i], status])),
   };
 }
+
+const heldKey = (integrationId: string, sort: string) => ({ pk: `HELD#${integrationId}`, sk: sort });
 
 function strip(item: Record<string, unknown>): Record<string, unknown> {
   const {

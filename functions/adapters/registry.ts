@@ -1,4 +1,5 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { autoDisableHoursOf, HEALTH_FIELDS, type IntegrationHealth } from '../core/health.js';
 import type { StoredIntegration } from '../core/integration.js';
 import type { ApiKeyRecord, Partner, PartnerKey } from '../core/partners.js';
 import { dynamoClient } from './aws.js';
@@ -221,14 +222,113 @@ export class RegistryRepository {
     return true;
   }
 
-  /** Replaces an integration; a renamed one moves its name reservation. False when the new name is taken. */
+  /**
+   * Replaces an integration's fields; a renamed one moves its name reservation. False when the new
+   * name is taken. Its endpoint health (HEALTH_FIELDS) is left as stored: only the delivery worker
+   * and the enable route write it, so a PATCH or a rotation racing a delivery's end never undoes it.
+   */
   async replaceIntegration(previous: StoredIntegration, next: StoredIntegration): Promise<boolean> {
     if (previous.name !== next.name) {
       if (!(await this.reserveName(next.name, next.id))) return false;
       await this.releaseName(previous.name, previous.id);
     }
-    await this.putIntegration(next);
+    const health = new Set<string>(HEALTH_FIELDS);
+    const fields = Object.entries({ kind: 'integration', kindSort: next.name, ...next }).filter(
+      ([k, v]) => !health.has(k) && v !== undefined,
+    );
+    const kept = new Set(fields.map(([k]) => k));
+    const gone = Object.keys(previous).filter((k) => !kept.has(k) && !health.has(k));
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const sets = fields.map(([k, v], n) => {
+      names[`#f${n}`] = k;
+      values[`:f${n}`] = v;
+      return `#f${n} = :f${n}`;
+    });
+    const removes = gone.map((k, n) => {
+      names[`#g${n}`] = k;
+      return `#g${n}`;
+    });
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: integrationKey(next.id),
+        UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
     return true;
+  }
+
+  /**
+   * Starts the failing window (core/health.ts), unless one is open already or the integration is gone:
+   * one conditional write, made only when the worker read none open.
+   */
+  async startFailing(id: string, at: string): Promise<boolean> {
+    return this.updateHealth(id, 'SET failingSince = :at', 'attribute_not_exists(failingSince)', {
+      ':at': at,
+    });
+  }
+
+  /**
+   * Closes the failing window after a delivered end. Conditioned on the window the worker read, so a
+   * window another worker opened since stays.
+   */
+  async recover(id: string, since: string): Promise<boolean> {
+    return this.updateHealth(id, 'REMOVE failingSince', 'failingSince = :since', { ':since': since });
+  }
+
+  /**
+   * Disables the integration (endpoint health), once: conditioned on it not being disabled and on the
+   * window the worker read still being the stored one (none open: `since` undefined, autoDisableAfterHours 0).
+   */
+  async disable(
+    id: string,
+    change: { at: string; since: string | undefined; reason: string },
+  ): Promise<boolean> {
+    return this.updateHealth(
+      id,
+      'SET health = :disabled, disabledAt = :at, disabledReason = :why, failingSince = :since',
+      `(attribute_not_exists(health) OR health <> :disabled) AND ${
+        change.since ? 'failingSince = :since' : 'attribute_not_exists(failingSince)'
+      }`,
+      {
+        ':disabled': 'disabled',
+        ':at': change.at,
+        ':why': change.reason,
+        ':since': change.since ?? change.at,
+      },
+    );
+  }
+
+  /** Sets health back to ok and forgets the window; false when it was not disabled (or is gone). */
+  async enable(id: string): Promise<boolean> {
+    return this.updateHealth(
+      id,
+      'SET health = :ok REMOVE disabledAt, disabledReason, failingSince',
+      'health = :disabled',
+      { ':ok': 'ok', ':disabled': 'disabled' },
+    );
+  }
+
+  private updateHealth(
+    id: string,
+    update: string,
+    condition: string,
+    values: Record<string, unknown>,
+  ): Promise<boolean> {
+    return conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: integrationKey(id),
+          UpdateExpression: update,
+          ConditionExpression: `attribute_exists(pk) AND ${condition}`,
+          ExpressionAttributeValues: values,
+        }),
+      ),
+    );
   }
 
   async deleteIntegration(i: StoredIntegration): Promise<void> {
@@ -238,9 +338,14 @@ export class RegistryRepository {
     await this.releaseName(i.name, i.id);
   }
 
-  async getIntegration(id: string): Promise<StoredIntegration | undefined> {
+  /** `consistent`: a strongly consistent read (endpoint health's checks after a hold). */
+  async getIntegration(id: string, consistent = false): Promise<StoredIntegration | undefined> {
     const r = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: { pk: `INTEGRATION#${id}`, sk: 'INTEGRATION' } }),
+      new GetCommand({
+        TableName: this.table,
+        Key: integrationKey(id),
+        ...(consistent ? { ConsistentRead: true } : {}),
+      }),
     );
     return r.Item ? toIntegration(r.Item) : undefined;
   }
@@ -319,7 +424,11 @@ function toPartner(item: Record<string, unknown>): Partner {
   return { code: String(item.code), name: String(item.name), createdAt: String(item.createdAt) };
 }
 
+const integrationKey = (id: string) => ({ pk: `INTEGRATION#${id}`, sk: 'INTEGRATION' });
+
 function toIntegration(item: Record<string, unknown>): StoredIntegration {
   const { pk: _pk, sk: _sk, kind: _kind, kindSort: _ks, ...rest } = item;
-  return rest as unknown as StoredIntegration;
+  const i = rest as unknown as StoredIntegration & IntegrationHealth;
+  // Stored before endpoint health existed: the default window, and healthy.
+  return { ...i, autoDisableAfterHours: autoDisableHoursOf(i), health: i.health ?? 'ok' };
 }

@@ -5,11 +5,13 @@
  *
  *   queued ──claim──▶ (an attempt) ──answer──▶ retrying ──claim──▶ … ──▶ delivered | failed
  *   failed ──restart──▶ queued          (an operator's retry, or a redrive from the dead-letter queue)
+ *   queued | retrying ──hold──▶ held ──release──▶ queued
+ *                                        (its integration was disabled by endpoint health; enabled again)
  *
- * A later status (`held`, for deliveries of a disabled integration) joins by adding it to
- * DELIVERY_STATUSES and giving it its transitions (hold: open → held; release: held → queued).
+ * `held` is neither open nor finished: no attempt is made (none is used up) until the operator enables
+ * the integration again, which releases it as `queued` with the attempts it had.
  */
-export const DELIVERY_STATUSES = ['queued', 'retrying', 'delivered', 'failed'] as const;
+export const DELIVERY_STATUSES = ['queued', 'retrying', 'held', 'delivered', 'failed'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 /** Statuses from which another attempt may still be made. */
@@ -27,7 +29,11 @@ export type DeliveryTransition =
   /** Its job reached the dead-letter queue: failed, marked so that a redrive restarts it. */
   | 'deadLetter'
   /** Starts a failed delivery again from attempt 1, in a new round. */
-  | 'restart';
+  | 'restart'
+  /** Its integration is disabled (endpoint health): it waits, without an attempt, until enabled. */
+  | 'hold'
+  /** Its integration was enabled again: it goes out, with the attempts it had. */
+  | 'release';
 
 interface Rule {
   readonly from: readonly DeliveryStatus[];
@@ -42,6 +48,8 @@ export const TRANSITIONS = {
   fail: { from: OPEN_STATUSES, to: 'failed' },
   deadLetter: { from: OPEN_STATUSES, to: 'failed' },
   restart: { from: ['failed'], to: 'queued' },
+  hold: { from: OPEN_STATUSES, to: 'held' },
+  release: { from: ['held'], to: 'queued' },
 } as const satisfies { readonly [T in DeliveryTransition]: Rule };
 
 /** The status that `transition` sets (every transition but `claim` sets one). */
@@ -56,5 +64,9 @@ export const allowedFrom = (transition: DeliveryTransition): readonly DeliverySt
 export const canTransition = (status: DeliveryStatus, transition: DeliveryTransition): boolean =>
   allowedFrom(transition).includes(status);
 
-/** A delivery that no attempt will change any more (until an operator restarts a failed one). */
-export const isFinished = (status: DeliveryStatus): boolean => !canTransition(status, 'claim');
+/**
+ * A delivery that no attempt will change any more (until an operator restarts a failed one). A held
+ * delivery is not finished: it waits for its integration to be enabled.
+ */
+export const isFinished = (status: DeliveryStatus): boolean =>
+  !canTransition(status, 'claim') && !canTransition(status, 'release');

@@ -4,6 +4,11 @@ import * as z from 'zod/mini';
 import { CONSENT_TYPES } from './enablements.js';
 import { ENTITY_NAME } from './entities.js';
 import { badRequest } from './errors.js';
+import {
+  DEFAULT_AUTO_DISABLE_AFTER_HOURS,
+  type IntegrationHealth,
+  MAX_AUTO_DISABLE_AFTER_HOURS,
+} from './health.js';
 import { checkOutboundUrl } from './outbound-url.js';
 
 /** The default retry schedule: attempts at 0 h, 1 h, 7 h and 19 h, four within 24 hours. */
@@ -89,6 +94,15 @@ const integrationFields = {
   delivery: z.optional(DeliverySchema),
   /** Inbound only: how a document becomes rows (JSONata to one object or an array, each with an `id`). */
   inbound: z.optional(z.strictObject({ template: z.optional(text(1, 65_536)) })),
+  /**
+   * Endpoint health (Contract v2, "Health and operational events"; core/health.ts): hours of only failed deliveries, none delivered, after which an
+   * Outbound push/notify integration is disabled; 0 at the first failed one; null never. Fractions
+   * count (0.5 is half an hour).
+   */
+  autoDisableAfterHours: z._default(
+    z.nullable(z.number().check(z.gte(0), z.lte(MAX_AUTO_DISABLE_AFTER_HOURS))),
+    DEFAULT_AUTO_DISABLE_AFTER_HOURS,
+  ),
 };
 
 export const IntegrationInputSchema = z.strictObject(integrationFields);
@@ -107,7 +121,7 @@ export const IntegrationPatchSchema = z.strictObject(
   ) as { [K in keyof typeof integrationFields]: z.ZodMiniOptional<z.ZodMiniType> },
 );
 
-export interface Integration extends IntegrationInput {
+export interface Integration extends IntegrationInput, IntegrationHealth {
   id: string;
   createdAt: string;
   updatedAt: string;

@@ -67,7 +67,8 @@ export type MessageStatus = 'accepted' | 'pending' | 'delivered' | 'failed';
 export function messageStatus(deliveries: readonly Delivery[]): MessageStatus {
   if (deliveries.some((d) => d.status === 'failed')) return 'failed';
   if (deliveries.length > 0 && deliveries.every((d) => d.status === 'delivered')) return 'delivered';
-  if (deliveries.some((d) => d.attemptCount > 0)) return 'pending';
+  // A held delivery (its integration disabled by endpoint health) keeps the message pending.
+  if (deliveries.some((d) => d.attemptCount > 0 || d.status === 'held')) return 'pending';
   return 'accepted';
 }
 

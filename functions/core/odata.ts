@@ -59,13 +59,18 @@ export const odataName = (restName: string): string => PASCAL_OF.get(restName) ?
 // ---- EDM types, read from the schema ----
 
 type EdmType =
-  | { kind: 'primitive'; type: 'Edm.String' | 'Edm.Boolean' | 'Edm.Int32' | 'Edm.DateTimeOffset' }
+  | {
+      kind: 'primitive';
+      type: 'Edm.String' | 'Edm.Boolean' | 'Edm.Int32' | 'Edm.Double' | 'Edm.DateTimeOffset';
+    }
   | { kind: 'collection'; of: 'Edm.Int32' | 'Edm.String' }
   | { kind: 'complex'; name: string; schema?: z.ZodMiniObject }
   | { kind: 'dynamic' };
 
 interface Def {
   type: string;
+  /** A number's format: `safeint` for z.int(); absent for any number. */
+  format?: string;
   innerType?: z.ZodMiniType;
   element?: z.ZodMiniType;
 }
@@ -94,7 +99,8 @@ function edmOf(schema: z.ZodMiniType, complexName: string): EdmType {
     case 'boolean':
       return { kind: 'primitive', type: 'Edm.Boolean' };
     case 'number':
-      return { kind: 'primitive', type: 'Edm.Int32' };
+      // z.int() is Int32; a number that may have a fraction (autoDisableAfterHours) is Double.
+      return { kind: 'primitive', type: def.format === 'safeint' ? 'Edm.Int32' : 'Edm.Double' };
     case 'array': {
       const element = def.element ? edmOf(def.element, complexName) : undefined;
       if (element?.kind === 'primitive' && (element.type === 'Edm.Int32' || element.type === 'Edm.String'))
@@ -167,6 +173,7 @@ const jsonOf = (edm: EdmType): z.ZodMiniType => {
   if (edm.kind === 'primitive') {
     if (edm.type === 'Edm.Boolean') return z.boolean();
     if (edm.type === 'Edm.Int32') return z.int();
+    if (edm.type === 'Edm.Double') return z.number();
     return z.string();
   }
   if (edm.kind === 'collection') return z.array(edm.of === 'Edm.Int32' ? z.int() : z.string());
@@ -516,7 +523,7 @@ function propertyOperand(name: string): Operand {
       ? 'other'
       : edm.type === 'Edm.String'
         ? 'string'
-        : edm.type === 'Edm.Int32'
+        : edm.type === 'Edm.Int32' || edm.type === 'Edm.Double'
           ? 'number'
           : edm.type === 'Edm.Boolean'
             ? 'boolean'

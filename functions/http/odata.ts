@@ -1,5 +1,6 @@
 import { adminKey } from '../adapters/admin-key.js';
 import { metadataXml, parseResource, serviceDocument as serviceDocumentOf } from '../core/odata.js';
+import { deliveryQueue } from '../deps.js';
 import * as route from '../routes/odata.js';
 import * as odata from '../usecases/odata.js';
 import { registryPorts } from './admin/registry-ports.js';
@@ -64,7 +65,9 @@ const patchIntegration = edge(route.patchODataIntegration, ports, async ({ param
   return answer({ status: 204, headers: { 'odata-version': '4.0' } });
 });
 
-const deleteIntegration = edge(route.deleteODataIntegration, ports, async ({ params }, p) => {
+const deletePorts = () => ({ ...ports(), queue: deliveryQueue() });
+
+const deleteIntegration = edge(route.deleteODataIntegration, deletePorts, async ({ params }, p) => {
   await odata.deleteIntegration(p, odata.keyOf(params.resource, 'DELETE'));
   return answer({ status: 204, headers: { 'odata-version': '4.0' } });
 });

@@ -52,9 +52,10 @@ const ListQuery = z.object({
 
 /**
  * The OData face is one function (http/odata.ts `odataFace`, dispatching by route key), so every route
- * declares what the function as a whole uses: reads and writes of the registry.
+ * declares what the function as a whole uses: reads and writes of the registry, and the delivery queue
+ * (a DELETE of a disabled integration hands its held deliveries to the delivery workers, which end them).
  */
-const ODATA_USES = ['registry:write'] as const;
+const ODATA_USES = ['registry:write', 'deliveryQueue:send'] as const;
 
 export const serviceDocument = {
   method: 'GET',

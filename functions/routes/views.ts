@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { DELIVERY_STATUSES } from '../core/delivery-state.js';
 
 /** Answers several routes share: a message as accepted, and as its partners and the operator see it. */
 
@@ -27,7 +28,7 @@ export const MessageViewSchema = z.extend(AcceptedSchema, {
     z.object({
       integrationId: z.string(),
       mode: z.enum(['push', 'notify', 'pull', 'apply']),
-      status: z.enum(['queued', 'retrying', 'delivered', 'failed']),
+      status: z.enum(DELIVERY_STATUSES),
       attempts: z.array(
         z.object({
           n: z.number(),

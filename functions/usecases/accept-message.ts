@@ -8,6 +8,7 @@ import { type Clock, newId } from '../core/clock.js';
 import { parseDocument } from '../core/document.js';
 import { clientOf } from '../core/enablements.js';
 import { badRequest, conflict, forbidden, HubError, notFound, unprocessable } from '../core/errors.js';
+import { hasEndpoint, heldSort, isDisabled } from '../core/health.js';
 import { encodeInline } from '../core/inline-payload.js';
 import { MAX_ENTITY_CHARS, MAX_VERSION_CHARS, type StoredIntegration } from '../core/integration.js';
 import {
@@ -25,6 +26,7 @@ import { sha256Hex } from '../core/secrets.js';
 import { nextTick } from '../core/triggers.js';
 import { enabledFor } from './enablements.js';
 import { filterAdmits } from './filters.js';
+import { type EndpointHealthPorts, holdDelivery } from './health.js';
 
 /** The largest document POST /v1/messages takes (API Gateway and Lambda limits, base64 included). */
 export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
@@ -140,7 +142,7 @@ export async function acceptMessage(
   let message: StoredMessage;
   try {
     message = await storeMessage(
-      ports,
+      { ...ports, health: { registry: ports.registry, held: ports.messages } },
       { id, ...envelope, body: input.body, contentType: input.contentType, sha256 },
       routed,
     );
@@ -221,7 +223,14 @@ export interface NewMessage {
  * to the delivery engine (messages, 3PL lines, uploads) goes through here.
  */
 export async function storeMessage(
-  ports: Pick<AcceptPorts, 'messages' | 'payloads' | 'queue' | 'clock'>,
+  ports: Pick<AcceptPorts, 'messages' | 'payloads' | 'queue' | 'clock'> & {
+    /**
+     * Endpoint health: a delivery of a disabled integration is held here, at once, instead of being
+     * queued for the worker to hold. Without it (a face that does not pass it) the worker holds it
+     * when its job comes up, which ends the same way.
+     */
+    health?: EndpointHealthPorts;
+  },
   m: NewMessage,
   routed: readonly StoredIntegration[],
 ): Promise<StoredMessage> {
@@ -261,10 +270,11 @@ export async function storeMessage(
     await ports.payloads.put(message.payloadKey, m.body, m.contentType);
   }
   await ports.messages.create(message, deliveries);
+  const heldNow = await holdAtAccept(ports, message, routed, deliveries);
   try {
     await ports.queue.enqueue(
       routed.flatMap((i, k) => {
-        if (i.delivery?.mode === 'pull') return [];
+        if (i.delivery?.mode === 'pull' || heldNow.has(i.id)) return [];
         const held = deliveries[k]?.nextAttemptAt;
         return [
           {
@@ -278,12 +288,42 @@ export async function storeMessage(
     );
   } catch (e) {
     await ports.messages.remove(message, deliveries);
+    if (heldNow.size > 0 && ports.health) {
+      for (const id of heldNow) {
+        await ports.health.held
+          .dropHeldEntries(id, [{ messageId: message.id, sort: heldSort(message) }])
+          .catch(() => undefined);
+      }
+    }
     // The document this call wrote goes too ("a refused request writes nothing"; an upload's landing
     // object is another key). Should the delete fail, the object expires with its prefix.
     if (message.payloadKey) await ports.payloads.delete(message.payloadKey).catch(() => undefined);
     throw e;
   }
   return message;
+}
+
+/**
+ * Holds, as the message is stored, the deliveries of the disabled integrations it routes to (endpoint
+ * health), so they show `held` at once and are never queued. A scheduled one is left to its tick
+ * (the worker holds it then): released early, it would go out before its schedule. Answers the
+ * integrations whose delivery stays held.
+ */
+async function holdAtAccept(
+  ports: { health?: EndpointHealthPorts },
+  message: StoredMessage,
+  routed: readonly StoredIntegration[],
+  deliveries: readonly Delivery[],
+): Promise<Set<string>> {
+  const held = new Set<string>();
+  if (!ports.health) return held;
+  for (const [k, i] of routed.entries()) {
+    const delivery = deliveries[k];
+    if (!delivery || !isDisabled(i) || !hasEndpoint(i) || delivery.nextAttemptAt) continue;
+    const firstRow = { delivery, expiresAt: message.expiresAt, receivedAt: message.receivedAt };
+    if ((await holdDelivery({ health: ports.health }, message, i.id, firstRow)).held) held.add(i.id);
+  }
+  return held;
 }
 
 /**

@@ -9,6 +9,7 @@ import { canTransition, statusAfter } from '../core/delivery-state.js';
 import { clientOf } from '../core/enablements.js';
 import { ApplyRefused } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
+import { isDisabled } from '../core/health.js';
 import { decodeInline } from '../core/inline-payload.js';
 import { retryScheduleOf, type StoredIntegration } from '../core/integration.js';
 import type { Attempt, Delivery } from '../core/message.js';
@@ -20,6 +21,7 @@ import { webhookHeaders } from '../core/signing.js';
 import { logger } from '../observability.js';
 import { routingStop } from './enablements.js';
 import { tell } from './events.js';
+import { type EndpointHealthPorts, type HealthFields, holdDelivery, noteDeliveryEnd } from './health.js';
 
 /** What one delivery attempt needs. */
 export interface DeliverPorts {
@@ -49,6 +51,8 @@ export interface DeliverPorts {
   apply?: (integration: StoredIntegration, message: StoredMessage, document: Uint8Array) => Promise<unknown>;
   /** Where a delivery that ends failed is told (`delivery.exhausted`); see usecases/events.ts `tell`. */
   events: EventSink;
+  /** Endpoint health: what a delivery's end changes, and holding deliveries of a disabled integration. */
+  health: EndpointHealthPorts;
 }
 
 /** A delivery that has just ended, with what the counterparty answered to its last attempt. */
@@ -153,6 +157,12 @@ export async function deliverOnce(ports: DeliverPorts, job: DeliveryJob): Promis
       ? 'Every attempt was used; the last one did not report back (the worker stopped).'
       : undefined);
   if (cannotGo) return closeEnded(cannotGo);
+  // Checked before every attempt, as the enablement is: a disabled integration's delivery waits,
+  // held, without using an attempt, until the operator enables the integration again.
+  if (isDisabled(integration) && delivery.mode !== 'apply') {
+    const held = await holdDelivery(ports, message, job.integrationId, firstRow);
+    return held.retryInSeconds ? { kind: 'later', delaySeconds: held.retryInSeconds } : { kind: 'done' };
+  }
   if (delivery.mode === 'apply')
     return applyOnce(ports, { job, integration, message, delivery, n, now, stored });
   // The document is read before the attempt is claimed: a read that fails (S3 throttled, a network
@@ -335,6 +345,7 @@ async function attemptDelivery(ports: DeliverPorts, ctx: DispatchContext): Promi
   const response = answer ? keptResponse(answer) : undefined;
   if (outcome === 'delivered') {
     await record(ports, ctx.job, attempt, { status: statusAfter('deliver'), response, lastError: undefined });
+    await noteDeliveryEnd(ports, integration, 'delivered');
     await tellEnded(ports, {
       message,
       integration,
@@ -363,6 +374,9 @@ async function attemptDelivery(ports: DeliverPorts, ctx: DispatchContext): Promi
       response,
       lastError: `${error} (${why})`,
     });
+    // Endpoint health counts the deliveries that ended on the endpoint's answer (or its silence): not
+    // those that could not be rendered or sent, nor those closed without an attempt.
+    await noteDeliveryEnd(ports, integration, 'failed', capReason(`${error} (${why})`));
     await tellEnded(ports, {
       message,
       integration,
@@ -492,6 +506,13 @@ function keptResponse(res: OutboundAnswer): NonNullable<Delivery['response']> {
   };
 }
 
+/** The worker's integration reader, with a way to tell it what a health write changed. */
+export interface IntegrationCache {
+  (id: string): Promise<StoredIntegration | undefined>;
+  /** Applies the fields a health write changed to the cached integration, if it is cached. */
+  remember(id: string, fields: HealthFields): void;
+}
+
 /**
  * Serves integrations from memory for `ttlMs`: a busy worker reads each integration about once a
  * second instead of once per message. A change made by the operator reaches deliveries within that time.
@@ -500,13 +521,29 @@ export function cachedIntegrations(
   read: (id: string) => Promise<StoredIntegration | undefined>,
   clock: Clock,
   ttlMs = 1000,
-): (id: string) => Promise<StoredIntegration | undefined> {
+): IntegrationCache {
   const cache = new Map<string, { at: number; value: Promise<StoredIntegration | undefined> }>();
-  return (id) => {
+  const get = (id: string) => {
     const hit = cache.get(id);
     if (hit && clock.now() - hit.at < ttlMs) return hit.value;
     const value = read(id);
     cache.set(id, { at: clock.now(), value });
     return value;
   };
+  return Object.assign(get, {
+    remember(id: string, fields: HealthFields) {
+      const hit = cache.get(id);
+      if (!hit) return;
+      const value = hit.value.then((i) => {
+        if (!i) return i;
+        const next: StoredIntegration = { ...i };
+        for (const [k, v] of Object.entries(fields) as [keyof HealthFields, string | undefined][]) {
+          if (v === undefined) delete next[k];
+          else Object.assign(next, { [k]: v });
+        }
+        return next;
+      });
+      cache.set(id, { at: hit.at, value });
+    },
+  });
 }

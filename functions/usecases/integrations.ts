@@ -1,8 +1,10 @@
 import type { z } from 'zod/mini';
+import type { DeliveryQueue } from '../adapters/delivery-queue.js';
 import type { EnablementRepository } from '../adapters/enablements.js';
 import type { RegistryRepository } from '../adapters/registry.js';
 import type { Clock } from '../core/clock.js';
 import { badRequest, conflict, notFound } from '../core/errors.js';
+import { HEALTH_FIELDS, type IntegrationHealth } from '../core/health.js';
 import {
   checkIntegrationRules,
   type Integration,
@@ -38,10 +40,13 @@ export interface IntegrationPorts {
 /** The default overlap of a rotated secret with its successor. */
 export const DEFAULT_OVERLAP_SECONDS = 86_400;
 
-/** What the API shows of an integration: never its signing secrets. */
-function shown(i: StoredIntegration): Integration & { previousSecretValidUntil?: string } {
+/**
+ * What the API shows of an integration: never its signing secrets; its endpoint health always
+ * (`ok` for one stored before health existed).
+ */
+export function shown(i: StoredIntegration): Integration & { previousSecretValidUntil?: string } {
   const { secret: _s, previousSecret: _p, ...rest } = i;
-  return rest;
+  return { ...rest, health: rest.health ?? 'ok' };
 }
 
 /** An integration with its next scheduled send, when it has a schedule (GET /admin/integrations/{id}). */
@@ -108,7 +113,8 @@ export async function patchIntegration(
 ) {
   const previous = await load(ports, id);
   const { createdAt, secret, previousSecret, previousSecretValidUntil, updatedAt: _u, ...current } = previous;
-  const { id: _id, ...fields } = current;
+  // Endpoint health is the hub's, not the operator's: a PATCH neither sets nor clears it (see enable).
+  const { id: _id, health: _h, disabledAt: _da, disabledReason: _dr, failingSince: _fs, ...fields } = current;
   const merged = parseValue(IntegrationInputSchema, { ...fields, ...stripUndefined(patch) });
   await check(ports, merged);
   const next: StoredIntegration = {
@@ -120,12 +126,18 @@ export async function patchIntegration(
     ...(previousSecret ? { previousSecret, previousSecretValidUntil } : {}),
   };
   if (!(await ports.registry.replaceIntegration(previous, next))) throw nameTaken(merged.name);
-  return shown(next);
+  return shown({ ...next, ...healthOf(previous) });
 }
 
-/** A managed integration that clients have enabled stays until they (or the operator) remove them. */
+/**
+ * A managed integration that clients have enabled stays until they (or the operator) remove them.
+ * A disabled one (endpoint health) may have deliveries held: they are released once it is gone, and
+ * their jobs end them failed ("The integration was deleted."), as any delivery whose integration went.
+ */
 export async function deleteIntegration(
-  ports: Pick<IntegrationPorts, 'registry' | 'enablements'>,
+  ports: Pick<IntegrationPorts, 'registry' | 'enablements'> & {
+    queue: Pick<DeliveryQueue, 'enqueueRelease'>;
+  },
   id: string,
 ) {
   const i = await load(ports, id);
@@ -136,6 +148,7 @@ export async function deleteIntegration(
     );
   }
   await ports.registry.deleteIntegration(i);
+  if (i.health === 'disabled') await ports.queue.enqueueRelease(id);
 }
 
 /** A new signing secret; the previous one keeps signing for `overlapSeconds` (a day by default). */
@@ -156,6 +169,13 @@ export async function rotateSecret(
   };
   await ports.registry.replaceIntegration(previous, next);
   return { secret: next.secret, previousValidUntil };
+}
+
+/** The health fields as stored (replaceIntegration leaves them so). */
+function healthOf(i: StoredIntegration): IntegrationHealth {
+  const out: IntegrationHealth = {};
+  for (const k of HEALTH_FIELDS) if (i[k] !== undefined) Object.assign(out, { [k]: i[k] });
+  return out;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -113,5 +113,7 @@ export async function patchIntegration(
   return { '@odata.context': entityContext(base), ...toEntity(changed) };
 }
 
-export const deleteIntegration = (ports: Pick<ODataPorts, 'registry' | 'enablements'>, id: string) =>
-  integrations.deleteIntegration(ports, id);
+export const deleteIntegration = (
+  ports: Pick<ODataPorts, 'registry' | 'enablements'> & Parameters<typeof integrations.deleteIntegration>[0],
+  id: string,
+) => integrations.deleteIntegration(ports, id);

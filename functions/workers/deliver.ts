@@ -16,16 +16,49 @@ import { logger } from '../observability.js';
 import { cachedIntegrations } from '../usecases/deliver.js';
 import { type DeliverBatchPorts, deliverBatch, type QueuedJob } from '../usecases/deliver-batch.js';
 import { applyDocument, type EntityPorts, recordDeliveryEnd } from '../usecases/entities.js';
+import { type ReleasePorts, releaseHeld } from '../usecases/health.js';
 import { batchResponse } from './batch.js';
-import { parseJob } from './jobs.js';
+import { parseJob, parseRelease } from './jobs.js';
 
-/** Consumes both delivery queues: parse the records, deliver the batch, hand back what is not done. */
+/**
+ * Consumes both delivery queues: parse the records, deliver the batch, hand back what is not done.
+ * Release jobs (an integration enabled again: send its held deliveries) are handled beside the batch.
+ */
 export async function handler(
   event: SQSEvent,
   context?: Pick<Context, 'getRemainingTimeInMillis'>,
 ): Promise<SQSBatchResponse> {
   const deadline = context ? systemClock.now() + context.getRemainingTimeInMillis() : undefined;
-  return batchResponse(await deliverBatch(ports(), event.Records.flatMap(queuedJob), deadline));
+  const releases = event.Records.flatMap((r) => {
+    const integrationId = parseRelease(r.body);
+    return integrationId ? [{ id: r.messageId, integrationId }] : [];
+  });
+  const released = new Set(releases.map((r) => r.id));
+  const [handBack, releaseFailures] = await Promise.all([
+    deliverBatch(
+      ports(),
+      event.Records.filter((r) => !released.has(r.messageId)).flatMap(queuedJob),
+      deadline,
+    ),
+    Promise.all(releases.map(release)),
+  ]);
+  return batchResponse([...handBack, ...releaseFailures.flat()]);
+}
+
+/** One release job: a slice of the integration's held deliveries goes out; a failure comes back. */
+async function release(job: { id: string; integrationId: string }): Promise<string[]> {
+  try {
+    const { released, more } = await releaseHeld(ports(), job.integrationId);
+    if (released > 0)
+      logger.info('released held deliveries', { integrationId: job.integrationId, released, more });
+    return [];
+  } catch (e) {
+    logger.error('could not release held deliveries', {
+      integrationId: job.integrationId,
+      error: e as Error,
+    });
+    return [job.id];
+  }
 }
 
 const integrations = cachedIntegrations((id) => registry().getIntegration(id), systemClock);
@@ -33,9 +66,9 @@ const integrations = cachedIntegrations((id) => registry().getIntegration(id), s
 let rowPortsBuilt: EntityPorts | undefined;
 const rowPorts = (): EntityPorts => (rowPortsBuilt ??= { ...rowAdapters(), clock: systemClock });
 
-let built: DeliverBatchPorts | undefined;
+let built: (DeliverBatchPorts & ReleasePorts) | undefined;
 /** The adapters, built once per process. */
-function ports(): DeliverBatchPorts {
+function ports(): DeliverBatchPorts & ReleasePorts {
   if (built) return built;
   const { ALLOW_LOOPBACK_OUTBOUND, PUBLIC_BASE_URL } = settings();
   built = {
@@ -51,6 +84,9 @@ function ports(): DeliverBatchPorts {
     token: randomToken,
     publicBaseUrl: PUBLIC_BASE_URL ?? '',
     events: eventSink(),
+    registry: registry(),
+    // Endpoint health: its writes, a consistent read after a hold, and the held list.
+    health: { registry: registry(), held: messages(), remember: integrations.remember },
     // An Inbound integration's message becomes entity rows (Teamogy's server role).
     apply: (integration, message, document) => applyDocument(rowPorts(), integration, message, document),
     // A row's message: its outcome (and write-back) goes on the row, which may trigger other sends.

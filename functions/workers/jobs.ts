@@ -12,3 +12,15 @@ export function parseJob(body: string): DeliveryJob | undefined {
     return undefined;
   }
 }
+
+const ReleaseSchema = z.object({ release: z.string() });
+
+/** Reads a release job (enabling an integration: send its held deliveries); the integration's id. */
+export function parseRelease(body: string): string | undefined {
+  try {
+    const r = ReleaseSchema.safeParse(JSON.parse(body));
+    return r.success ? r.data.release : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1004,9 +1004,22 @@ describe.each(['test', 'prod'] as const)('CrossdockStack (%s)', (stage) => {
         )
         .map(({ fn }) => fn.node.id)
         .sort();
-      // POST /v1/enablements tells the operator of an enablement waiting for consent.
+      // POST /v1/enablements tells the operator of an enablement waiting for consent; enabling an
+      // integration again tells integration.enabled (its function also serves rotate-secret, listed
+      // once per route).
       const enable = routeFunction(s.stack, 'POST', '/v1/enablements');
-      expect(publishers).toEqual([...emitters.map((id) => `${id}Worker`), enable.node.id].sort());
+      const enableIntegration = routeFunction(s.stack, 'POST', '/admin/integrations/{id}/enable');
+      expect(routeFunction(s.stack, 'POST', '/admin/integrations/{id}/rotate-secret')).toBe(
+        enableIntegration,
+      );
+      expect(publishers).toEqual(
+        [
+          ...emitters.map((id) => `${id}Worker`),
+          enable.node.id,
+          enableIntegration.node.id,
+          enableIntegration.node.id,
+        ].sort(),
+      );
       for (const id of emitters) {
         expect(environmentOf(workerFunction(s.stack, id))[eventsTopic.envVar], id).toEqual(eventsTopicRef());
       }

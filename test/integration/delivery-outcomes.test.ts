@@ -32,16 +32,18 @@ describe('delivery outcomes by the sender’s result', () => {
     Object.assign(process.env, aws.env);
     partner = await startPartner();
     registry = new RegistryRepository(aws.env[registryTable.envVar] as string);
+    const messages = new MessageRepository(aws.env[messagesTable.envVar] as string);
     ports = {
       integration: (id) => registry.getIntegration(id),
       enablements: new EnablementRepository(aws.env[registryTable.envVar] as string),
-      messages: new MessageRepository(aws.env[messagesTable.envVar] as string),
+      messages,
       payloads: new PayloadStore(aws.env[payloadBucket.envVar] as string),
       send: (req) => postOutbound(req, allowLoopback),
       clock: { now: () => now },
       random: () => 0.5,
       publicBaseUrl: 'http://hub.test',
       events: discardEvents,
+      health: { registry, held: messages },
     };
   });
   afterAll(async () => {

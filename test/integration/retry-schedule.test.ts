@@ -37,10 +37,11 @@ describe('retry schedule with an injected clock', () => {
     aws = await startEmbeddedAws();
     Object.assign(process.env, aws.env);
     registry = new RegistryRepository(aws.env[registryTable.envVar] as string);
+    const messages = new MessageRepository(aws.env[messagesTable.envVar] as string);
     ports = {
       integration: (id) => registry.getIntegration(id),
       enablements: new EnablementRepository(aws.env[registryTable.envVar] as string),
-      messages: new MessageRepository(aws.env[messagesTable.envVar] as string),
+      messages,
       payloads: new PayloadStore(aws.env[payloadBucket.envVar] as string),
       send: async (req) => {
         calls.push(req);
@@ -50,6 +51,7 @@ describe('retry schedule with an injected clock', () => {
       random: () => 0.5, // no jitter: the schedule exactly
       publicBaseUrl: 'http://hub.test',
       events: { emit: async (e) => void told.push(e) },
+      health: { registry, held: messages },
     };
   });
   afterAll(() => aws?.stop());

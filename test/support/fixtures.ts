@@ -14,6 +14,7 @@ export function pushIntegration(overrides: Partial<StoredIntegration> = {}): Sto
     continuous: false,
     parallel: true,
     batchSize: 10,
+    autoDisableAfterHours: 120,
     managed: false,
     clientScheduleEditable: false,
     receiver: 'wms',
@@ -35,3 +36,21 @@ export const smallOrder = (id: string) => ({
   body: Buffer.from('{}'),
   contentType: 'application/json',
 });
+
+/**
+ * Endpoint health ports that record nothing: for deliverOnce tests about something else (no
+ * integration of theirs is disabled, and no health write matters to them).
+ */
+export const noHealth = {
+  registry: {
+    startFailing: async () => true,
+    recover: async () => true,
+    disable: async () => true,
+    getIntegration: async () => undefined,
+  },
+  held: {
+    holdDelivery: async () => true,
+    releaseDelivery: async () => true,
+    dropHeldEntries: async () => {},
+  },
+};

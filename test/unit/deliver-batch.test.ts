@@ -6,7 +6,7 @@ import {
   deliverBatch,
   type QueuedJob,
 } from '../../functions/usecases/deliver-batch.js';
-import { pushIntegration } from '../support/fixtures.js';
+import { noHealth, pushIntegration } from '../support/fixtures.js';
 
 const NOW = Date.parse('2026-11-23T02:00:00Z');
 
@@ -81,6 +81,7 @@ function harness(options: { granted?: number; failPermits?: boolean } = {}) {
     token: () => 'tok',
     publicBaseUrl: 'http://hub.test',
     events: discardEvents,
+    health: noHealth,
   };
   const job = (integrationId: string, n: number, ordered = false): QueuedJob => ({
     id: `sqs-${integrationId}-${n}`,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { OperationalEvent } from '../../functions/core/events.js';
 import type { Delivery } from '../../functions/core/message.js';
 import { type DeliverPorts, deliverOnce, HELD_REQUEUE_SECONDS } from '../../functions/usecases/deliver.js';
-import { pushIntegration } from '../support/fixtures.js';
+import { noHealth, pushIntegration } from '../support/fixtures.js';
 
 const NOW = Date.parse('2026-12-02T10:07:00Z');
 
@@ -37,6 +37,7 @@ function harness(delivery: Partial<Delivery>, options: { parallel?: boolean; clo
     random: () => 0.5,
     publicBaseUrl: 'http://hub',
     events: { emit: async (e) => void events.push(e) },
+    health: noHealth,
   };
   return { ports, events };
 }
@@ -71,5 +72,89 @@ describe('deliverOnce before an attempt', () => {
     const duplicate = gone(false);
     expect(await deliverOnce(duplicate.ports, job)).toEqual({ kind: 'done' });
     expect(duplicate.events).toEqual([]);
+  });
+
+  describe('an integration disabled by endpoint health', () => {
+    const message = {
+      id: 'msg_1',
+      sender: 'erp',
+      receiver: 'wms',
+      doctype: 'order',
+      version: '',
+      size: 2,
+      sha256: '',
+      contentType: 'application/json',
+      receivedAt: new Date(NOW).toISOString(),
+      expiresAt: 2_000_000_000,
+    };
+    /** A retrying delivery of a disabled integration; `enabledSince` says what the re-read finds. */
+    function disabled(enabledSince: boolean) {
+      const calls: string[] = [];
+      const { ports } = harness({});
+      const integration = pushIntegration({ id: 'int_a', name: 'a', health: 'disabled' });
+      const delivery = {
+        messageId: 'msg_1',
+        integrationId: 'int_a',
+        mode: 'push',
+        status: 'retrying',
+        attemptCount: 1,
+        webhookId: 'w',
+      } as const;
+      const p: DeliverPorts = {
+        ...ports,
+        integration: async () => integration,
+        messages: {
+          ...ports.messages,
+          getForDelivery: async () => ({ message, delivery, stored: true }),
+          claimAttempt: async () => {
+            calls.push('claim');
+            return true;
+          },
+        },
+        send: async () => {
+          calls.push('send');
+          return { kind: 'failed', reason: 'network', message: 'unused', durationMs: 0 };
+        },
+        health: {
+          ...noHealth,
+          registry: {
+            ...noHealth.registry,
+            getIntegration: async (_id, consistent) => {
+              calls.push(`read${consistent ? ' consistent' : ''}`);
+              return enabledSince ? { ...integration, health: 'ok' } : integration;
+            },
+          },
+          held: {
+            holdDelivery: async (m, id, firstRow) => {
+              calls.push(`hold ${m.id} ${id} ${firstRow ? 'new row' : 'row'}`);
+              return true;
+            },
+            releaseDelivery: async () => {
+              calls.push('release');
+              return true;
+            },
+            dropHeldEntries: async (_id, entries) => void calls.push(`drop ${entries.map((e) => e.sort)}`),
+          },
+        },
+      };
+      return { ports: p, calls };
+    }
+
+    it('holds the delivery before its attempt: nothing claimed or sent, the job done', async () => {
+      const { ports, calls } = disabled(false);
+      expect(await deliverOnce(ports, job)).toEqual({ kind: 'done' });
+      expect(calls).toEqual(['hold msg_1 int_a row', 'read consistent']);
+    });
+
+    it('releases it again when the integration was enabled after the cached read, and looks again shortly', async () => {
+      const { ports, calls } = disabled(true);
+      expect(await deliverOnce(ports, job)).toEqual({ kind: 'later', delaySeconds: 2 });
+      expect(calls).toEqual([
+        'hold msg_1 int_a row',
+        'read consistent',
+        'release',
+        `drop ${message.receivedAt}#msg_1`,
+      ]);
+    });
   });
 });

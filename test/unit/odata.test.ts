@@ -15,7 +15,10 @@ import {
   translateFilter,
 } from '../../functions/core/odata.js';
 
-/** The contract's list (shared/API.md), in its order. */
+/**
+ * The contract's list (shared/API.md), in its order, with the field its health section adds
+ * (autoDisableAfterHours) after the listed fields of the schema, before the two times.
+ */
 const CONTRACT = [
   'Id',
   'Name',
@@ -41,6 +44,7 @@ const CONTRACT = [
   'Version',
   'Delivery',
   'Inbound',
+  'AutoDisableAfterHours',
   'CreatedAt',
   'UpdatedAt',
 ];

@@ -1,6 +1,8 @@
+import { deliveryQueue, eventSink } from '../../deps.js';
 import * as route from '../../routes/admin/integrations.js';
+import { enableIntegration } from '../../usecases/health.js';
 import * as integrations from '../../usecases/integrations.js';
-import { edge } from '../edge.js';
+import { byRouteKey, edge } from '../edge.js';
 import { registryPorts as ports } from './registry-ports.js';
 
 /** The integration registry (seed 004): signing secrets are shown once, at creation and rotation. */
@@ -22,10 +24,24 @@ export const patchIntegration = edge(route.patchIntegration, ports, ({ params, b
   integrations.patchIntegration(p, params.id, body),
 );
 
-export const deleteIntegration = edge(route.deleteIntegration, ports, ({ params }, p) =>
+/** A disabled integration's held deliveries are handed to the delivery workers, which end them. */
+const deletePorts = () => ({ ...ports(), queue: deliveryQueue() });
+
+export const deleteIntegration = edge(route.deleteIntegration, deletePorts, ({ params }, p) =>
   integrations.deleteIntegration(p, params.id),
 );
 
-export const rotateSecret = edge(route.rotateSecret, ports, ({ params, body }, p) =>
+const rotateSecret = edge(route.rotateSecret, ports, ({ params, body }, p) =>
   integrations.rotateSecret(p, params.id, body.overlapSeconds),
 );
+
+/** Enable also tells the operator and hands the held deliveries to the delivery workers. */
+const actionPorts = () => ({ ...ports(), queue: deliveryQueue(), events: eventSink() });
+
+const enable = edge(route.enableIntegration, actionPorts, ({ params }, p) => enableIntegration(p, params.id));
+
+/** The actions on one integration: one function, each route with its own edge wrapper. */
+export const integrationActions = byRouteKey([
+  [route.rotateSecret, rotateSecret],
+  [route.enableIntegration, enable],
+]);
