@@ -170,7 +170,24 @@ export interface paths {
         get?: never;
         put?: never;
         /** Rotate the signing secret; both secrets sign until the old one expires */
-        post: operations["rotateSecret"];
+        post: operations["integrationActions_post_admin_integrations_id_rotate_secret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/integrations/{id}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Enable an integration that endpoint health disabled; its held deliveries go out in arrival order */
+        post: operations["integrationActions_post_admin_integrations_id_enable"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1437,10 +1454,23 @@ export interface operations {
                             inbound?: {
                                 template?: string;
                             };
+                            /** @default 120 */
+                            autoDisableAfterHours: number | null;
                             id: string;
                             createdAt: string;
                             updatedAt: string;
                             previousSecretValidUntil?: string;
+                            /**
+                             * @description `disabled` once every delivery ended failed, none delivered, for autoDisableAfterHours (Outbound push/notify only); its deliveries then wait as `held` until POST /admin/integrations/{id}/enable. `active` stays as the operator set it.
+                             * @enum {string}
+                             */
+                            health: "ok" | "disabled";
+                            /** @description when health became disabled */
+                            disabledAt?: string;
+                            /** @description why, capped at 1,024 characters */
+                            disabledReason?: string;
+                            /** @description when the first delivery ended failed since the last delivered one: the window that autoDisableAfterHours measures (absent while deliveries succeed) */
+                            failingSince?: string;
                         }[];
                     };
                 };
@@ -1517,6 +1547,8 @@ export interface operations {
                     inbound?: {
                         template?: string;
                     };
+                    /** @default 120 */
+                    autoDisableAfterHours?: number | null;
                 };
             };
         };
@@ -1579,10 +1611,23 @@ export interface operations {
                         inbound?: {
                             template?: string;
                         };
+                        /** @default 120 */
+                        autoDisableAfterHours: number | null;
                         id: string;
                         createdAt: string;
                         updatedAt: string;
                         previousSecretValidUntil?: string;
+                        /**
+                         * @description `disabled` once every delivery ended failed, none delivered, for autoDisableAfterHours (Outbound push/notify only); its deliveries then wait as `held` until POST /admin/integrations/{id}/enable. `active` stays as the operator set it.
+                         * @enum {string}
+                         */
+                        health: "ok" | "disabled";
+                        /** @description when health became disabled */
+                        disabledAt?: string;
+                        /** @description why, capped at 1,024 characters */
+                        disabledReason?: string;
+                        /** @description when the first delivery ended failed since the last delivered one: the window that autoDisableAfterHours measures (absent while deliveries succeed) */
+                        failingSince?: string;
                         secret: string;
                     };
                 };
@@ -1694,10 +1739,23 @@ export interface operations {
                         inbound?: {
                             template?: string;
                         };
+                        /** @default 120 */
+                        autoDisableAfterHours: number | null;
                         id: string;
                         createdAt: string;
                         updatedAt: string;
                         previousSecretValidUntil?: string;
+                        /**
+                         * @description `disabled` once every delivery ended failed, none delivered, for autoDisableAfterHours (Outbound push/notify only); its deliveries then wait as `held` until POST /admin/integrations/{id}/enable. `active` stays as the operator set it.
+                         * @enum {string}
+                         */
+                        health: "ok" | "disabled";
+                        /** @description when health became disabled */
+                        disabledAt?: string;
+                        /** @description why, capped at 1,024 characters */
+                        disabledReason?: string;
+                        /** @description when the first delivery ended failed since the last delivered one: the window that autoDisableAfterHours measures (absent while deliveries succeed) */
+                        failingSince?: string;
                         nextRunAt?: string;
                     };
                 };
@@ -1733,7 +1791,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description deleted */
+            /** @description deleted; deliveries it held (health disabled) then end failed, "The integration was deleted." */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -1824,6 +1882,7 @@ export interface operations {
                     inbound?: {
                         template?: string;
                     };
+                    autoDisableAfterHours?: number | null;
                 };
             };
         };
@@ -1886,10 +1945,23 @@ export interface operations {
                         inbound?: {
                             template?: string;
                         };
+                        /** @default 120 */
+                        autoDisableAfterHours: number | null;
                         id: string;
                         createdAt: string;
                         updatedAt: string;
                         previousSecretValidUntil?: string;
+                        /**
+                         * @description `disabled` once every delivery ended failed, none delivered, for autoDisableAfterHours (Outbound push/notify only); its deliveries then wait as `held` until POST /admin/integrations/{id}/enable. `active` stays as the operator set it.
+                         * @enum {string}
+                         */
+                        health: "ok" | "disabled";
+                        /** @description when health became disabled */
+                        disabledAt?: string;
+                        /** @description why, capped at 1,024 characters */
+                        disabledReason?: string;
+                        /** @description when the first delivery ended failed since the last delivered one: the window that autoDisableAfterHours measures (absent while deliveries succeed) */
+                        failingSince?: string;
                     };
                 };
             };
@@ -1940,7 +2012,7 @@ export interface operations {
             };
         };
     };
-    rotateSecret: {
+    integrationActions_post_admin_integrations_id_rotate_secret: {
         parameters: {
             query?: never;
             header?: never;
@@ -1989,6 +2061,115 @@ export interface operations {
             };
             /** @description the body is not sent as JSON (Content-Type application/json or a +json type) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    integrationActions_post_admin_integrations_id_enable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the integration, health ok. Sets health to ok and clears disabledAt, disabledReason and failingSince, tells `integration.enabled`, and hands the held deliveries to the delivery workers, which release them oldest first in slices of at most 500 per invocation and send them in arrival order (strictly one at a time for parallel=false; a parallel integration starts them in that order, up to batchSize at once). Each keeps the attempts it had: being held used none. An integration whose health is ok is answered as it is (nothing changes; held deliveries are looked for again, and none are found). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @enum {string} */
+                        direction: "Outbound" | "Inbound";
+                        entity: string;
+                        /** @enum {string} */
+                        consentType: "None" | "Operator" | "Receiver";
+                        /** @default true */
+                        active: boolean;
+                        notes?: string | null;
+                        elementId?: string | null;
+                        actionId?: number | null;
+                        filter?: string | null;
+                        defaultSchedule?: number | null;
+                        system?: number | null;
+                        /** @default 4 */
+                        maxAttempts: number;
+                        /** @default false */
+                        includeUpdate: boolean;
+                        /** @default false */
+                        continuous: boolean;
+                        /** @default true */
+                        parallel: boolean;
+                        /** @default 10 */
+                        batchSize: number;
+                        /** @default false */
+                        managed: boolean;
+                        /** @default false */
+                        clientScheduleEditable: boolean;
+                        receiver?: string;
+                        sender?: string | null;
+                        version?: string | null;
+                        delivery?: {
+                            /** @enum {string} */
+                            mode: "push" | "notify" | "pull";
+                            url?: string;
+                            /**
+                             * @default raw
+                             * @enum {string}
+                             */
+                            format: "raw" | "json" | "xml";
+                            template?: string;
+                            writeBack?: string;
+                            headers?: {
+                                [key: string]: string;
+                            };
+                            timeoutMs?: number;
+                            retrySchedule?: number[];
+                        };
+                        inbound?: {
+                            template?: string;
+                        };
+                        /** @default 120 */
+                        autoDisableAfterHours: number | null;
+                        id: string;
+                        createdAt: string;
+                        updatedAt: string;
+                        previousSecretValidUntil?: string;
+                        /**
+                         * @description `disabled` once every delivery ended failed, none delivered, for autoDisableAfterHours (Outbound push/notify only); its deliveries then wait as `held` until POST /admin/integrations/{id}/enable. `active` stays as the operator set it.
+                         * @enum {string}
+                         */
+                        health: "ok" | "disabled";
+                        /** @description when health became disabled */
+                        disabledAt?: string;
+                        /** @description why, capped at 1,024 characters */
+                        disabledReason?: string;
+                        /** @description when the first delivery ended failed since the last delivered one: the window that autoDisableAfterHours measures (absent while deliveries succeed) */
+                        failingSince?: string;
+                    };
+                };
+            };
+            /** @description admin key missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unknown integration */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2246,6 +2427,7 @@ export interface operations {
                             Inbound?: {
                                 template?: string;
                             } | null;
+                            AutoDisableAfterHours?: number | null;
                             CreatedAt?: string | null;
                             UpdatedAt?: string | null;
                         }[];
@@ -2342,6 +2524,8 @@ export interface operations {
                     Inbound?: {
                         template?: string;
                     };
+                    /** @default 120 */
+                    AutoDisableAfterHours?: number | null;
                 };
             };
         };
@@ -2397,6 +2581,7 @@ export interface operations {
                         Inbound: {
                             template?: string;
                         } | null;
+                        AutoDisableAfterHours: number | null;
                         CreatedAt: string | null;
                         UpdatedAt: string | null;
                     };
@@ -2503,6 +2688,7 @@ export interface operations {
                         Inbound?: {
                             template?: string;
                         } | null;
+                        AutoDisableAfterHours?: number | null;
                         CreatedAt?: string | null;
                         UpdatedAt?: string | null;
                     };
@@ -2650,6 +2836,7 @@ export interface operations {
                     Inbound?: {
                         template?: string;
                     };
+                    AutoDisableAfterHours?: number | null;
                 };
             };
         };
@@ -2704,6 +2891,7 @@ export interface operations {
                         Inbound: {
                             template?: string;
                         } | null;
+                        AutoDisableAfterHours: number | null;
                         CreatedAt: string | null;
                         UpdatedAt: string | null;
                     };
@@ -2959,7 +3147,7 @@ export interface operations {
                             /** @enum {string} */
                             mode: "push" | "notify" | "pull" | "apply";
                             /** @enum {string} */
-                            status: "queued" | "retrying" | "delivered" | "failed";
+                            status: "queued" | "retrying" | "held" | "delivered" | "failed";
                             attempts: {
                                 n: number;
                                 round?: number;
@@ -3371,7 +3559,7 @@ export interface operations {
                             /** @enum {string} */
                             mode: "push" | "notify" | "pull" | "apply";
                             /** @enum {string} */
-                            status: "queued" | "retrying" | "delivered" | "failed";
+                            status: "queued" | "retrying" | "held" | "delivered" | "failed";
                             attempts: {
                                 n: number;
                                 round?: number;
