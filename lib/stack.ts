@@ -93,6 +93,8 @@ export class CrossdockStack extends Stack {
   private readonly visibilitySeconds = new Map<Queue, number>();
   /** Routes that share a handler share its function; how many routes each function serves so far. */
   private readonly routesPerFunction = new Map<string, { uses: readonly ResourceUse[]; count: number }>();
+  /** The API integration of each route function, shared by its routes. */
+  private readonly integrations = new Map<string, HttpLambdaIntegration>();
 
   constructor(scope: Construct, id: string, props: CrossdockStackProps) {
     super(scope, id, props);
@@ -407,15 +409,16 @@ export class CrossdockStack extends Stack {
       });
     const count = (shared?.count ?? 0) + 1;
     this.routesPerFunction.set(id, { uses: usesOf(route), count });
-    this.api.addRoutes({
-      path: route.path,
-      methods: [HttpMethod[route.method]],
-      // The first route keeps the plain id, so adding an alias route never renames an integration.
-      integration: new HttpLambdaIntegration(
-        `${fn.node.id}Integration${count > 1 ? count : ''}`,
-        fn.function,
-      ),
-    });
+    // One integration and one invoke permission per function, shared by all its routes (the permission
+    // names the API, not a route): a route then costs the stack one resource, not three.
+    let integration = this.integrations.get(id);
+    if (!integration) {
+      integration = new HttpLambdaIntegration(`${fn.node.id}Integration`, fn.function, {
+        scopePermissionToRoute: false,
+      });
+      this.integrations.set(id, integration);
+    }
+    this.api.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration });
   }
 
   /** A job with no queue behind it: a function and the rule that runs it. */

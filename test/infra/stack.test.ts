@@ -1046,7 +1046,7 @@ describe.each(['test', 'prod'] as const)('CrossdockStack (%s)', (stage) => {
       }
     });
 
-    it('has one route per route table entry, each with its own Lambda integration', () => {
+    it('has one route per route table entry, and one integration and invoke permission per function', () => {
       s.template.resourceCountIs('AWS::ApiGatewayV2::Route', routes.length);
       for (const route of routes) {
         s.template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
@@ -1055,7 +1055,30 @@ describe.each(['test', 'prod'] as const)('CrossdockStack (%s)', (stage) => {
           AuthorizationType: 'NONE',
         });
       }
-      s.template.resourceCountIs('AWS::ApiGatewayV2::Integration', routes.length);
+      // Routes of one function share its integration and one API-wide permission (a route costs the
+      // stack one resource): each route still reaches its own function.
+      const routeFunctions = new Set(routes.map((r) => functionId(r.handler))).size;
+      s.template.resourceCountIs('AWS::ApiGatewayV2::Integration', routeFunctions);
+      const apiPermissions = Object.values(
+        s.template.findResources('AWS::Lambda::Permission', {
+          Properties: { Principal: 'apigateway.amazonaws.com' },
+        }),
+      );
+      expect(apiPermissions).toHaveLength(routeFunctions);
+      for (const p of apiPermissions) {
+        expect(JSON.stringify(p.Properties.SourceArn)).toMatch(/\/\*\/\*\/\*"/);
+      }
+      for (const route of routes) {
+        const fn = s.stack.functions.get(functionId(route.handler));
+        const [integration] = Object.values(
+          s.template.findResources('AWS::ApiGatewayV2::Integration', {
+            Properties: {
+              IntegrationUri: { 'Fn::GetAtt': [logicalId(s.stack, fn?.function as CfnElement), 'Arn'] },
+            },
+          }),
+        );
+        expect(integration, routeKey(route)).toBeDefined();
+      }
     });
 
     it('throttles and access-logs the default stage', () => {
