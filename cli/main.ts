@@ -5,6 +5,7 @@ import { integrationCommands } from './commands/integrations.js';
 import { loginCommand } from './commands/login.js';
 import { messageCommands } from './commands/messages.js';
 import { partnerCommands } from './commands/partners.js';
+import { statsCommand } from './commands/stats.js';
 import { hubInUse } from './context.js';
 import { EXIT, explain } from './errors.js';
 
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   integrationCommands(program);
   messageCommands(program);
   eventCommands(program);
+  statsCommand(program);
   // Commands given no subcommand show their help as a usage error.
   for (const command of program.commands) command.exitOverride();
   return program;

@@ -196,5 +196,19 @@ export function integrationCommands(program: Command): Command {
       }),
     );
 
+  integrations
+    .command('enable <idOrName>')
+    .description(
+      'enable an integration the hub disabled for failing; its held deliveries go out in arrival order',
+    )
+    .action(
+      action(async ({ out, client }, [ref]) => {
+        const { id } = await findIntegration(client(), ref as string);
+        const i = await ok(client().POST('/admin/integrations/{id}/enable', { params: { path: { id } } }));
+        if (out.json) return out.data(i);
+        out.line(`Enabled ${i.name} (${id}): health ${i.health}.`);
+      }),
+    );
+
   return integrations;
 }

@@ -4,6 +4,7 @@ import { action, type Context } from '../context.js';
 import { allPages, follow, untilInterrupted } from '../follow.js';
 import { bytes, type Output, when } from '../output.js';
 import { instantOption, wholeNumber } from '../parse.js';
+import { watchJob } from '../progress.js';
 import { allIntegrations, findIntegration } from './integrations.js';
 
 type Json<T> = T extends { content: { 'application/json': infer B } } ? B : never;
@@ -199,6 +200,54 @@ export function messageCommands(program: Command): Command {
           `Retrying ${n} ${n === 1 ? 'delivery' : 'deliveries'} of ${id}: ${answer.retried.join(', ')}`,
         );
         out.note(`Follow them: crossdock messages show ${id}`);
+      }),
+    );
+
+  messages
+    .command('replay')
+    .description('start every matching failed delivery again from attempt 1 (a hub job)')
+    .requiredOption('--since <when>', 'received at or after (ISO 8601, or 2h, 7d)', instantOption)
+    .option('--until <when>', 'received at or before', instantOption)
+    .addOption(new Option('--status <status>', 'deliveries in this status').choices(['failed']))
+    .option('--integration <idOrName>', 'of this integration')
+    .option('--receiver <code>', 'to this partner')
+    .option('--dry-run', 'only count what matches')
+    .action(
+      action<{
+        since: string;
+        until?: string;
+        status?: 'failed';
+        integration?: string;
+        receiver?: string;
+        dryRun?: boolean;
+      }>(async (ctx, _args, o) => {
+        const body = {
+          since: o.since,
+          ...(o.until ? { until: o.until } : {}),
+          ...(o.status ? { status: o.status } : {}),
+          ...(o.receiver ? { receiver: o.receiver } : {}),
+          ...(o.dryRun ? { dryRun: true } : {}),
+          ...(o.integration
+            ? { integrationId: (await findIntegration(ctx.client(), o.integration)).id }
+            : {}),
+        };
+        const started = await ok(ctx.client().POST('/admin/messages/retry', { body }));
+        if (!('jobId' in started)) {
+          return ctx.out.json
+            ? ctx.out.data(started)
+            : ctx.out.line(
+                `${started.matched} ${started.matched === 1 ? 'delivery matches' : 'deliveries match'}.`,
+              );
+        }
+        const job = await watchJob(
+          ctx.out,
+          () => ok(ctx.client().GET('/admin/jobs/{id}', { params: { path: { id: started.jobId } } })),
+          { signal: untilInterrupted() },
+        );
+        if (ctx.out.json) return ctx.out.data(job);
+        ctx.out.line(
+          `${job.done} of ${job.matched} started again, ${job.failed} could not be (job ${job.id}, ${job.status}).`,
+        );
       }),
     );
 

@@ -453,6 +453,60 @@ describe('crossdock, the operator CLI, as a user runs it', () => {
     expect(nothing.stdout).toContain('no failed delivery to retry');
   });
 
+  it('messages replay: a dry run counts, the job restarts exactly that many, and a second replay finds none', async () => {
+    // The partner answers 200 since the retry above; the other failed messages of the log test remain.
+    const since = new Date(Date.now() - 3_600_000).toISOString();
+    const dry = await crossdock([
+      '--json',
+      'messages',
+      'replay',
+      '--since',
+      since,
+      '--status',
+      'failed',
+      '--dry-run',
+    ]);
+    expect(dry.code).toBe(0);
+    expect(dry.json.matched).toBeGreaterThan(0);
+    const human = await crossdock(['messages', 'replay', '--since', '1h', '--dry-run']);
+    expect(human.stdout.trim()).toBe(
+      `${dry.json.matched} ${dry.json.matched === 1 ? 'delivery matches' : 'deliveries match'}.`,
+    );
+
+    const run = await crossdock(['--json', 'messages', 'replay', '--since', since, '--status', 'failed']);
+    expect(run.code).toBe(0);
+    expect(run.json).toMatchObject({
+      status: 'done',
+      matched: dry.json.matched,
+      done: dry.json.matched,
+      failed: 0,
+    });
+    const again = await crossdock(['--json', 'messages', 'replay', '--since', since, '--dry-run']);
+    expect(again.json.matched).toBe(0);
+    const missing = await crossdock(['messages', 'replay', '--status', 'failed']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--since');
+  });
+
+  it('stats and integrations enable', async () => {
+    const stats = await crossdock(['--json', 'stats', '--since', '1h']);
+    expect(stats.code).toBe(0);
+    expect(stats.json.delivered).toBeGreaterThan(0);
+    expect(stats.json.integrations.length).toBeGreaterThan(0);
+    const human = await crossdock(['stats']);
+    expect(human.stdout).toMatch(
+      /^Since .*: \d+ accepted, \d+ delivered, \d+ failed, \d+ retrying, \d+ held$/m,
+    );
+    expect(human.stdout).toContain('INTEGRATION\tHEALTH\tDELIVERED');
+
+    // A healthy integration: enabling it is a no-op that answers it as it is.
+    const enabled = await crossdock(['integrations', 'enable', 'orders to wms']);
+    expect(enabled.code).toBe(0);
+    expect(enabled.stdout).toMatch(/^Enabled orders to wms \(int_\S+\): health ok\.$/m);
+    const unknown = await crossdock(['integrations', 'enable', 'no such integration']);
+    expect(unknown.code).toBe(1);
+  });
+
   it('messages tail prints each new message once, until Ctrl-C (exit 0)', async () => {
     const child = spawn(
       process.execPath,

@@ -1070,10 +1070,11 @@ describe.each(['test', 'prod'] as const)('CrossdockStack (%s)', (stage) => {
       }
       for (const route of routes) {
         const fn = s.stack.functions.get(functionId(route.handler));
+        if (!fn) throw new Error(`no function for ${routeKey(route)}`);
         const [integration] = Object.values(
           s.template.findResources('AWS::ApiGatewayV2::Integration', {
             Properties: {
-              IntegrationUri: { 'Fn::GetAtt': [logicalId(s.stack, fn?.function as CfnElement), 'Arn'] },
+              IntegrationUri: { 'Fn::GetAtt': [logicalId(s.stack, fn.function), 'Arn'] },
             },
           }),
         );
