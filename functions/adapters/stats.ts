@@ -5,12 +5,15 @@ import { queryAll } from './dynamo.js';
 
 /**
  * The hourly counters of GET /admin/stats, in the messages table: one partition per day
- * (`STATS#<yyyy-mm-dd>`), one item per hour for accepted messages (`<hh>#*`) and one per hour and
+ * (`STATS#<yyyy-mm-dd>`), a few items per hour for accepted messages (`<hh>#*#<shard>`) and one per hour and
  * integration for ended deliveries (`<hh>#I#<integrationId>`), each bumped by one atomic ADD where
  * the event happens, and kept STATS_RETENTION_DAYS. A window of d days reads d partitions of at most
- * 24 × (1 + active integrations) small items. Every write to an hour lands on the same item, which
- * DynamoDB serves up to about 1,000 writes a second.
+ * 24 × (ACCEPTED_SHARDS + active integrations) small items. An integration's hour is one item, which
+ * DynamoDB serves up to about 1,000 writes a second: more than one integration's deliveries reach.
  */
+/** How many items share an hour's accepted count. */
+const ACCEPTED_SHARDS = 8;
+
 export class DeliveryStats {
   constructor(private readonly table: string) {}
 
@@ -38,9 +41,15 @@ export class DeliveryStats {
     );
   }
 
-  /** `n` messages accepted at `at` (-1 takes back one whose acceptance was undone). */
+  /**
+   * `n` messages accepted at `at` (-1 takes back one whose acceptance was undone: the same `at`, so
+   * the same shard). Every accept of the hub bumps its hour, so the hour is spread over
+   * ACCEPTED_SHARDS items (by the millisecond of `at`), which the reader sums: one item would cap the
+   * whole hub near DynamoDB's 1,000 writes a second per item.
+   */
   async accepted(at: number, n = 1): Promise<void> {
-    await this.bump(at, `${hourOf(at).slice(11)}#*`, 'accepted', ':n', [], { ':n': n });
+    const sk = `${hourOf(at).slice(11)}#*#${at % ACCEPTED_SHARDS}`;
+    await this.bump(at, sk, 'accepted', ':n', [], { ':n': n });
   }
 
   /** A delivery of `integrationId` ended at `at`. */
