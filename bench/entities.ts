@@ -182,7 +182,8 @@ export async function benchEntities(o: { count?: number; concurrency?: number; t
 /**
  * The DynamoDB and SQS calls the hub makes for a PUT of a new row that one integration sends, made
  * directly: the key (consistent), the row (consistent), the integrations, the row with its outbox, the
- * message (is it stored already?), the message item, the job, and the outbox cleared.
+ * message (is it stored already?), the message item, the hour's accepted count, the job, and the
+ * outbox cleared.
  */
 async function rowPutCalls(db: DynamoDBDocumentClient, sqs: SQSClient, id: string, body: string) {
   const registry = process.env[registryTable.envVar];
@@ -213,6 +214,16 @@ async function rowPutCalls(db: DynamoDBDocumentClient, sqs: SQSClient, id: strin
       RequestItems: {
         [table as string]: [{ PutRequest: { Item: { pk: `MSG#${id}`, sk: 'MSG', inline: body } } }],
       },
+    }),
+  );
+  // The hour's accepted count (GET /admin/stats).
+  await db.send(
+    new UpdateCommand({
+      TableName: table,
+      Key: { pk: 'STATS#floor', sk: `00#*#${id.length % 8}` },
+      UpdateExpression: 'ADD #c :n SET expiresAt = :exp',
+      ExpressionAttributeNames: { '#c': 'accepted' },
+      ExpressionAttributeValues: { ':n': 1, ':exp': 1 },
     }),
   );
   await sqs.send(
