@@ -224,7 +224,7 @@ async function writeVersion(
   if (row.pending.length > 0) {
     // The version is stored with its sends: if handing them on fails now, the sweep does it later,
     // so the writer is told its write succeeded (it did) rather than asked to write again.
-    await sendPending(p, row, integrations).catch((e: unknown) =>
+    await sendPending(p, row, integrations, true).catch((e: unknown) =>
       logger.warn('row sends left pending for the sweep', {
         entity: row.entity,
         version: row.version,
@@ -346,6 +346,12 @@ async function sendPending(
   p: EntityPorts,
   row: StoredRow,
   integrations?: StoredIntegration[],
+  /**
+   * True for the writer of `row.version`, just after storing it: the sends of that version cannot be
+   * stored yet (the sweep waits out the writer), so it skips the read that asks. Sends an earlier
+   * version still owes may be.
+   */
+  byWriter = false,
 ): Promise<void> {
   const byId = new Map((integrations ?? (await p.registry.listIntegrations())).map((i) => [i.id, i]));
   const at = new Date(p.clock.now()).toISOString();
@@ -364,7 +370,7 @@ async function sendPending(
     // A failure leaves every send of the row pending (nothing is recorded): the sweep tries again.
     // A managed integration holds to the owner's own schedule where it set one (its enablement).
     const [effective = i] = await enabledFor(p.enablements, [i], row.owner);
-    await sendRowMessage(p, row, effective, messageId);
+    await sendRowMessage(p, row, effective, messageId, !(byWriter && send.version === row.version));
     if (effective.continuous && effective.defaultSchedule) {
       // The next re-send is at the tick after the one this send is held to: never two at one tick.
       const held = nextTick(p.clock.now(), effective.defaultSchedule);
@@ -393,16 +399,17 @@ const continuousTick = (row: StoredRow, integrationId: string, due: number): Row
 
 /**
  * Stores and queues the message `messageId` that sends the row as it is now through `i` (as enabled
- * for the owner: its schedule holds the send). Idempotent: a message stored before a crash is queued
- * again rather than stored twice.
+ * for the owner: its schedule holds the send). Idempotent: a message stored before a crash
+ * (`mayExist`) is queued again rather than stored twice.
  */
 export async function sendRowMessage(
   p: EntityPorts,
   row: StoredRow,
   i: StoredIntegration,
   messageId: string,
+  mayExist = true,
 ): Promise<void> {
-  if (await p.messages.get(messageId)) {
+  if (mayExist && (await p.messages.get(messageId))) {
     // Stored before a crash, perhaps never queued: queue it again (a delivered one is not sent twice).
     if (i.delivery?.mode !== 'pull') {
       await p.queue.enqueue([{ messageId, integrationId: i.id, ordered: i.parallel === false }]);
