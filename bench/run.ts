@@ -9,11 +9,12 @@ import { benchBundles } from './bundles.js';
 import { costPerMillion } from './cost.js';
 import { benchDeliver } from './deliver.js';
 import { benchEntities } from './entities.js';
+import { benchMessageLog } from './message-log.js';
 import { benchPackets } from './packets.js';
 import { benchThreepl } from './threepl.js';
 import { benchXml } from './xml.js';
 
-const PARTS = ['bundles', 'xml', 'accept', 'deliver', 'entities', 'threepl', 'packets'] as const;
+const PARTS = ['bundles', 'xml', 'accept', 'deliver', 'entities', 'log', 'threepl', 'packets'] as const;
 const only = process.argv.slice(2);
 
 // Each part runs in its own process: a local hub's handlers keep their AWS clients for the life of
@@ -162,6 +163,24 @@ if (wanted('entities')) {
   console.log('  Cost per million row changes (2 KB) delivered on the first attempt, us-east-1:');
   for (const line of cost.lines) console.log(`    ${line}`);
   console.log(`    total: $${cost.total.toFixed(2)}`);
+  console.log();
+}
+
+if (wanted('log')) {
+  const results = await benchMessageLog();
+  console.log(
+    "The operator's message log, GET /admin/messages?limit=50, local hub: one page's time and DynamoDB reads (mean of 10 pages followed by cursor), by table size (target: the cost follows the page, not the table)",
+  );
+  for (const r of results) {
+    console.log(
+      `  ${r.size.toLocaleString('en')} stored messages (written in ${r.seedSeconds.toFixed(0)} s):`,
+    );
+    for (const x of r.rows) {
+      console.log(
+        `    ${x.filter.padEnd(30)} ${x.medianMs.toFixed(1).padStart(7)} ms median  ${x.rru.toFixed(1).padStart(6)} RRU  ${x.queries.toFixed(1).padStart(5)} queries  ${x.items.toFixed(1).padStart(5)} messages a page`,
+      );
+    }
+  }
   console.log();
 }
 
