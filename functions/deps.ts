@@ -29,6 +29,7 @@ import { RegistryRepository } from './adapters/registry.js';
 import { DeliveryStats } from './adapters/stats.js';
 import { UploadRepository } from './adapters/uploads.js';
 import { flag, loadConfig, required } from './config.js';
+import { systemRandom } from './core/random.js';
 
 /**
  * The adapters a function needs, each built once per process from its own environment variable.
@@ -233,6 +234,7 @@ export function rowAdapters() {
   return {
     rows: entities(),
     ticks: rowTicks(),
+    random: systemRandom,
     registry: registry(),
     enablements: enablements(),
     messages: messages(),

@@ -42,6 +42,7 @@ interface RowItem {
   hops?: number;
   writtenBy?: string;
   rev?: number;
+  gen?: string;
 }
 
 const toRow = (item: RowItem): StoredRow => ({
@@ -58,6 +59,7 @@ const toRow = (item: RowItem): StoredRow => ({
   ...(item.hops ? { hops: item.hops } : {}),
   ...(item.writtenBy ? { writtenBy: item.writtenBy } : {}),
   ...(item.rev ? { rev: item.rev } : {}),
+  ...(item.gen ? { gen: item.gen } : {}),
 });
 
 /** A listing's position: the last row's key, base64url JSON, bound to the listing it came from. */
@@ -121,6 +123,7 @@ export class EntityRepository {
       pending: row.pending,
       ...(row.hops ? { hops: row.hops } : {}),
       ...(row.writtenBy ? { writtenBy: row.writtenBy } : {}),
+      ...(row.gen ? { gen: row.gen } : {}),
       ...(row.pending.length > 0
         ? { pendingSend: PENDING, pendingSort: `${row.updatedAt}#${row.entity}#${row.id}` }
         : {}),
@@ -261,6 +264,7 @@ interface TickItem {
   tickEntity: string;
   tickRow: string;
   tickOwner: string;
+  tickGen?: string;
   dueAt: string;
 }
 
@@ -284,6 +288,7 @@ export class RowTicks {
       tickEntity: t.entity,
       tickRow: t.id,
       tickOwner: t.owner,
+      ...(t.gen ? { tickGen: t.gen } : {}),
       dueAt: t.dueAt,
     };
     await this.db.send(
@@ -311,6 +316,7 @@ export class RowTicks {
       entity: i.tickEntity,
       id: i.tickRow,
       owner: i.tickOwner,
+      ...(i.tickGen ? { gen: i.tickGen } : {}),
       dueAt: i.dueAt,
     }));
   }

@@ -91,6 +91,12 @@ export interface StoredRow {
    * instead of overwriting the other's `deliveries` or `pending`.
    */
   rev?: number;
+  /**
+   * The row's incarnation: set when the row is created and kept by its versions. A row deleted and
+   * written again starts at version 1 with another one, so its sends never take the ids of the old
+   * row's messages (which may be another partner's). Rows stored before it existed have none.
+   */
+  gen?: string;
 }
 
 /** One send a row version owes an integration. */
@@ -108,10 +114,11 @@ export const MAX_ROW_DELIVERIES = 50;
  */
 export function rowMessageId(
   sha256Hex: (s: string) => string,
-  row: { entity: string; id: string },
+  row: { entity: string; id: string; gen?: string | undefined },
   send: PendingSend,
 ): string {
-  return `msg_r${sha256Hex(JSON.stringify([row.entity, row.id, send.version, send.integrationId])).slice(0, 25)}`;
+  const key = [row.entity, row.id, ...(row.gen ? [row.gen] : []), send.version, send.integrationId];
+  return `msg_r${sha256Hex(JSON.stringify(key)).slice(0, 25)}`;
 }
 
 /**
@@ -124,6 +131,8 @@ export interface RowTick {
   id: string;
   /** The row's owner when the tick was set: a row deleted and written again by another is not it. */
   owner: string;
+  /** The row's incarnation when the tick was set (StoredRow.gen): a row written again is not it. */
+  gen?: string | undefined;
   /** ISO time of the tick the re-send is due at. */
   dueAt: string;
 }
@@ -134,10 +143,18 @@ export interface RowTick {
  */
 export function tickMessageId(
   sha256Hex: (s: string) => string,
-  row: { entity: string; id: string; version: number },
+  row: { entity: string; id: string; version: number; gen?: string | undefined },
   tick: Pick<RowTick, 'integrationId' | 'dueAt'>,
 ): string {
-  return `msg_t${sha256Hex(JSON.stringify([row.entity, row.id, row.version, tick.integrationId, tick.dueAt])).slice(0, 25)}`;
+  const key = [
+    row.entity,
+    row.id,
+    ...(row.gen ? [row.gen] : []),
+    row.version,
+    tick.integrationId,
+    tick.dueAt,
+  ];
+  return `msg_t${sha256Hex(JSON.stringify(key)).slice(0, 25)}`;
 }
 
 /** One send of a row, as `GET /v1/entities/{entity}/{id}` lists it. */

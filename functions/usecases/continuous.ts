@@ -1,4 +1,5 @@
 import { type RowTick, tickMessageId } from '../core/entities.js';
+import { isDisabled } from '../core/health.js';
 import type { StoredIntegration } from '../core/integration.js';
 import { capReason } from '../core/reason.js';
 import { sha256Hex } from '../core/secrets.js';
@@ -17,6 +18,9 @@ import { filterAdmits } from './filters.js';
  * partner, whose filter turned false, or whose integration is gone, inactive, no longer continuous
  * or no longer enabled by the owner drops its tick; a later eligible update sets one again.
  *
+ * While the integration is disabled for failing (endpoint health), a due row is not sent (it would
+ * only wait as one more held delivery per tick) and its tick moves on.
+ *
  * A run late by several ticks (the hub was down) sends once and moves on to the next tick from now,
  * rather than sending once per missed tick. A crash between sending and moving the tick on sends
  * the same message id again at the next run, which the engine delivers once.
@@ -25,6 +29,8 @@ export interface TickRun {
   sent: number;
   stopped: number;
   failed: number;
+  /** Due while their integration is disabled for failing: moved on to the next tick, not sent. */
+  skipped: number;
 }
 
 export interface TickOptions {
@@ -39,7 +45,7 @@ export interface TickOptions {
 export async function sendDueTicks(p: EntityPorts, o: TickOptions = {}): Promise<TickRun> {
   const pageSize = o.pageSize ?? 100;
   const concurrency = o.concurrency ?? 8;
-  const run: TickRun = { sent: 0, stopped: 0, failed: 0 };
+  const run: TickRun = { sent: 0, stopped: 0, failed: 0, skipped: 0 };
   let integrations: Map<string, StoredIntegration> | undefined;
   const failedBefore = new Set<string>();
   for (;;) {
@@ -82,20 +88,28 @@ async function workTick(
   t: RowTick,
   integration: StoredIntegration | undefined,
   now: number,
-): Promise<'sent' | 'stopped'> {
+): Promise<'sent' | 'stopped' | 'skipped'> {
   const stop = async () => {
     await p.ticks.drop(t);
     return 'stopped' as const;
   };
   if (!integration?.continuous || !integration.receiver) return stop();
   const row = await p.rows.get(t.entity, t.id);
-  if (!row || row.owner !== t.owner) return stop();
+  // Deleted, or deleted and written again (by another partner, or as a new incarnation): not this row.
+  if (!row || row.owner !== t.owner || row.gen !== t.gen) return stop();
   if ((await routingStop(p.enablements, integration, row.owner)) !== undefined) return stop();
   const [i = integration] = await enabledFor(p.enablements, [integration], row.owner);
   const d = decideOnTick(asTrigger(i), row, await filterAdmits(i, row.data));
   if (!d.send || !i.defaultSchedule) return stop();
+  const next = new Date(nextTick(now, i.defaultSchedule)).toISOString();
+  if (isDisabled(integration)) {
+    // Its deliveries would only wait as held, one more per tick: the row waits for a tick after
+    // the operator enables it (POST /admin/integrations/{id}/enable) instead.
+    await p.ticks.advance(t, next);
+    return 'skipped';
+  }
   // This is the tick the send was due at: it goes now, not at the next one.
   await sendRowMessage(p, row, { ...i, defaultSchedule: null }, tickMessageId(sha256Hex, row, t));
-  await p.ticks.advance(t, new Date(nextTick(now, i.defaultSchedule)).toISOString());
+  await p.ticks.advance(t, next);
   return 'sent';
 }

@@ -22,6 +22,7 @@ import { ApplyRefused, HubError, notFound } from '../core/errors.js';
 import { describeFailure, evaluateExpression } from '../core/expressions.js';
 import type { StoredIntegration } from '../core/integration.js';
 import type { MessageSource } from '../core/message.js';
+import type { Randomness } from '../core/random.js';
 import { capReason } from '../core/reason.js';
 import { sha256Hex } from '../core/secrets.js';
 import {
@@ -78,6 +79,8 @@ export interface TickStore {
 export interface EntityPorts extends Pick<AcceptPorts, 'messages' | 'payloads' | 'queue' | 'clock'> {
   rows: RowStore;
   ticks: TickStore;
+  /** A new row's incarnation (StoredRow.gen). */
+  random: Pick<Randomness, 'id'>;
   registry: Pick<RegistryRepository, 'listIntegrations'>;
   /** A managed integration sends a row only for an owner that enabled it. */
   enablements: Pick<EnablementRepository, 'forClient'>;
@@ -164,6 +167,9 @@ async function writeRow(
       pending: [...(existing?.pending ?? [])],
       ...(existing?.rev ? { rev: existing.rev } : {}),
     };
+    // A new row is a new incarnation; a version keeps its row's (see StoredRow.gen).
+    const gen = existing ? existing.gen : p.random.id('gen', p.clock.now());
+    if (gen) row.gen = gen;
     if (hops > 0) row.hops = hops;
     // Not a write-back, and (unchanged was answered above) not identical.
     const change: RowChange = { entity: row.entity, owner: row.owner, version, hops, identical: false };
@@ -394,6 +400,7 @@ const continuousTick = (row: StoredRow, integrationId: string, due: number): Row
   entity: row.entity,
   id: row.id,
   owner: row.owner,
+  ...(row.gen ? { gen: row.gen } : {}),
   dueAt: new Date(due).toISOString(),
 });
 

@@ -33,9 +33,10 @@ export async function handler(): Promise<{ settled: number; restarted: number; r
   for (const r of [a, b, c]) if (r.status === 'rejected') throw r.reason;
   const settled = a.status === 'fulfilled' ? a.value : 0;
   const restarted = b.status === 'fulfilled' ? b.value : 0;
-  const ticks = c.status === 'fulfilled' ? c.value : { sent: 0, stopped: 0, failed: 0 };
+  const ticks = c.status === 'fulfilled' ? c.value : { sent: 0, stopped: 0, failed: 0, skipped: 0 };
   if (settled > 0) logger.info('row sends recovered from the outbox', { settled });
   if (restarted > 0) logger.info('replay jobs restarted deliveries', { restarted });
-  if (ticks.sent + ticks.stopped + ticks.failed > 0) logger.info('continuous re-sends', { ...ticks });
+  if (ticks.sent + ticks.stopped + ticks.failed + ticks.skipped > 0)
+    logger.info('continuous re-sends', { ...ticks });
   return { settled, restarted, resent: ticks.sent };
 }

@@ -26,7 +26,11 @@ describe('continuous integrations and scheduled pulls', () => {
   beforeAll(async () => {
     // The test walks the row sweep's clock itself (the hub's own run would send on the real one).
     hub = await startTestHub({ withoutSchedules: ['RowSweep'] });
-    partner = await startPartner();
+    partner = await startPartner((r, res) => {
+      // The bank's status endpoint for the health case refuses everything (a non-retryable 400).
+      if (r.url.pathname.endsWith('/down')) res.statusCode = 400;
+      res.end('ok');
+    });
     for (const code of ['fk', 'bank', 'erp', 'wms'])
       await hub.admin('POST', '/admin/partners', { code, name: code });
     erpKey = (await hub.admin('POST', '/admin/partners/erp/keys', {})).json.key;
@@ -84,10 +88,10 @@ describe('continuous integrations and scheduled pulls', () => {
 
     // Its re-send is due at the tick after the one the change was held to: never two at 00:15.
     at('00:29:59');
-    expect(await sendDueTicks(ports)).toEqual({ sent: 0, stopped: 0, failed: 0 });
+    expect(await sendDueTicks(ports)).toEqual({ sent: 0, stopped: 0, failed: 0, skipped: 0 });
     at('00:30');
-    expect(await sendDueTicks(ports)).toEqual({ sent: 1, stopped: 0, failed: 0 });
-    expect(await sendDueTicks(ports)).toEqual({ sent: 0, stopped: 0, failed: 0 });
+    expect(await sendDueTicks(ports)).toEqual({ sent: 1, stopped: 0, failed: 0, skipped: 0 });
+    expect(await sendDueTicks(ports)).toEqual({ sent: 0, stopped: 0, failed: 0, skipped: 0 });
     await eventually(async () => (received('poll').length === 1 ? true : undefined));
 
     // Two hours late: one send, then the next tick from now (not one per missed tick).
@@ -113,9 +117,9 @@ describe('continuous integrations and scheduled pulls', () => {
       (await putRow(ports, 'fk', { entity: 'PaymentStatus', id: 'pay-1', data: { state: 'PAID' } })).queued,
     ).toEqual([]);
     at('03:00');
-    expect(await sendDueTicks(ports)).toEqual({ sent: 0, stopped: 1, failed: 0 });
+    expect(await sendDueTicks(ports)).toEqual({ sent: 0, stopped: 1, failed: 0, skipped: 0 });
     at('05:00');
-    expect(await sendDueTicks(ports)).toEqual({ sent: 0, stopped: 0, failed: 0 });
+    expect(await sendDueTicks(ports)).toEqual({ sent: 0, stopped: 0, failed: 0, skipped: 0 });
     await new Promise((r) => setTimeout(r, 300));
     expect(received('poll')).toHaveLength(3);
   });
@@ -135,17 +139,41 @@ describe('continuous integrations and scheduled pulls', () => {
         },
       }),
     };
-    expect(await sendDueTicks(dying)).toEqual({ sent: 0, stopped: 0, failed: 1 });
-    expect(await sendDueTicks(ports)).toEqual({ sent: 1, stopped: 0, failed: 0 });
+    expect(await sendDueTicks(dying)).toEqual({ sent: 0, stopped: 0, failed: 1, skipped: 0 });
+    expect(await sendDueTicks(ports)).toEqual({ sent: 1, stopped: 0, failed: 0, skipped: 0 });
     await eventually(async () => (received('poll2').length === 1 ? true : undefined));
     await new Promise((r) => setTimeout(r, 500));
     expect(received('poll2')).toHaveLength(1);
 
     await deleteRow(ports, 'fk', 'RefundStatus', 'pay-2');
     at('00:45', 1);
-    expect(await sendDueTicks(ports)).toEqual({ sent: 0, stopped: 1, failed: 0 });
+    expect(await sendDueTicks(ports)).toEqual({ sent: 0, stopped: 1, failed: 0, skipped: 0 });
     await new Promise((r) => setTimeout(r, 300));
     expect(received('poll2')).toHaveLength(1);
+  });
+
+  it('skips the re-sends of an integration disabled for failing, and sends again once it is enabled', async () => {
+    const i = await continuous('status poll 3', 'down', 'ChequeStatus');
+    await hub.admin('PATCH', `/admin/integrations/${i.id}`, { autoDisableAfterHours: 0 });
+    at('00:01', 2);
+    await putRow(ports, 'fk', { entity: 'ChequeStatus', id: 'chq-1', data: { state: 'PENDING' } });
+    // The first re-send fails for good (400): with autoDisableAfterHours 0 that disables the integration.
+    at('00:30', 2);
+    expect((await sendDueTicks(ports)).sent).toBe(1);
+    await eventually(async () => {
+      const shown = (await hub.admin('GET', `/admin/integrations/${i.id}`)).json;
+      return shown.health === 'disabled' ? shown : undefined;
+    });
+    // Disabled: the due row is not sent (it would only be held, one more each tick); its tick moves on.
+    at('00:45', 2);
+    expect(await sendDueTicks(ports)).toEqual({ sent: 0, stopped: 0, failed: 0, skipped: 1 });
+    at('01:00', 2);
+    expect(await sendDueTicks(ports)).toEqual({ sent: 0, stopped: 0, failed: 0, skipped: 1 });
+    expect(received('down')).toHaveLength(1);
+    expect((await hub.admin('POST', `/admin/integrations/${i.id}/enable`)).status).toBe(200);
+    at('01:15', 2);
+    expect(await sendDueTicks(ports)).toEqual({ sent: 1, stopped: 0, failed: 0, skipped: 0 });
+    await eventually(async () => (received('down').length === 2 ? true : undefined));
   });
 
   it('refuses continuous without a schedule, and writes nothing', async () => {

@@ -14,7 +14,7 @@ describe('enablements: managed integrations, consent and client schedules (seed 
     partner = await startPartner();
     for (const code of ['c1', 'c2', 'wms', 'stranger']) {
       await hub.admin('POST', '/admin/partners', { code, name: code });
-      keys[code] = (await hub.admin('POST', '/admin/partners/' + code + '/keys', {})).json.key;
+      keys[code] = (await hub.admin('POST', `/admin/partners/${code}/keys`, {})).json.key;
     }
   });
   afterAll(async () => {

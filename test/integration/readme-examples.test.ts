@@ -139,7 +139,7 @@ describe('the README examples of entity rows and triggers', () => {
     // The change is held to the next quarter hour; the tick after that re-sends the row as it is.
     const reSendAt = nextTick(nextTick(before, 15), 15);
     const run = await sendDueTicks({ ...rowAdapters(), clock: { now: () => reSendAt + 1000 } });
-    expect(run).toEqual({ sent: 1, stopped: 0, failed: 0 });
+    expect(run).toEqual({ sent: 1, stopped: 0, failed: 0, skipped: 0 });
     const settled = await eventually(async () => {
       const r = (await hub.partner('GET', '/v1/entities/PaymentStatus/pay-42', keys.financekey as string))
         .json;
@@ -148,6 +148,6 @@ describe('the README examples of entity rows and triggers', () => {
     expect(settled.data).toEqual({ state: 'SETTLED', expiresAt });
     // The bank said SETTLED: the filter is false, and the next tick ends the re-sends.
     const next = await sendDueTicks({ ...rowAdapters(), clock: { now: () => reSendAt + 15 * 60_000 } });
-    expect(next).toEqual({ sent: 0, stopped: 1, failed: 0 });
+    expect(next).toEqual({ sent: 0, stopped: 1, failed: 0, skipped: 0 });
   });
 });

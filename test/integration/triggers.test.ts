@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../functions/core/clock.js';
+import { systemRandom } from '../../functions/core/random.js';
 import {
   deliveryQueue,
   enablements,
@@ -128,6 +129,29 @@ describe('triggers: rows sent by Outbound integrations', () => {
     expect(other.json.queued).toEqual([]);
   });
 
+  it('a row deleted and written again (by another partner) sends anew, and the first send stays its owner’s', async () => {
+    await integration('Receipt', { receiver: 'erp', sender: null }, 'again');
+    const first = await put('Receipt', 'r-1', { n: 'first' });
+    expect(first.queued).toHaveLength(1);
+    await eventually(async () => (receivedAt('again').length === 1 ? true : undefined));
+    const [firstSend] = (await hub.partner('GET', '/v1/entities/Receipt/r-1', teamogyKey)).json.deliveries;
+    expect((await hub.partner('DELETE', '/v1/entities/Receipt/r-1', teamogyKey)).status).toBe(204);
+    // Another partner writes a row of the same name: version 1 again, a message of its own.
+    const again = await hub.partner('PUT', '/v1/entities/Receipt/r-1', strangerKey, {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ n: 'second' }),
+    });
+    expect(again.status).toBe(201);
+    expect(again.json.version).toBe(1);
+    await eventually(async () => (receivedAt('again').length === 2 ? true : undefined));
+    expect(receivedAt('again')).toEqual([{ n: 'first' }, { n: 'second' }]);
+    const [secondSend] = (await hub.partner('GET', '/v1/entities/Receipt/r-1', strangerKey)).json.deliveries;
+    expect(secondSend.messageId).not.toBe(firstSend.messageId);
+    // The first message is still the first writer's: theirs to read, a 404 to the second.
+    expect((await hub.partner('GET', `/v1/messages/${firstSend.messageId}`, teamogyKey)).status).toBe(200);
+    expect((await hub.partner('GET', `/v1/messages/${firstSend.messageId}`, strangerKey)).status).toBe(404);
+  });
+
   it('a notify for a row names the row and links to it', async () => {
     await integration('Shipment', { delivery: { mode: 'notify', url: `${partner.url}/notify` } }, 'notify');
     await put('Shipment', 's-1', { carrier: 'DHL' });
@@ -148,6 +172,7 @@ describe('triggers: rows sent by Outbound integrations', () => {
     const ports: EntityPorts = {
       rows: entities(),
       ticks: rowTicks(),
+      random: systemRandom,
       registry: registry(),
       enablements: enablements(),
       messages: messages(),
