@@ -425,13 +425,15 @@ export class MessageRepository {
    * False when it had finished or changed meanwhile: a copy of its job that got through is never
    * overwritten.
    */
+  /** Fails an unfinished delivery whose job reached a dead-letter queue as `letterId` (noted on it). */
   async failDeadLettered(
     messageId: string,
     integrationId: string,
     lastError: string,
     firstRow?: FirstRow,
+    letterId?: string,
   ): Promise<boolean> {
-    return this.failUnfinished('deadLetter', messageId, integrationId, lastError, firstRow);
+    return this.failUnfinished('deadLetter', messageId, integrationId, lastError, firstRow, letterId);
   }
 
   /** What both share: the write, then the count of a delivery that ended failed. */
@@ -441,8 +443,16 @@ export class MessageRepository {
     integrationId: string,
     lastError: string,
     firstRow: FirstRow | undefined,
+    letterId?: string,
   ): Promise<boolean> {
-    const failed = await this.failUnfinishedWrite(transition, messageId, integrationId, lastError, firstRow);
+    const failed = await this.failUnfinishedWrite(
+      transition,
+      messageId,
+      integrationId,
+      lastError,
+      firstRow,
+      letterId,
+    );
     if (failed) await this.ended(integrationId, 'failed', this.clock.now());
     return failed;
   }
@@ -454,12 +464,15 @@ export class MessageRepository {
     integrationId: string,
     lastError: string,
     firstRow: FirstRow | undefined,
+    letterId?: string,
   ): Promise<boolean> {
     const deadLettered = transition === 'deadLetter';
+    const letter = deadLettered && letterId ? letterId : undefined;
     if (firstRow) {
       return this.createRow(messageId, integrationId, firstRow, {
         status: statusAfter(transition),
         ...(deadLettered ? { deadLettered: true } : {}),
+        ...(letter ? { deadLetters: [letter] } : {}),
         lastError,
         nextAttemptAt: undefined,
       });
@@ -470,12 +483,15 @@ export class MessageRepository {
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: `MSG#${messageId}`, sk: `DLV#${integrationId}` },
-          UpdateExpression: `SET #s = :to, ${deadLettered ? 'deadLettered = :yes, ' : ''}lastError = :why REMOVE nextAttemptAt`,
+          UpdateExpression: `SET #s = :to, ${deadLettered ? 'deadLettered = :yes, ' : ''}${
+            letter ? 'deadLetters = list_append(if_not_exists(deadLetters, :none), :letter), ' : ''
+          }lastError = :why REMOVE nextAttemptAt`,
           ConditionExpression: from.expression,
           ExpressionAttributeNames: { '#s': 'status' },
           ExpressionAttributeValues: {
             ':to': statusAfter(transition),
             ...(deadLettered ? { ':yes': true } : {}),
+            ...(letter ? { ':none': [], ':letter': [letter] } : {}),
             ':why': lastError,
             ...from.values,
           },

@@ -58,6 +58,12 @@ export interface Delivery {
   lastError?: string;
   /** Marked failed by the dead-letter handler; a redrive of its job starts it again. */
   deadLettered?: boolean;
+  /**
+   * The dead letters (SQS message ids) already marked on this delivery. The sweep leaves letters in
+   * their queue for a redrive, so it sees them again: one already marked never fails the delivery
+   * again after an operator restarted it.
+   */
+  deadLetters?: string[];
   response?: { statusCode: number; contentType?: string; body: string; truncated: boolean };
 }
 

@@ -31,9 +31,13 @@ export async function markDeadLettered(
   ports: DeadLetterPorts,
   job: DeliveryJob,
   receives: number,
+  /** The letter's SQS message id: a letter marked once is never marked again. */
+  letterId?: string,
 ): Promise<boolean> {
   const { delivery, message, stored } = await ports.messages.getForDelivery(job.messageId, job.integrationId);
   if (!delivery || !canTransition(delivery.status, 'deadLetter')) return false;
+  // Marked before, and the delivery restarted since (a retry or replay): the letter is its past.
+  if (letterId && delivery.deadLetters?.includes(letterId)) return false;
   const reason = `The delivery job was dead-lettered after ${receives} receives (a worker kept failing on it).`;
   // Conditional: a copy of the job may have delivered it since the read.
   const marked = await ports.messages.failDeadLettered(
@@ -43,6 +47,7 @@ export async function markDeadLettered(
     stored || !message
       ? undefined
       : { delivery, expiresAt: message.expiresAt, receivedAt: message.receivedAt },
+    letterId,
   );
   if (marked) {
     await tell(ports.events, {

@@ -85,7 +85,7 @@ async function markLetter(
     return 'not a job';
   }
   try {
-    if (!(await markDeadLettered(deadLetterPorts(), job, receives))) return 'finished';
+    if (!(await markDeadLettered(deadLetterPorts(), job, receives, messageId))) return 'finished';
     logger.warn(DEAD_LETTER_MARKED_LOG, { ...job });
     return 'marked';
   } catch (e) {

@@ -300,6 +300,55 @@ describe('delivery faults', () => {
     sqs.destroy();
   });
 
+  it('never fails a delivery again for a dead letter already marked, once the operator retried it', async () => {
+    const { code, integration } = await route(partner.url.replace('/inbound', '/dlq2'), {
+      delivery: { retrySchedule: [3600, 3600, 3600] },
+    });
+    partner.respondWith((r, res) => {
+      res.statusCode = r.url.pathname === '/dlq2' ? 503 : 200;
+      res.end();
+    });
+    const id = await send(code);
+    await eventually(async () => {
+      const r = await hub.admin('GET', `/admin/messages/${id}`);
+      return r.json.deliveries[0].status === 'retrying' ? true : undefined;
+    });
+    const sqs = new SQSClient({ endpoint: process.env.AWS_ENDPOINT_URL_SQS });
+    const dlq = process.env[deliveryQueue.deadLetter.envVar] as string;
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: dlq,
+        MessageBody: JSON.stringify({ messageId: id, integrationId: integration.id }),
+      }),
+    );
+    expect((await settled(id)).status).toBe('failed');
+    // The operator retries: round 2 runs (the partner still answers 503, so it waits to retry) while the
+    // marked letter stays in the DLQ, where every sweep sees it again.
+    expect((await hub.admin('POST', `/admin/messages/${id}/retry`)).status).toBe(202);
+    const retrying = await eventually(async () => {
+      const r = await hub.admin('GET', `/admin/messages/${id}`);
+      const d = r.json.deliveries[0];
+      return d.status === 'retrying' && d.attempts.some((a: { round?: number }) => a.round === 1)
+        ? d
+        : undefined;
+    });
+    expect(retrying.status).toBe('retrying');
+    // Several sweeps later (one every 300 ms here) the delivery is still retrying, and was told once.
+    await new Promise((r) => setTimeout(r, 2000));
+    expect((await hub.admin('GET', `/admin/messages/${id}`)).json.deliveries[0].status).toBe('retrying');
+    const told = (await hub.admin('GET', '/admin/events?type=deadletter.marked')).json.events.filter(
+      (e: { messageId?: string }) => e.messageId === id,
+    );
+    expect(told).toHaveLength(1);
+    // Leave the queue as found.
+    const letter = await eventually(async () => {
+      const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlq, WaitTimeSeconds: 1 }));
+      return r.Messages?.find((m) => m.Body?.includes(id));
+    });
+    await sqs.send(new DeleteMessageCommand({ QueueUrl: dlq, ReceiptHandle: letter.ReceiptHandle }));
+    sqs.destroy();
+  });
+
   it('sweeps a dead letter that is not a delivery job without losing or deleting it', async () => {
     const sqs = new SQSClient({ endpoint: process.env.AWS_ENDPOINT_URL_SQS });
     const dlq = process.env[deliveryQueue.deadLetter.envVar] as string;
