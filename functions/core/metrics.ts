@@ -24,8 +24,10 @@ export const HUB_METRICS = {
   /** A sync packet was refused or given up on. */
   PacketsFailed: 'Count',
   /**
-   * Age of the oldest message with a retrying or held delivery (0 when there is none), emitted every
-   * minute by the RowSweep job.
+   * Age of the oldest undelivered delivery: every minute, the RowSweep job's oldest message with a
+   * retrying or held delivery (0 when there is none); and, from the delivery worker, the oldest job of
+   * a batch left waiting for an in-flight permit (counted from when it was first queued). Read as
+   * Maximum.
    */
   OldestUndeliveredAgeMs: 'Milliseconds',
 } as const satisfies Record<string, 'Count' | 'Milliseconds'>;

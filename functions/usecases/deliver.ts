@@ -88,7 +88,12 @@ export type JobResult =
   | { kind: 'done' }
   | { kind: 'later'; delaySeconds: number }
   | { kind: 'redeliver' }
-  | { kind: 'requeue'; delaySeconds: number };
+  | {
+      kind: 'requeue';
+      delaySeconds: number;
+      /** A job waiting for an in-flight permit: when it was first queued (the fresh copy keeps it). */
+      waitingSince?: number;
+    };
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
 

@@ -115,5 +115,14 @@ function queuedJob(record: SQSRecord): QueuedJob[] {
     return [];
   }
   const { messageId: id, receiptHandle, attributes } = record;
-  return [{ id, receiptHandle, job, group: attributes.MessageGroupId }];
+  const sentAt = Number(attributes.SentTimestamp);
+  return [
+    {
+      id,
+      receiptHandle,
+      job,
+      group: attributes.MessageGroupId,
+      ...(Number.isFinite(sentAt) && sentAt > 0 ? { sentAt } : {}),
+    },
+  ];
 }

@@ -28,7 +28,10 @@ export const FAILURE_RATE_ALARM = {
   minimumEnded: 20,
 } as const;
 
-/** The age alarm: the oldest undelivered delivery (rows retrying or held, or a job not yet claimed). */
+/**
+ * The age alarm: the oldest undelivered delivery (rows retrying or held, a job waiting for an in-flight
+ * permit, or a job not yet claimed).
+ */
 export const OLDEST_UNDELIVERED_ALARM = { thresholdSeconds: 3600, periodMinutes: 5 } as const;
 
 export interface MonitoringProps {
@@ -129,7 +132,8 @@ export class Monitoring extends Construct {
       ]),
     );
     const oldestAge = new MathExpression({
-      // Rows retrying or held (RowSweep, ms) and jobs not yet claimed (SQS, s): the older, in seconds.
+      // Rows retrying or held and jobs waiting for a permit (ms), jobs not yet claimed (SQS, s): the
+      // oldest, in seconds.
       expression: `MAX([FILL(rows, 0) / 1000, ${Object.keys(queueAges)
         .map((k) => `FILL(${k}, 0)`)
         .join(', ')}])`,
@@ -141,7 +145,7 @@ export class Monitoring extends Construct {
       period: agePeriod,
     });
     this.oldestUndeliveredAlarm = new Alarm(this, 'OldestUndeliveredAlarm', {
-      alarmDescription: `A delivery has waited more than ${OLDEST_UNDELIVERED_ALARM.thresholdSeconds / 60} minutes: retrying (a failing or rate-limiting partner), held (a disabled integration: POST /admin/integrations/{id}/enable) or its job not yet claimed (a backed-up delivery queue). GET /admin/stats names the oldest.`,
+      alarmDescription: `A delivery has waited more than ${OLDEST_UNDELIVERED_ALARM.thresholdSeconds / 60} minutes: retrying (a failing or rate-limiting partner), held (a disabled integration: POST /admin/integrations/{id}/enable), waiting for an in-flight permit (a slow partner at its batchSize) or its job not yet claimed (a backed-up delivery queue). GET /admin/stats names the oldest.`,
       metric: oldestAge,
       threshold: OLDEST_UNDELIVERED_ALARM.thresholdSeconds,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
