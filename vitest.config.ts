@@ -8,5 +8,7 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // No EMF lines in the test output; the metrics tests turn them on for their own files.
+    env: { POWERTOOLS_METRICS_DISABLED: 'true' },
   },
 });

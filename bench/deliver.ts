@@ -113,15 +113,16 @@ export async function partner() {
 }
 
 /**
- * Counts the bytes of the handlers' JSON log lines (Powertools, at INFO as on AWS) while `measuring()`,
- * and keeps them off the bench's own output.
+ * Counts the bytes of the handlers' JSON log lines (Powertools, at INFO as on AWS) and of their EMF
+ * metric lines (published as on AWS: they are log bytes too) while `measuring()`, and keeps them off
+ * the bench's own output.
  */
 export function countLogBytes(measuring: () => boolean) {
   const counted = { bytes: 0 };
   const write = process.stdout.write.bind(process.stdout);
   process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
     const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    if (!text.includes('"service":"crossdock"')) return write(chunk, ...rest);
+    if (!text.includes('"service":"crossdock"') && !text.includes('"_aws":')) return write(chunk, ...rest);
     if (measuring()) counted.bytes += Buffer.byteLength(text);
     return true;
   }) as typeof process.stdout.write;
@@ -150,8 +151,9 @@ export async function benchDeliver(count = 1500, concurrency = 16, bytes = 2048)
   const lambdaMs: Record<string, number> = {};
   const invocations: Record<string, number> = {};
   let measuring = false;
-  // On AWS the functions log at INFO; the local hub's default is WARN.
+  // On AWS the functions log at INFO and publish their metrics; the local hub's defaults are WARN and off.
   process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+  process.env.POWERTOOLS_METRICS_DISABLED = 'false';
   const logs = countLogBytes(() => measuring);
   const hub = await startHub({
     port: 0,

@@ -47,12 +47,15 @@ import {
   type HubResources,
   TOPIC_BY_NAME,
 } from './constructs/hub-function.js';
+import { Monitoring } from './constructs/monitoring.js';
 import { checkQueueSources, QUEUE_SOURCES, queueSourceTarget } from './constructs/queue-sources.js';
 import {
   API_ACCESS_LOG_FIELDS,
   type BucketDefinition,
   DEAD_LETTER_MARKED_LOG,
+  deliveryQueue as deliveryQueueDef,
   messagesTable as messagesTableDef,
+  orderedDeliveryQueue as orderedDeliveryQueueDef,
   payloadBucket as payloadBucketDef,
   type QueueDefinition,
   queues,
@@ -90,6 +93,8 @@ export class CrossdockStack extends Stack {
   readonly resources: HubResources;
   /** Functions by construct id: one per route (functionId of its handler) and one per worker (`<id>Worker`). */
   readonly functions = new Map<string, HubFunction>();
+  /** The dashboard, the metric alarms and the alarm topic (lib/constructs/monitoring.ts). */
+  readonly monitoring: Monitoring;
   private readonly visibilitySeconds = new Map<Queue, number>();
   /** Routes that share a handler share its function; how many routes each function serves so far. */
   private readonly routesPerFunction = new Map<string, { uses: readonly ResourceUse[]; count: number }>();
@@ -141,6 +146,20 @@ export class CrossdockStack extends Stack {
     for (const worker of workers) this.worker(worker);
     for (const job of schedules) this.scheduledJob(job);
 
+    // The dashboard, the metric alarms and the alarm topic, which every alarm of the stack notifies.
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      stage: props.stage,
+      deliveryQueues: [deliveryQueueDef, orderedDeliveryQueueDef].map((def) => ({
+        id: def.id,
+        queue: required(queuesByDef.get(def), def.id).queue,
+      })),
+      deadLetters: queues.map((def) => ({
+        id: def.deadLetter.id,
+        queue: required(queuesByDef.get(def), def.id).deadLetter,
+      })),
+    });
+    this.monitoring.notifyAll(this);
+
     new CfnOutput(this, 'ApiUrl', {
       value: this.api.apiEndpoint,
       description: 'Base URL of the Crossdock API',
@@ -149,6 +168,11 @@ export class CrossdockStack extends Stack {
       value: this.resources.topics.eventsTopic.topicArn,
       description:
         'SNS topic of operational events (message attribute `type`); subscribe with a filter policy on it',
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.monitoring.alarmTopic.topicArn,
+      description:
+        'SNS topic every alarm of the stage notifies (in alarm and back to OK); subscribe the on-call to it',
     });
     new CfnOutput(this, 'AdminKeySecretArn', {
       value: adminKey.secretArn,

@@ -9,6 +9,11 @@ import { sqsClient } from './aws.js';
 export interface DeliveryJob {
   messageId: string;
   integrationId: string;
+  /**
+   * A job waiting for an in-flight permit is queued again as a fresh copy, whose queue age starts
+   * over: this keeps when it was first queued (epoch ms), so its wait still shows as an age.
+   */
+  waitingSince?: number;
 }
 
 export interface QueueUrls {
@@ -57,7 +62,11 @@ export class DeliveryQueue {
             QueueUrl: this.url(ordered),
             Entries: chunk.map((job, n) => ({
               Id: String(n),
-              MessageBody: JSON.stringify({ messageId: job.messageId, integrationId: job.integrationId }),
+              MessageBody: JSON.stringify({
+                messageId: job.messageId,
+                integrationId: job.integrationId,
+                ...(job.waitingSince === undefined ? {} : { waitingSince: job.waitingSince }),
+              }),
               // FIFO queues take no per-message delay; ordered jobs never wait for a slot anyway.
               ...(job.delaySeconds && !ordered ? { DelaySeconds: Math.min(900, job.delaySeconds) } : {}),
               ...(ordered

@@ -15,7 +15,7 @@ import { type Attempt, type Delivery, type Message, webhookIdOf } from '../core/
 import type { ObjectWrite } from '../core/object-write.js';
 import { capReason } from '../core/reason.js';
 import type { DeliveryOutcome } from '../core/stats.js';
-import { logger } from '../observability.js';
+import { logger, recordMetric } from '../observability.js';
 import { dynamoClient } from './aws.js';
 import { conditional, queryPartition } from './dynamo.js';
 import { completeLeased, leaseMailbox } from './leased-mailbox.js';
@@ -114,7 +114,12 @@ export class MessageRepository {
     }
   }
 
+  /**
+   * A delivery ended: counted for GET /admin/stats and as DeliveriesDelivered / DeliveriesFailed, in
+   * the same place, so the two never disagree.
+   */
   private ended(integrationId: string, outcome: DeliveryOutcome, at: number): Promise<void> {
+    recordMetric(outcome === 'delivered' ? 'DeliveriesDelivered' : 'DeliveriesFailed');
     return this.count((c) => c.ended(integrationId, outcome, at));
   }
 

@@ -2,7 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { HubError, payloadTooLarge } from '../core/errors.js';
-import { logger } from '../observability.js';
+import { logger, withMetrics } from '../observability.js';
 
 export { logger };
 
@@ -48,6 +48,7 @@ const DEFAULT_MAX_BODY = 256 * 1024;
 /**
  * Wraps a route handler: normalizes headers, caps and decodes the body, adds `x-request-id`, logs one
  * line per request, and maps typed errors to the face's error body. A 5xx never carries internals.
+ * The metrics the request recorded are published once, as it ends.
  */
 export function httpHandler(fn: (req: HubRequest) => Promise<HubResponse>, options: HandlerOptions = {}) {
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
@@ -105,7 +106,7 @@ export function httpHandler(fn: (req: HubRequest) => Promise<HubResponse>, optio
     });
     return result;
   };
-  return middy(run).use(injectLambdaContext(logger));
+  return middy(withMetrics(run)).use(injectLambdaContext(logger));
 }
 
 /**

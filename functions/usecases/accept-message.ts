@@ -24,6 +24,7 @@ import type { ApiKeyRecord } from '../core/partners.js';
 import { matchesInbound, matchesRoute } from '../core/routing.js';
 import { sha256Hex } from '../core/secrets.js';
 import { nextTick } from '../core/triggers.js';
+import { recordMetric } from '../observability.js';
 import { enabledFor } from './enablements.js';
 import { filterAdmits } from './filters.js';
 import { type EndpointHealthPorts, holdDelivery } from './health.js';
@@ -300,6 +301,8 @@ export async function storeMessage(
     if (message.payloadKey) await ports.payloads.delete(message.payloadKey).catch(() => undefined);
     throw e;
   }
+  // Stored and queued: only now is it accepted (an enqueue that failed took the message back).
+  recordMetric('MessagesAccepted');
   return message;
 }
 

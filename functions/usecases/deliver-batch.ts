@@ -1,7 +1,7 @@
 import type { DeliveryJob, DeliveryQueue } from '../adapters/delivery-queue.js';
 import type { InFlightPermits } from '../adapters/in-flight.js';
 import type { Random } from '../core/clock.js';
-import { logger } from '../observability.js';
+import { logger, recordMetric } from '../observability.js';
 import { DEFAULT_TIMEOUT_MS, type DeliverPorts, deliverOnce, type JobResult } from './deliver.js';
 
 /** One received queue message of the delivery queues, as the batch sees it. */
@@ -12,6 +12,8 @@ export interface QueuedJob {
   job: DeliveryJob;
   /** The FIFO message group (the integration) of an ordered job; absent on the standard queue. */
   group?: string | undefined;
+  /** When the queue received this message (epoch ms; SQS's SentTimestamp). */
+  sentAt?: number | undefined;
 }
 
 /** What a batch of delivery jobs needs beyond one attempt's ports. */
@@ -74,7 +76,11 @@ function settler(ports: DeliverBatchPorts, handBack: string[]): Settle {
       const result = await run();
       if (result.kind === 'done') return true;
       if (result.kind === 'requeue' && !ordered) {
-        await ports.queue.enqueue([{ ...queued.job, ordered, delaySeconds: result.delaySeconds }]);
+        const { messageId, integrationId } = queued.job;
+        const { delaySeconds, waitingSince } = result;
+        await ports.queue.enqueue([
+          { messageId, integrationId, ordered, delaySeconds, ...(waitingSince ? { waitingSince } : {}) },
+        ]);
         return true;
       }
       // A retry that is not due yet waits in place (a FIFO copy would also be dropped as a duplicate
@@ -107,13 +113,21 @@ async function deliverParallel(
     handBack.push(...queued.map((q) => q.id));
     return;
   }
-  const wait = async (): Promise<JobResult> => ({
+  // A job that waits for a permit is undelivered all the same: its age since it was first queued
+  // counts in OldestUndeliveredAgeMs (its fresh copy's queue age would start over).
+  const now = ports.clock.now();
+  const waiting = queued.slice(permits.granted);
+  const since = (q: QueuedJob) => q.job.waitingSince ?? q.sentAt ?? now;
+  if (waiting.length > 0)
+    recordMetric('OldestUndeliveredAgeMs', Math.max(0, now - Math.min(...waiting.map(since))));
+  const wait = (q: QueuedJob) => async (): Promise<JobResult> => ({
     kind: 'requeue',
     delaySeconds: requeueDelaySeconds(ports.random),
+    waitingSince: since(q),
   });
   try {
     await Promise.all(
-      queued.map((q, j) => settle(q, j < permits.granted ? () => deliverOnce(ports, q.job) : wait)),
+      queued.map((q, j) => settle(q, j < permits.granted ? () => deliverOnce(ports, q.job) : wait(q))),
     );
   } finally {
     await permits.release().catch((e: unknown) => {

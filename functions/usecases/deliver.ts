@@ -18,7 +18,7 @@ import { capReason } from '../core/reason.js';
 import { type Rendered, renderDocument } from '../core/render.js';
 import { sha256Hex } from '../core/secrets.js';
 import { webhookHeaders } from '../core/signing.js';
-import { logger } from '../observability.js';
+import { logger, recordMetric } from '../observability.js';
 import { routingStop } from './enablements.js';
 import { tell } from './events.js';
 import { type EndpointHealthPorts, type HealthFields, holdDelivery, noteDeliveryEnd } from './health.js';
@@ -88,7 +88,12 @@ export type JobResult =
   | { kind: 'done' }
   | { kind: 'later'; delaySeconds: number }
   | { kind: 'redeliver' }
-  | { kind: 'requeue'; delaySeconds: number };
+  | {
+      kind: 'requeue';
+      delaySeconds: number;
+      /** A job waiting for an in-flight permit: when it was first queued (the fresh copy keeps it). */
+      waitingSince?: number;
+    };
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
 
@@ -242,6 +247,7 @@ async function applyOnce(
     (e: unknown) => ({ refused: e instanceof ApplyRefused, error: messageOf(e) }),
   );
   const durationMs = Math.max(0, ports.clock.now() - a.now);
+  recordMetric('AttemptLatencyMs', durationMs);
   if ('applied' in outcome) {
     await record(
       ports,
@@ -249,6 +255,7 @@ async function applyOnce(
       { ...made, durationMs },
       { status: statusAfter('deliver'), lastError: undefined },
     );
+    recordDeliveryAge(ports, a.message);
     return { kind: 'done' };
   }
   const attempt = { ...made, durationMs, error: outcome.error };
@@ -332,6 +339,8 @@ async function attemptDelivery(ports: DeliverPorts, ctx: DispatchContext): Promi
   } catch (e) {
     return failAttempt(`The attempt could not be made: ${messageOf(e)}`);
   }
+  // The attempt's own measured duration; one that could not be made (failAttempt) has none to count.
+  recordMetric('AttemptLatencyMs', res.durationMs);
   const outcome = classifyAttempt(res);
   const answer = res.kind === 'answered' ? res : undefined;
   const error =
@@ -345,6 +354,7 @@ async function attemptDelivery(ports: DeliverPorts, ctx: DispatchContext): Promi
   const response = answer ? keptResponse(answer) : undefined;
   if (outcome === 'delivered') {
     await record(ports, ctx.job, attempt, { status: statusAfter('deliver'), response, lastError: undefined });
+    recordDeliveryAge(ports, message);
     await noteDeliveryEnd(ports, integration, 'delivered');
     await tellEnded(ports, {
       message,
@@ -419,6 +429,12 @@ function exhausted(
 }
 
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** DeliveryAgeMs: from the message's acceptance to the delivery just recorded. */
+function recordDeliveryAge(ports: Pick<DeliverPorts, 'clock'>, message: Pick<StoredMessage, 'receivedAt'>) {
+  const received = Date.parse(message.receivedAt);
+  if (Number.isFinite(received)) recordMetric('DeliveryAgeMs', Math.max(0, ports.clock.now() - received));
+}
 
 function record(
   ports: DeliverPorts,

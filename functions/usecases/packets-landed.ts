@@ -8,6 +8,7 @@ import { isAnotherWrite, type ObjectWrite } from '../core/object-write.js';
 import { checkedObjectKey, nativeObjectKey, type Packet, packetIdOfKey } from '../core/packet.js';
 import { convertPacket } from '../core/packet-format.js';
 import { capReason } from '../core/reason.js';
+import { recordMetric } from '../observability.js';
 import { tell } from './events.js';
 
 export interface LandedPacketPorts {
@@ -53,7 +54,10 @@ export async function acceptLandedPacket(
       seen = result.refused;
     } else {
       const won = await ports.packets.markReady(packet, new Date(ports.clock.now()).toISOString(), result);
-      if (won) outcome = 'ready';
+      if (won) {
+        outcome = 'ready';
+        recordMetric('PacketsConverted');
+      }
       seen = result.checkedWrite;
     }
     packet = (await ports.packets.get(packet.id)) ?? packet;
@@ -155,14 +159,16 @@ export async function failDeadLetteredPacket(
 }
 
 /**
- * Tells the operator a packet failed, once its record says so. `tell` never throws: a notice that
- * cannot be kept or published must not bring the notification back for a packet already settled.
+ * Tells the operator a packet failed, once its record says so, and counts it (PacketsFailed). `tell`
+ * never throws: a notice that cannot be kept or published must not bring the notification back for a
+ * packet already settled.
  */
 function packetFailed(
   ports: Pick<LandedPacketPorts, 'events' | 'clock'>,
   packet: Pick<Packet, 'id' | 'appArea'> & Partial<Pick<Packet, 'mobileUser' | 'direction' | 'packetType'>>,
   reason: string,
 ) {
+  recordMetric('PacketsFailed');
   const what = packet.packetType
     ? ` (${packet.packetType}, ${packet.direction} for ${packet.mobileUser})`
     : '';

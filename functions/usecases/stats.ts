@@ -10,6 +10,7 @@ import {
   STATS_RETENTION_DAYS,
   summarize,
 } from '../core/stats.js';
+import { recordMetric } from '../observability.js';
 
 export interface StatsPorts {
   stats: Pick<DeliveryStats, 'hours' | 'openSince' | 'oldestIn'>;
@@ -40,10 +41,10 @@ export async function deliveryStatistics(ports: StatsPorts, q: { since?: string 
     ports.stats.hours(hourStart(asked), now),
     ports.stats.openSince('retrying', since),
     HELD ? ports.stats.openSince(HELD, since) : Promise.resolve([]),
-    Promise.all([...OPEN_STATUSES, ...(HELD ? [HELD] : [])].map((s) => ports.stats.oldestIn(s))),
+    oldestReceivedIn(ports.stats, [...OPEN_STATUSES, ...(HELD ? [HELD] : [])]),
   ]);
   const totals = summarize(hours, retrying);
-  const oldestUndeliveredAt = oldest.filter((t): t is string => t !== undefined).sort()[0];
+  const oldestUndeliveredAt = oldest;
   const integrations = await Promise.all(
     totals.integrations.map(async (e) => ({
       ...e,
@@ -60,4 +61,34 @@ export async function deliveryStatistics(ports: StatsPorts, q: { since?: string 
     ...(oldestUndeliveredAt ? { oldestUndeliveredAt } : {}),
     integrations,
   };
+}
+
+/** When the oldest message with a delivery in one of `statuses` was received: one index item per status. */
+async function oldestReceivedIn(
+  stats: Pick<DeliveryStats, 'oldestIn'>,
+  statuses: readonly string[],
+): Promise<string | undefined> {
+  const oldest = await Promise.all(statuses.map((s) => stats.oldestIn(s)));
+  return oldest.filter((t): t is string => t !== undefined).sort()[0];
+}
+
+/**
+ * The deliveries the age alarm watches: waiting for a retry (a failing or rate-limiting partner) and
+ * held (a disabled endpoint), which the hub has tried or stopped. `queued` is left out: a queued row is
+ * a pull delivery waiting for its receiver (the receiver's pace, or its schedule's) or an attempt under
+ * way; a push job not yet claimed has no row at all, and the queue's own age covers it.
+ */
+export const STALLED_STATUSES = ['retrying', ...(HELD ? [HELD] : [])] as const;
+
+/**
+ * Records `OldestUndeliveredAgeMs`: how long ago the oldest message with a retrying or held delivery
+ * was received (0 when there is none), from the index read GET /admin/stats makes. Answers the age.
+ */
+export async function recordOldestUndeliveredAge(
+  ports: Pick<StatsPorts, 'stats' | 'clock'>,
+): Promise<number> {
+  const oldest = await oldestReceivedIn(ports.stats, STALLED_STATUSES);
+  const age = oldest ? Math.max(0, ports.clock.now() - Date.parse(oldest)) : 0;
+  recordMetric('OldestUndeliveredAgeMs', age);
+  return age;
 }

@@ -1,6 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { logger } from '../observability.js';
+import { flushMetrics, logger } from '../observability.js';
 
 /**
  * Partial batch failures for a batch handled as a whole (the delivery worker groups its jobs): the
@@ -17,7 +17,8 @@ class HandBack extends Error {}
 /**
  * Runs `handle` for every record of a batch with Powertools' BatchProcessor, concurrently or, with
  * `sequential`, one at a time (one record in memory at once). A record is handed back when `handle`
- * returns false (it said why) or throws (logged here, as `what`).
+ * returns false (it said why) or throws (logged here, as `what`). The metrics the batch recorded are
+ * published once, after its last record.
  */
 export async function processRecords(
   event: SQSEvent,
@@ -26,24 +27,28 @@ export async function processRecords(
   options: { sequential?: boolean } = {},
 ): Promise<SQSBatchResponse> {
   const processor = new BatchProcessor(EventType.SQS, { logger: quietLogger });
-  return processPartialResponse(
-    event,
-    async (record: SQSRecord) => {
-      try {
-        if ((await handle(record)) === false) throw new HandBack();
-      } catch (e) {
-        if (!(e instanceof HandBack)) {
-          logger.error(`${what}: could not handle a record`, {
-            messageId: record.messageId,
-            error: e as Error,
-          });
+  try {
+    return await processPartialResponse(
+      event,
+      async (record: SQSRecord) => {
+        try {
+          if ((await handle(record)) === false) throw new HandBack();
+        } catch (e) {
+          if (!(e instanceof HandBack)) {
+            logger.error(`${what}: could not handle a record`, {
+              messageId: record.messageId,
+              error: e as Error,
+            });
+          }
+          throw e;
         }
-        throw e;
-      }
-    },
-    processor,
-    { processInParallel: !options.sequential, throwOnFullBatchFailure: false },
-  );
+      },
+      processor,
+      { processInParallel: !options.sequential, throwOnFullBatchFailure: false },
+    );
+  } finally {
+    flushMetrics();
+  }
 }
 
 /** The processor's own lines would repeat what processRecords logs. */

@@ -2,7 +2,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { DEAD_LETTER_MARKED_LOG } from '../../lib/resources.js';
 import { systemClock } from '../core/clock.js';
 import { deliveryDeadLetters, eventSink, messages, registry, rowAdapters } from '../deps.js';
-import { logger } from '../observability.js';
+import { logger, withMetrics } from '../observability.js';
 import { type DeadLetterPorts, markDeadLettered } from '../usecases/dead-letters.js';
 import { recordDeliveryEnd } from '../usecases/entities.js';
 import { processRecords } from './batch.js';
@@ -19,7 +19,9 @@ const SWEEP_RESERVE_MS = 10_000;
  * then either redrives the queue with SQS (the job comes back and its delivery starts again) or uses
  * POST /admin/messages/{id}/retry; what is left expires with the queue's retention.
  */
-export async function sweep(
+export const sweep = withMetrics(sweepDeadLetters);
+
+async function sweepDeadLetters(
   _event?: unknown,
   context?: Pick<Context, 'getRemainingTimeInMillis'>,
 ): Promise<{ seen: number; marked: number }> {

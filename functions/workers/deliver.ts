@@ -12,7 +12,7 @@ import {
   rowAdapters,
   settings,
 } from '../deps.js';
-import { logger } from '../observability.js';
+import { logger, withMetrics } from '../observability.js';
 import { cachedIntegrations } from '../usecases/deliver.js';
 import { type DeliverBatchPorts, deliverBatch, type QueuedJob } from '../usecases/deliver-batch.js';
 import { applyDocument, type EntityPorts, recordDeliveryEnd } from '../usecases/entities.js';
@@ -23,8 +23,11 @@ import { parseJob, parseRelease } from './jobs.js';
 /**
  * Consumes both delivery queues: parse the records, deliver the batch, hand back what is not done.
  * Release jobs (an integration enabled again: send its held deliveries) are handled beside the batch.
+ * The batch's metrics are published once, when it is done.
  */
-export async function handler(
+export const handler = withMetrics(deliverJobs);
+
+async function deliverJobs(
   event: SQSEvent,
   context?: Pick<Context, 'getRemainingTimeInMillis'>,
 ): Promise<SQSBatchResponse> {
@@ -112,5 +115,14 @@ function queuedJob(record: SQSRecord): QueuedJob[] {
     return [];
   }
   const { messageId: id, receiptHandle, attributes } = record;
-  return [{ id, receiptHandle, job, group: attributes.MessageGroupId }];
+  const sentAt = Number(attributes.SentTimestamp);
+  return [
+    {
+      id,
+      receiptHandle,
+      job,
+      group: attributes.MessageGroupId,
+      ...(Number.isFinite(sentAt) && sentAt > 0 ? { sentAt } : {}),
+    },
+  ];
 }

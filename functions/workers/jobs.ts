@@ -1,7 +1,11 @@
 import * as z from 'zod/mini';
 import type { DeliveryJob } from '../adapters/delivery-queue.js';
 
-const JobSchema = z.object({ messageId: z.string(), integrationId: z.string() });
+const JobSchema = z.object({
+  messageId: z.string(),
+  integrationId: z.string(),
+  waitingSince: z.optional(z.number()),
+});
 
 /** Reads a delivery job from a queue message body; undefined when it is not one. */
 export function parseJob(body: string): DeliveryJob | undefined {

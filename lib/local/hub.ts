@@ -87,6 +87,8 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
     S3_PRESIGN_ENDPOINT: s3Gateway.url,
     POWERTOOLS_SERVICE_NAME: 'crossdock',
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    // CloudWatch metrics (EMF lines) mean nothing on stdout here; POWERTOOLS_METRICS_DISABLED=false shows them.
+    POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
   });
 
   const compiled = compileRoutes(routes);

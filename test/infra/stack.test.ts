@@ -429,7 +429,8 @@ describe.each(['test', 'prod'] as const)('CrossdockStack (%s)', (stage) => {
 
     it('alarms as soon as anything reaches any dead-letter queue: one alarm per dead-letter queue', () => {
       const sweeps = workers.filter((w) => w.sweepEveryMinutes !== undefined).length;
-      s.template.resourceCountIs('AWS::CloudWatch::Alarm', queues.length + sweeps);
+      // Besides these: the failure-rate and oldest-undelivered alarms (describe 'monitoring').
+      s.template.resourceCountIs('AWS::CloudWatch::Alarm', queues.length + sweeps + 2);
       for (const def of queues) {
         const dimensions = [
           {
@@ -467,7 +468,12 @@ describe.each(['test', 'prod'] as const)('CrossdockStack (%s)', (stage) => {
           TreatMissingData: 'notBreaching',
         });
       }
-      for (const alarm of Object.values(s.resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm')) {
+      const monitoring = [
+        logicalId(s.stack, s.stack.monitoring.failureRateAlarm),
+        logicalId(s.stack, s.stack.monitoring.oldestUndeliveredAlarm),
+      ];
+      for (const [id, alarm] of Object.entries(s.resources)) {
+        if (alarm.Type !== 'AWS::CloudWatch::Alarm' || monitoring.includes(id)) continue;
         const periods = [
           ...((alarm.Properties?.Metrics ?? []) as { MetricStat?: { Period: number } }[]).flatMap((m) =>
             m.MetricStat ? [m.MetricStat.Period] : [],
@@ -570,6 +576,13 @@ describe.each(['test', 'prod'] as const)('CrossdockStack (%s)', (stage) => {
               POWERTOOLS_LOG_LEVEL: 'INFO',
             }),
           },
+        });
+        // Metrics are published on AWS (the local hub alone turns them off).
+        expect(fn.Properties?.Environment).not.toMatchObject({
+          Variables: { POWERTOOLS_METRICS_DISABLED: expect.anything() },
+        });
+        expect(fn.Properties?.Environment).not.toMatchObject({
+          Variables: { POWERTOOLS_DEV: expect.anything() },
         });
       }
       const groups = Object.values(s.resources).filter((r) => r.Type === 'AWS::Logs::LogGroup');
@@ -926,7 +939,8 @@ describe.each(['test', 'prod'] as const)('CrossdockStack (%s)', (stage) => {
 
   describe('topics', () => {
     it('builds every topic of lib/resources.ts, encrypted with its own rotating key, refusing requests without TLS', () => {
-      s.template.resourceCountIs('AWS::SNS::Topic', topics.length);
+      // And the alarm topic (describe 'monitoring'), which no function publishes to.
+      s.template.resourceCountIs('AWS::SNS::Topic', topics.length + 1);
       for (const [name, def] of Object.entries(TOPIC_BY_NAME)) {
         const topic = s.stack.resources.topics[name as keyof typeof TOPIC_BY_NAME];
         expect(topic).toBe(s.stack.node.findChild(def.id));
@@ -1030,6 +1044,218 @@ describe.each(['test', 'prod'] as const)('CrossdockStack (%s)', (stage) => {
       );
       expect(actions.some((a) => a.startsWith('sns:') || a.startsWith('kms:'))).toBe(false);
       expect(environmentOf(reader)[eventsTopic.envVar]).toBeUndefined();
+    });
+  });
+
+  describe('monitoring', () => {
+    const stageDimension = [{ Name: 'stage', Value: stage }];
+    const topicRef = () => ({ Ref: logicalId(s.stack, s.stack.monitoring.alarmTopic) });
+    const deadLetterOf = (def: QueueDefinition) => s.stack.node.findChild(def.deadLetter.id);
+    const alarm = (construct: IConstruct) => s.resources[logicalId(s.stack, construct)]?.Properties ?? {};
+
+    /** The dashboard's body, with each reference to a resource written as its logical id. */
+    const dashboardBody = () => {
+      const [id] = Object.entries(s.resources).find(([, r]) => r.Type === 'AWS::CloudWatch::Dashboard') ?? [];
+      const body = s.resources[id ?? '']?.Properties?.DashboardBody as { 'Fn::Join': [string, unknown[]] };
+      const text = body['Fn::Join'][1]
+        .map((part) => {
+          if (typeof part === 'string') return part;
+          const ref = part as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+          return ref.Ref ?? ref['Fn::GetAtt']?.[0] ?? '';
+        })
+        .join('');
+      return JSON.parse(text) as {
+        widgets: { properties: { title: string; metrics: unknown[][] } }[];
+      };
+    };
+
+    it('builds one dashboard charting every contract metric in namespace Crossdock by stage, the failure rate and the DLQ depths', () => {
+      s.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+      const { widgets } = dashboardBody();
+      const titles = widgets.map((w) => w.properties.title);
+      expect(titles).toEqual([
+        'Messages and deliveries (per 5 min)',
+        'Failure rate (%)',
+        'Sync packets (per 5 min)',
+        'Attempt latency (ms)',
+        'Delivery age, accept → delivered (ms)',
+        'Oldest undelivered delivery (s)',
+        'Dead-letter queues (messages waiting)',
+      ]);
+      const charted = widgets.flatMap((w) => w.properties.metrics);
+      const hub = (name: string, stat: string) =>
+        charted.some(
+          (m) =>
+            m[0] === 'Crossdock' &&
+            m[1] === name &&
+            m[2] === 'stage' &&
+            m[3] === stage &&
+            (m[4] as { stat?: string }).stat === stat,
+        );
+      for (const [name, stat] of [
+        ['MessagesAccepted', 'Sum'],
+        ['DeliveriesDelivered', 'Sum'],
+        ['DeliveriesFailed', 'Sum'],
+        ['PacketsConverted', 'Sum'],
+        ['PacketsFailed', 'Sum'],
+        ['AttemptLatencyMs', 'p50'],
+        ['AttemptLatencyMs', 'p99'],
+        ['DeliveryAgeMs', 'p99'],
+        ['OldestUndeliveredAgeMs', 'Maximum'],
+      ] as const) {
+        expect(hub(name, stat), `${name} ${stat}`).toBe(true);
+      }
+      const rate = widgets.find((w) => w.properties.title === 'Failure rate (%)')?.properties.metrics ?? [];
+      expect(rate[0]?.[0]).toMatchObject({ expression: expect.stringContaining('100 * FILL(failed, 0)') });
+      const depths =
+        widgets.find((w) => w.properties.title.startsWith('Dead-letter'))?.properties.metrics ?? [];
+      expect(depths.map((m) => [m[0], m[1], m[3]])).toEqual(
+        queues.map((def) => [
+          'AWS/SQS',
+          'ApproximateNumberOfMessagesVisible',
+          logicalId(s.stack, deadLetterOf(def)),
+        ]),
+      );
+    });
+
+    it('alarms on the failure rate: failed / (delivered + failed) over 15 minutes above 10 %, from 20 ended deliveries', () => {
+      expect(alarm(s.stack.monitoring.failureRateAlarm)).toMatchObject({
+        Threshold: 10,
+        ComparisonOperator: 'GreaterThanThreshold',
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+      });
+      s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Metrics: Match.arrayWith([
+          Match.objectLike({
+            Expression:
+              'IF((FILL(delivered, 0) + FILL(failed, 0)) >= 20, 100 * FILL(failed, 0) / (FILL(delivered, 0) + FILL(failed, 0)), 0)',
+            ReturnData: true,
+          }),
+        ]),
+        Threshold: 10,
+      });
+      const metrics = alarm(s.stack.monitoring.failureRateAlarm).Metrics as { Id: string }[];
+      expect(metrics.find((m) => m.Id === 'failed')).toEqual(
+        expect.objectContaining({
+          MetricStat: {
+            Metric: { Namespace: 'Crossdock', MetricName: 'DeliveriesFailed', Dimensions: stageDimension },
+            Period: 900,
+            Stat: 'Sum',
+          },
+        }),
+      );
+      expect(metrics.find((m) => m.Id === 'delivered')).toEqual(
+        expect.objectContaining({
+          MetricStat: {
+            Metric: { Namespace: 'Crossdock', MetricName: 'DeliveriesDelivered', Dimensions: stageDimension },
+            Period: 900,
+            Stat: 'Sum',
+          },
+        }),
+      );
+    });
+
+    it('alarms when the oldest undelivered delivery (retrying or held rows, or an unclaimed job) is older than an hour', () => {
+      const props = alarm(s.stack.monitoring.oldestUndeliveredAlarm);
+      expect(props).toMatchObject({
+        Threshold: 3600,
+        ComparisonOperator: 'GreaterThanThreshold',
+        EvaluationPeriods: 1,
+      });
+      const metrics = props.Metrics as { Id: string; Expression?: string; MetricStat?: unknown }[];
+      expect(metrics.find((m) => m.Expression)?.Expression).toBe(
+        'MAX([FILL(rows, 0) / 1000, FILL(queue0, 0), FILL(queue1, 0)])',
+      );
+      expect(metrics.find((m) => m.Id === 'rows')?.MetricStat).toEqual({
+        Metric: { Namespace: 'Crossdock', MetricName: 'OldestUndeliveredAgeMs', Dimensions: stageDimension },
+        Period: 300,
+        Stat: 'Maximum',
+      });
+      const queueAges = metrics.filter((m) => m.Id.startsWith('queue')).map((m) => m.MetricStat);
+      expect(queueAges).toEqual(
+        [s.stack.resources.queues.deliveryQueue, s.stack.resources.queues.orderedDeliveryQueue].map((q) => ({
+          Metric: {
+            Namespace: 'AWS/SQS',
+            MetricName: 'ApproximateAgeOfOldestMessage',
+            Dimensions: [
+              { Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(s.stack, q), 'QueueName'] } },
+            ],
+          },
+          Period: 300,
+          Stat: 'Maximum',
+        })),
+      );
+    });
+
+    it('sends every alarm of the stack, the dead-letter alarms included, to the alarm topic, in alarm and back to OK', () => {
+      const alarms = Object.values(s.resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
+      expect(alarms.length).toBeGreaterThan(2);
+      for (const a of alarms) {
+        expect(a.Properties?.AlarmActions).toEqual([topicRef()]);
+        expect(a.Properties?.OKActions).toEqual([topicRef()]);
+      }
+    });
+
+    it('encrypts the alarm topic with its own rotating key that CloudWatch may use, refuses requests without TLS, and lets only this account’s alarms publish', () => {
+      const topic = s.resources[topicRef().Ref]?.Properties ?? {};
+      const keyId = (topic.KmsMasterKeyId as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      const key = s.resources[keyId];
+      expect(key?.Properties?.EnableKeyRotation).toBe(true);
+      expect(key?.DeletionPolicy).toBe(prod ? 'Retain' : 'Delete');
+      const fromAlarms = {
+        StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+        ArnLike: { 'aws:SourceArn': Match.anyValue() },
+      };
+      const keyPolicy = key?.Properties?.KeyPolicy as { Statement: unknown[] } | undefined;
+      expect(keyPolicy?.Statement).toContainEqual({
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Resource: '*',
+        Condition: expect.objectContaining({ StringEquals: fromAlarms.StringEquals }),
+      });
+      s.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        Topics: [topicRef()],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+            Match.objectLike({
+              Effect: 'Allow',
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Action: 'sns:Publish',
+              Condition: fromAlarms,
+            }),
+          ]),
+        },
+      });
+      s.template.hasOutput('AlarmTopicArn', { Value: topicRef() });
+    });
+
+    it('gives the functions that emit metrics no extra permission: EMF lines are log lines', () => {
+      for (const { fn } of allFunctions(s)) {
+        const { actions } = policyOf(s, fn);
+        expect(
+          actions.filter((a) => a.startsWith('cloudwatch:')),
+          fn.node.id,
+        ).toEqual([]);
+      }
+      // The emitters' logs go to their own log group only, as every function's do.
+      for (const fn of [
+        workerFunction(s.stack, 'Deliver'),
+        workerFunction(s.stack, 'PacketLanded'),
+        jobFunction(s.stack, 'RowSweep'),
+        routeFunction(s.stack, 'POST', '/v1/messages'),
+      ]) {
+        const logs = statementsOf(s, fn).filter((st) => st.actions.some((a) => a.startsWith('logs:')));
+        expect(logs.flatMap((st) => st.resources)).toEqual([
+          { 'Fn::GetAtt': [logicalId(s.stack, fn.logGroup), 'Arn'] },
+        ]);
+      }
+    });
+
+    it('stays well under CloudFormation’s 500 resources', () => {
+      expect(Object.keys(s.resources).length).toBeLessThanOrEqual(470);
     });
   });
 

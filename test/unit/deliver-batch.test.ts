@@ -1,12 +1,17 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { discardEvents } from '../../functions/core/events.js';
 import type { Delivery } from '../../functions/core/message.js';
+import { flushMetrics, withMetrics } from '../../functions/observability.js';
 import {
   type DeliverBatchPorts,
   deliverBatch,
   type QueuedJob,
 } from '../../functions/usecases/deliver-batch.js';
+import { captureEmf } from '../support/emf.js';
 import { noHealth, pushIntegration } from '../support/fixtures.js';
+
+// The EMF lines are read by the test of a permit's wait (observability.ts reads this at its first metric).
+process.env.POWERTOOLS_METRICS_DISABLED = 'false';
 
 const NOW = Date.parse('2026-11-23T02:00:00Z');
 
@@ -83,11 +88,12 @@ function harness(options: { granted?: number; failPermits?: boolean } = {}) {
     events: discardEvents,
     health: noHealth,
   };
-  const job = (integrationId: string, n: number, ordered = false): QueuedJob => ({
+  const job = (integrationId: string, n: number, ordered = false, sentAt?: number): QueuedJob => ({
     id: `sqs-${integrationId}-${n}`,
     receiptHandle: `rh-${integrationId}-${n}`,
     job: { messageId: `msg_${integrationId}_${n}`, integrationId },
     ...(ordered ? { group: integrationId } : {}),
+    ...(sentAt === undefined ? {} : { sentAt }),
   });
   return { ports, job, waiting, broken, looked, enqueued, postponed, permits };
 }
@@ -106,10 +112,64 @@ describe('delivery batches', () => {
       ['int_other', 'tok1', 1],
     ]);
     expect(h.looked.sort()).toEqual(['msg_int_other_1', 'msg_int_par_1', 'msg_int_par_2']);
-    // The third job of int_par: requeued (no receive counted), its queue message deleted.
+    // The third job of int_par: requeued (no receive counted), its queue message deleted; without a
+    // SentTimestamp its wait counts from now.
     expect(h.enqueued).toEqual([
-      { messageId: 'msg_int_par_3', integrationId: 'int_par', ordered: false, delaySeconds: 2 },
+      {
+        messageId: 'msg_int_par_3',
+        integrationId: 'int_par',
+        ordered: false,
+        delaySeconds: 2,
+        waitingSince: NOW,
+      },
     ]);
+  });
+
+  describe('a job waiting for a permit', () => {
+    const emf = captureEmf();
+    afterAll(() => emf.stop());
+
+    it('keeps when it was first queued on its fresh copy, and shows its wait as OldestUndeliveredAgeMs', async () => {
+      flushMetrics();
+      emf.clear();
+      const h = harness({ granted: 1 });
+      const firstQueued = NOW - 20 * 60_000;
+      const waited = h.job('int_par', 2, false, NOW - 60_000);
+      waited.job.waitingSince = firstQueued;
+      const batch = [
+        h.job('int_par', 1, false, NOW - 5_000),
+        waited,
+        h.job('int_par', 3, false, NOW - 90_000),
+      ];
+      expect(await withMetrics(() => deliverBatch(h.ports, batch))()).toEqual([]);
+      // The copy of one that waited before keeps its first time; one waiting for the first time, its SentTimestamp.
+      expect(h.enqueued).toEqual([
+        {
+          messageId: 'msg_int_par_2',
+          integrationId: 'int_par',
+          ordered: false,
+          delaySeconds: 2,
+          waitingSince: firstQueued,
+        },
+        {
+          messageId: 'msg_int_par_3',
+          integrationId: 'int_par',
+          ordered: false,
+          delaySeconds: 2,
+          waitingSince: NOW - 90_000,
+        },
+      ]);
+      // The oldest waiting job's age: the one first queued 20 minutes ago.
+      expect(emf.values('OldestUndeliveredAgeMs')).toEqual([20 * 60_000]);
+    });
+
+    it('records no age when every job got its permit', async () => {
+      flushMetrics();
+      emf.clear();
+      const h = harness();
+      await withMetrics(() => deliverBatch(h.ports, [h.job('int_par', 1, false, NOW - 5_000)]))();
+      expect(emf.values('OldestUndeliveredAgeMs')).toEqual([]);
+    });
   });
 
   it('hides a job whose retry is not due until then, and hands it back', async () => {
