@@ -86,7 +86,8 @@ function serve(): void {
   if (!port) return;
   const compiled = new Map<string, ReturnType<typeof jsonata>>();
   const xml = new XMLBuilder(XML_OUTPUT_OPTIONS);
-  const tooLarge = (n: number) => `the result is ${n} characters, over the ${MAX_RESULT_CHARS} allowed`;
+  const maxChars = (workerData as { maxResultChars?: number }).maxResultChars ?? MAX_RESULT_CHARS;
+  const tooLarge = (n: number) => `the result is ${n} characters, over the ${maxChars} allowed`;
   port.on('message', async ({ id, source, input, shape }: Request) => {
     let reply: Reply;
     try {
@@ -105,7 +106,7 @@ function serve(): void {
         // Text is what every other caller does with a result; JSON also drops what cannot cross
         // threads (functions) instead of failing the post.
         const text = shape === 'xml' ? String(xml.build(value)) : JSON.stringify(value ?? null);
-        if (text.length > MAX_RESULT_CHARS) throw new Error(tooLarge(text.length));
+        if (text.length > maxChars) throw new Error(tooLarge(text.length));
         reply =
           shape === 'value' && value === undefined
             ? { type: 'done', id, ok: true }
@@ -138,6 +139,13 @@ interface Job extends Request {
  * for its job. Jobs queue behind each other: each overrun costs those behind it up to the budget.
  */
 export class ExpressionRunner {
+  /** The result cap is an option so a test can reach it without building 16 MB inside the budget. */
+  readonly #maxResultChars: number;
+
+  constructor(options: { maxResultChars?: number } = {}) {
+    this.#maxResultChars = options.maxResultChars ?? MAX_RESULT_CHARS;
+  }
+
   #worker: Worker | undefined;
   #ready = false;
   #queue: Job[] = [];
@@ -191,7 +199,7 @@ export class ExpressionRunner {
   #ensureWorker(): Worker {
     if (this.#worker) return this.#worker;
     const worker = new Worker(new URL(import.meta.url), {
-      workerData: { role: ROLE },
+      workerData: { role: ROLE, maxResultChars: this.#maxResultChars },
       resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: 16 },
       stdout: false,
       stderr: false,
