@@ -75,33 +75,54 @@ export class JobRepository {
   }
 
   /**
-   * Counts a slice's outcome and moves the job on to `position`; with no position the window is spent
-   * and the job is done (it leaves the running index). The lease ends either way.
+   * Counts a slice's outcome and moves the job on to `position`, if the caller still holds the lease
+   * it took (`lease`: the until it set); with no position the window is spent and the job is done (it
+   * leaves the running index and the lease ends). False when the lease was lost (it ran out and
+   * another tick took the job): the caller stops working it.
    */
-  async advance(
+  advance(
     id: string,
     slice: { done: number; failed: number },
     position: IndexPosition | undefined,
     now: string,
-  ): Promise<void> {
-    const values: Record<string, unknown> = { ':d': slice.done, ':f': slice.failed };
+    lease: number,
+  ): Promise<boolean> {
+    const values: Record<string, unknown> = { ':d': slice.done, ':f': slice.failed, ':mine': lease };
     let update = 'ADD done :d, failed :f';
     if (position) {
-      update += ' SET #pos = :pos REMOVE leaseUntil';
+      update += ' SET #pos = :pos';
       values[':pos'] = position;
     } else {
       update += ' SET #s = :done, finishedAt = :at REMOVE #pos, leaseUntil, pendingSend, pendingSort';
       values[':done'] = 'done';
       values[':at'] = now;
     }
-    await dynamoClient().send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { pk: `JOB#${id}`, sk: 'JOB' },
-        UpdateExpression: update,
-        ExpressionAttributeNames: { '#pos': 'position', ...(position ? {} : { '#s': 'status' }) },
-        ExpressionAttributeValues: values,
-      }),
+    return conditional(() =>
+      dynamoClient().send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `JOB#${id}`, sk: 'JOB' },
+          UpdateExpression: update,
+          ConditionExpression: 'leaseUntil = :mine',
+          ExpressionAttributeNames: { '#pos': 'position', ...(position ? {} : { '#s': 'status' }) },
+          ExpressionAttributeValues: values,
+        }),
+      ),
+    );
+  }
+
+  /** Gives the job back before its lease runs out (the tick's share is spent), if still held. */
+  async release(id: string, lease: number): Promise<void> {
+    await conditional(() =>
+      dynamoClient().send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `JOB#${id}`, sk: 'JOB' },
+          UpdateExpression: 'REMOVE leaseUntil',
+          ConditionExpression: 'leaseUntil = :mine',
+          ExpressionAttributeValues: { ':mine': lease },
+        }),
+      ),
     );
   }
 }

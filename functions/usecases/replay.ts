@@ -100,7 +100,7 @@ export async function jobStatus(ports: { jobs: Pick<JobRepository, 'get'> }, id:
 }
 
 export interface WorkJobsPorts extends AdminMessagePorts {
-  jobs: Pick<JobRepository, 'running' | 'lease' | 'get' | 'advance'>;
+  jobs: Pick<JobRepository, 'running' | 'lease' | 'get' | 'advance' | 'release'>;
   failed: Pick<FailedDeliveries, 'page'>;
   clock: Clock;
 }
@@ -116,7 +116,10 @@ export async function workReplayJobs(ports: WorkJobsPorts): Promise<number> {
   let looked = 0;
   let restartedTotal = 0;
   for (const id of await ports.jobs.running(10)) {
-    if (!(await ports.jobs.lease(id, ports.clock.now(), ports.clock.now() + REPLAY_LEASE_MS))) continue;
+    if (looked >= REPLAY_PER_TICK || ports.clock.now() - started >= REPLAY_TICK_BUDGET_MS) break;
+    // The lease is this tick's token: every slice is written only while it still holds it.
+    const lease = ports.clock.now() + REPLAY_LEASE_MS;
+    if (!(await ports.jobs.lease(id, ports.clock.now(), lease))) continue;
     const job = await ports.jobs.get(id);
     if (!job) continue;
     let position = job.position;
@@ -126,14 +129,18 @@ export async function workReplayJobs(ports: WorkJobsPorts): Promise<number> {
       restartedTotal += restarted.length;
       looked += page.items.length;
       position = page.next;
-      await ports.jobs.advance(
+      const held = await ports.jobs.advance(
         id,
         { done: restarted.length, failed: notRestarted },
         position,
         new Date(ports.clock.now()).toISOString(),
+        lease,
       );
-      if (!position) break;
+      // Done, or the lease ran out and another tick works the job now (its slice was restarted all
+      // the same: the restarts are conditional, so the other tick finds them no longer failed).
+      if (!position || !held) break;
       if (looked >= REPLAY_PER_TICK || ports.clock.now() - started >= REPLAY_TICK_BUDGET_MS) {
+        await ports.jobs.release(id, lease);
         return restartedTotal;
       }
     }

@@ -38,16 +38,22 @@ function world(failed: FailedDeliveryRef[]) {
         slice: { done: number; failed: number },
         position: IndexPosition | undefined,
         at: string,
+        lease: number,
       ) => {
+        if (job.leaseUntil !== lease) return false;
         job.done += slice.done;
         job.failed += slice.failed;
-        delete job.leaseUntil;
         if (position) job.position = position;
         else {
           delete job.position;
           job.status = 'done';
           job.finishedAt = at;
+          delete job.leaseUntil;
         }
+        return true;
+      },
+      release: async (_id: string, lease: number) => {
+        if (job.leaseUntil === lease) delete job.leaseUntil;
       },
     },
     failed: {
@@ -118,6 +124,39 @@ describe('workReplayJobs', () => {
     w.advance(REPLAY_LEASE_MS + 1);
     expect(await workReplayJobs(w.ports)).toBe(5);
     expect(w.job.status).toBe('done');
+  });
+
+  it('stops working a job whose lease ran out mid-way, so two ticks never both work it past one slice', async () => {
+    const total = REPLAY_SLICE * 4;
+    const w = world(refs(total));
+    const page = w.ports.failed.page;
+    let calls = 0;
+    const slow = {
+      ...w.ports,
+      failed: {
+        page: async (...args: Parameters<typeof page>) => {
+          // Before its second slice this tick stalls past its lease, and the next tick takes the job.
+          if (++calls === 2) {
+            w.advance(REPLAY_LEASE_MS + 1);
+            w.job.leaseUntil = w.ports.clock.now() + REPLAY_LEASE_MS;
+          }
+          return page(...args);
+        },
+      },
+    };
+    await workReplayJobs(slow);
+    // It wrote its first slice, restarted the second, and could not write it: it stopped there.
+    expect(w.job.done).toBe(REPLAY_SLICE);
+    expect(calls).toBe(2);
+    // The tick that holds the job now finishes it: every delivery restarted once, and at most the one
+    // slice in flight when the lease was lost is counted as not restartable.
+    w.advance(REPLAY_LEASE_MS + 1);
+    await workReplayJobs(w.ports);
+    expect(w.job.status).toBe('done');
+    expect(new Set(w.queued.map((q) => q.messageId)).size).toBe(total);
+    expect(w.queued).toHaveLength(total);
+    expect(w.job.done + w.job.failed).toBe(total);
+    expect(w.job.failed).toBeLessThanOrEqual(REPLAY_SLICE);
   });
 
   it('leaves the job where it was when the queue cannot take a slice, its deliveries failed again', async () => {
