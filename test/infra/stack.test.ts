@@ -1297,14 +1297,21 @@ describe.each(['test', 'prod'] as const)('CrossdockStack (%s)', (stage) => {
       for (const route of routes) {
         const fn = s.stack.functions.get(functionId(route.handler));
         if (!fn) throw new Error(`no function for ${routeKey(route)}`);
-        const [integration] = Object.values(
+        const integrations = Object.keys(
           s.template.findResources('AWS::ApiGatewayV2::Integration', {
             Properties: {
               IntegrationUri: { 'Fn::GetAtt': [logicalId(s.stack, fn.function), 'Arn'] },
             },
           }),
         );
-        expect(integration, routeKey(route)).toBeDefined();
+        expect(integrations, routeKey(route)).toHaveLength(1);
+        // The route's target is that function's integration, not another's.
+        const [target] = Object.values(
+          s.template.findResources('AWS::ApiGatewayV2::Route', { Properties: { RouteKey: routeKey(route) } }),
+        ).map((r) => JSON.stringify(r.Properties.Target));
+        expect(target, routeKey(route)).toBe(
+          JSON.stringify({ 'Fn::Join': ['', ['integrations/', { Ref: integrations[0] }]] }),
+        );
       }
     });
 
