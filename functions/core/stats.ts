@@ -46,9 +46,14 @@ const later = (a: string | undefined, b: string | undefined) => (!a ? b : !b ? a
 
 /**
  * Sums the hours and the deliveries now retrying (one integration id per retrying delivery) into the
- * totals and one entry per integration seen, ordered by integration id.
+ * totals and one entry per integration seen (or holding deliveries), ordered by integration id.
  */
-export function summarize(hours: readonly HourCounts[], retryingOf: readonly string[]) {
+export function summarize(
+  hours: readonly HourCounts[],
+  retryingOf: readonly string[],
+  /** The integration of each held delivery: an integration with only held ones is listed too. */
+  heldOf: readonly string[] = [],
+) {
   let accepted = 0;
   const byIntegration = new Map<string, IntegrationStats>();
   const entry = (integrationId: string) => {
@@ -71,6 +76,9 @@ export function summarize(hours: readonly HourCounts[], retryingOf: readonly str
     if (failure) e.lastFailureAt = failure;
   }
   for (const id of retryingOf) entry(id).retrying += 1;
+  // A disabled integration's messages wait held and none of its deliveries end: it is listed all the
+  // same, so its `health` shows.
+  for (const id of heldOf) entry(id);
   const integrations = [...byIntegration.values()].sort((a, b) =>
     a.integrationId < b.integrationId ? -1 : 1,
   );

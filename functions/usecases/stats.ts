@@ -1,7 +1,7 @@
 import type { RegistryRepository } from '../adapters/registry.js';
 import type { DeliveryStats } from '../adapters/stats.js';
 import type { Clock } from '../core/clock.js';
-import { DELIVERY_STATUSES, OPEN_STATUSES } from '../core/delivery-state.js';
+import { OPEN_STATUSES } from '../core/delivery-state.js';
 import { badRequest } from '../core/errors.js';
 import {
   DEFAULT_STATS_WINDOW_MS,
@@ -17,9 +17,6 @@ export interface StatsPorts {
   registry: Pick<RegistryRepository, 'getIntegration'>;
   clock: Clock;
 }
-
-/** `held` counts once the delivery status exists (deliveries of a disabled integration wait so). */
-const HELD = (DELIVERY_STATUSES as readonly string[]).includes('held') ? 'held' : undefined;
 
 /**
  * GET /admin/stats: the hourly counters from the hour of `since` (default 24 hours ago) to now, the
@@ -40,10 +37,10 @@ export async function deliveryStatistics(ports: StatsPorts, q: { since?: string 
   const [hours, retrying, held, oldest] = await Promise.all([
     ports.stats.hours(hourStart(asked), now),
     ports.stats.openSince('retrying', since),
-    HELD ? ports.stats.openSince(HELD, since) : Promise.resolve([]),
-    oldestReceivedIn(ports.stats, [...OPEN_STATUSES, ...(HELD ? [HELD] : [])]),
+    ports.stats.openSince('held', since),
+    oldestReceivedIn(ports.stats, [...OPEN_STATUSES, 'held']),
   ]);
-  const totals = summarize(hours, retrying);
+  const totals = summarize(hours, retrying, held);
   const oldestUndeliveredAt = oldest;
   const integrations = await Promise.all(
     totals.integrations.map(async (e) => ({
@@ -78,7 +75,7 @@ async function oldestReceivedIn(
  * a pull delivery waiting for its receiver (the receiver's pace, or its schedule's) or an attempt under
  * way; a push job not yet claimed has no row at all, and the queue's own age covers it.
  */
-export const STALLED_STATUSES = ['retrying', ...(HELD ? [HELD] : [])] as const;
+export const STALLED_STATUSES = ['retrying', 'held'] as const;
 
 /**
  * Records `OldestUndeliveredAgeMs`: how long ago the oldest message with a retrying or held delivery

@@ -170,6 +170,12 @@ describe('endpoint health on the hub', () => {
     expect(pending.map((m: { id: string }) => m.id)).toEqual(expect.arrayContaining(held));
     // The partner's own view says held too.
     expect((await hub.partner('GET', `/v1/messages/${held[0]}`, key)).json.deliveries[0].status).toBe('held');
+    // The operator's stats count them held, and list the integration as disabled.
+    const stats = (await hub.admin('GET', '/admin/stats')).json;
+    expect(stats.held).toBeGreaterThanOrEqual(held.length);
+    expect(stats.integrations).toEqual(
+      expect.arrayContaining([expect.objectContaining({ integrationId: id, health: 'disabled' })]),
+    );
 
     refuse = false;
     const enabled = await hub.admin('POST', `/admin/integrations/${id}/enable`);
