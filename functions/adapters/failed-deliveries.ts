@@ -21,8 +21,9 @@ const COUNT_SEGMENTS = 8;
 /**
  * The failed deliveries of a window, oldest message first, from the message log's byDeliveryStatus
  * index (partition `failed`, sort key logAt = the message's receivedAt#id): a Query bounded by the
- * window, so its cost follows what matches, never the table. Pull deliveries wait in their inbox
- * and are not restarted, so they never match.
+ * window, so its cost follows the failed deliveries of the window (all of them: an integration or
+ * receiver filter is applied to what the window reads), never the table. Pull deliveries wait in
+ * their inbox and are not restarted, so they never match.
  */
 export class FailedDeliveries {
   constructor(private readonly table: string) {}
