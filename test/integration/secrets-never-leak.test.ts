@@ -6,9 +6,14 @@ import { startPartner } from '../support/partner-server.js';
 
 // Before any module of the hub is loaded: the logger reads its settings once, when it is made. The
 // most there is: DEBUG, and Powertools' own switch for logging each invocation's event.
-vi.hoisted(() => {
+const before = vi.hoisted(() => {
+  const was = {
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL,
+    POWERTOOLS_LOGGER_LOG_EVENT: process.env.POWERTOOLS_LOGGER_LOG_EVENT,
+  };
   process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
   process.env.POWERTOOLS_LOGGER_LOG_EVENT = 'true';
+  return was;
 });
 
 /**
@@ -78,6 +83,10 @@ describe('secrets never leak into the logs', () => {
   });
   afterAll(async () => {
     for (const undo of restore.reverse()) undo();
+    for (const [name, value] of Object.entries(before)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
     await partner?.stop();
     await refusing?.stop();
     await hub?.stop();
