@@ -106,7 +106,9 @@ export function httpHandler(fn: (req: HubRequest) => Promise<HubResponse>, optio
     });
     return result;
   };
-  return middy(withMetrics(run)).use(injectLambdaContext(logger));
+  // Never the event, whatever POWERTOOLS_LOGGER_LOG_EVENT says: it carries keys (x-api-key, apikey),
+  // Authorization headers and bodies with passwords, which are never logged (shared/API.md).
+  return middy(withMetrics(run)).use(injectLambdaContext(logger, { logEvent: false }));
 }
 
 /**
