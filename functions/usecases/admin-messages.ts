@@ -10,7 +10,7 @@ import { messageView } from './message-view.js';
 /** The operator's view of a message, and starting its failed deliveries again. */
 
 export interface AdminMessagePorts {
-  messages: Pick<MessageRepository, 'getRecord' | 'restartDelivery' | 'updateDelivery'>;
+  messages: Pick<MessageRepository, 'getRecord' | 'restartDelivery' | 'updateDelivery' | 'getForDelivery'>;
   registry: Pick<RegistryRepository, 'getIntegration'>;
   queue: Pick<DeliveryQueue, 'enqueue'>;
 }
@@ -66,18 +66,31 @@ export async function restartDeliveries(
     return found;
   };
   const jobs = [];
+  /** Restarted before, perhaps never queued: a run that died between the two. */
+  const orphans = [];
   for (const d of refs) {
     const integration = await integrationOf(d.integrationId);
-    if (!integration || !(await ports.messages.restartDelivery(d.messageId, d.integrationId))) continue;
-    jobs.push({
+    if (!integration) continue;
+    const job = {
       messageId: d.messageId,
       integrationId: d.integrationId,
       ordered: integration.parallel === false,
       round: (d.round ?? 0) + 1,
-    });
+    };
+    if (await ports.messages.restartDelivery(d.messageId, d.integrationId)) {
+      jobs.push(job);
+      continue;
+    }
+    // Already in the round this restart would start, with no attempt yet: another run restarted it
+    // and may have died before queuing it. A second job is harmless (claims are conditional), a
+    // missing one would leave it queued for ever; it is not counted as this run's restart.
+    const { delivery } = await ports.messages.getForDelivery(d.messageId, d.integrationId);
+    if (delivery?.status === 'queued' && (delivery.round ?? 0) === job.round && delivery.attemptCount === 0) {
+      orphans.push(job);
+    }
   }
   try {
-    await ports.queue.enqueue(jobs);
+    await ports.queue.enqueue([...jobs, ...orphans]);
   } catch (e) {
     // Nothing will deliver them: put them back to failed, so the next retry picks them up again.
     for (const j of jobs) {
