@@ -54,7 +54,7 @@ describe.skipIf(!executablePath)('the operator console in Chromium', () => {
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     hub = await startTestHub();
-    let failing = true;
+    let failing = false;
     partner = await startPartner((_r, res) => {
       res.statusCode = failing ? 500 : 200;
       res.setHeader('content-type', 'application/json');
@@ -65,6 +65,9 @@ describe.skipIf(!executablePath)('the operator console in Chromium', () => {
         failing = false;
       },
     });
+    const fail = () => {
+      failing = true;
+    };
     for (const code of ['erp', 'wms', 'shop']) {
       await hub.admin('POST', '/admin/partners', { code, name: `${code.toUpperCase()} Ltd` });
     }
@@ -97,6 +100,18 @@ describe.skipIf(!executablePath)('the operator console in Chromium', () => {
         headers: { 'content-type': 'application/json' },
         body,
       });
+    // Traffic first: invoices the partner takes, then an order while it is down.
+    const invoices: string[] = [];
+    for (const n of [1, 2, 3]) {
+      invoices.push((await post('invoice', `{"invoiceNo":"INV-${n}","total":${n * 100}}`)).json.id);
+    }
+    await eventually(async () => {
+      for (const id of invoices) {
+        if ((await hub.admin('GET', `/admin/messages/${id}`)).json.status !== 'delivered') return undefined;
+      }
+      return true;
+    });
+    fail();
     failedId = (await post('order', '{"orderNo":"SO-1001","lines":[{"sku":"A-1","qty":2}]}')).json.id;
     await eventually(async () => {
       const m = await hub.admin('GET', `/admin/messages/${failedId}`);

@@ -7,7 +7,11 @@ import { integrationsOf, nameOf } from '../integrations-cache.js';
 import { navigate, withQuery } from '../router.js';
 import { useSession } from '../session-context.js';
 
-/** Every filter of GET /admin/messages, as the page's query string, so a view can be bookmarked. */
+/**
+ * Every filter of GET /admin/messages, as the page's query string, so a view can be bookmarked. (A
+ * Replay page for POST /admin/messages/retry reads the same query: since, until, status,
+ * integrationId, receiver.)
+ */
 const FILTERS = [
   'partner',
   'sender',
