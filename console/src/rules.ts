@@ -9,8 +9,13 @@ import { CreateKeySchema, CreatePartnerSchema } from '../../functions/core/partn
 
 export type Problems = Readonly<Record<string, string>>;
 
-/** The API's local hub may deliver to loopback addresses; the console is served by the hub it manages. */
-const loopbackHub = ['127.0.0.1', 'localhost', '[::1]'].includes(window.location.hostname);
+/**
+ * The local hub may deliver to loopback addresses, a deployed stage never; the console is served by
+ * the hub it manages, so its own address tells which.
+ */
+const loopbackHub = ['127.0.0.1', 'localhost', '[::1]'].includes(
+  (globalThis as { location?: { hostname: string } }).location?.hostname ?? 'localhost',
+);
 
 /** Every schema problem, by top-level field, worded as the API's 400 words it (functions/core/parse.ts). */
 function schemaProblems(schema: z.ZodMiniType, value: unknown): Problems | undefined {
@@ -18,12 +23,14 @@ function schemaProblems(schema: z.ZodMiniType, value: unknown): Problems | undef
   if (r.success) return undefined;
   const problems: Record<string, string> = {};
   for (const issue of r.error.issues) {
+    const path = issue.path.join('.') || '(body)';
+    const top = issue.path[0];
     if (issue.code === 'unrecognized_keys') {
-      problems._ ??= `Unknown property ${issue.keys.map((k) => `"${k}"`).join(', ')}.`;
+      const field = typeof top === 'string' ? top : (issue.keys[0] ?? '_');
+      problems[field] ??= `Unknown property ${issue.keys.map((k) => `"${k}"`).join(', ')} at ${path}.`;
       continue;
     }
-    const top = typeof issue.path[0] === 'string' ? issue.path[0] : '_';
-    problems[top] ??= `${issue.path.join('.') || '(body)'}: ${issue.message}.`;
+    problems[typeof top === 'string' ? top : '_'] ??= `${path}: ${issue.message}.`;
   }
   return problems;
 }
