@@ -220,6 +220,7 @@ describe.skipIf(!executablePath)('the operator console in Chromium', () => {
       'continuous may be set only on an active Outbound integration that has includeUpdate.',
     );
     await rule.waitFor();
+    await shoot('integration-new');
     await page.getByRole('button', { name: 'Create integration' }).click();
     // Refused in the browser with the API's own rule: nothing was sent.
     expect(posts).toEqual([]);
@@ -255,11 +256,18 @@ describe.skipIf(!executablePath)('the operator console in Chromium', () => {
     await shoot('integration');
   });
 
-  it('grants a pending consent', async () => {
+  it('grants a pending consent, reached with the keyboard', async () => {
     await page
       .getByRole('navigation', { name: 'Console' })
       .getByRole('link', { name: 'Consent queue' })
-      .click();
+      .focus();
+    await page.keyboard.press('Enter');
+    // A new page puts the focus on its title, where a keyboard or screen-reader user starts.
+    await expect
+      .poll(() =>
+        page.evaluate<string | null>('document.activeElement && document.activeElement.textContent'),
+      )
+      .toBe('Consent queue');
     const pending = page.getByRole('listitem', { name: 'shop asks for catalogue for shops' });
     await pending.waitFor();
     await shoot('consent');

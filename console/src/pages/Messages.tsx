@@ -25,6 +25,12 @@ const FILTERS = [
 type Filter = (typeof FILTERS)[number];
 const STATUSES = ['accepted', 'pending', 'delivered', 'failed'] as const;
 const LIMITS = ['25', '50', '100'] as const;
+const QUICK = [
+  ['15 minutes', 15 * 60_000],
+  ['hour', 3600_000],
+  ['24 hours', 86_400_000],
+  ['7 days', 7 * 86_400_000],
+] as const;
 const LIVE_EVERY_MS = 5000;
 /** The cursors of the pages before this one, per filter set, so "Previous page" can go back. */
 const earlier = new Map<string, (string | undefined)[]>();
@@ -153,7 +159,7 @@ function FilterForm({
     </label>
   );
   const when = (f: 'since' | 'until', label: string) => (
-    <label>
+    <label class="when">
       {label}
       <input
         type="datetime-local"
@@ -217,6 +223,23 @@ function FilterForm({
           ))}
         </select>
       </label>
+      <fieldset class="quick">
+        <legend>Received in the last</legend>
+        {QUICK.map(([label, ms]) => (
+          <button
+            key={label}
+            type="button"
+            class="secondary"
+            onClick={() => {
+              const since = new Date(Date.now() - ms).toISOString();
+              setDraft((d) => ({ ...d, since, until: '' }));
+              onApply({ ...draft, since, until: '' }, pageSize);
+            }}
+          >
+            {label}
+          </button>
+        ))}
+      </fieldset>
       <div class="filter-actions">
         <button type="submit">Apply filters</button>
         <button
