@@ -1,16 +1,18 @@
 import { existsSync } from 'node:fs';
 
-/** Where a Chromium may be: CHROMIUM_PATH, then Debian's and the usual names. */
-const CANDIDATES = [
-  process.env.CHROMIUM_PATH,
+/** Debian's Chromium and the usual other names. */
+const USUAL = [
   '/usr/bin/chromium',
   '/usr/bin/chromium-browser',
   '/usr/bin/google-chrome',
   '/usr/bin/google-chrome-stable',
 ];
 
+/** The Chromium the browser tests drive: CHROMIUM_PATH when set (and only it), else the first usual one there. */
 export function findChromium(): string | undefined {
-  return CANDIDATES.find((p): p is string => Boolean(p) && existsSync(p as string));
+  const given = process.env.CHROMIUM_PATH;
+  if (given) return existsSync(given) ? given : undefined;
+  return USUAL.find((p) => existsSync(p));
 }
 
 export const NO_CHROMIUM =
