@@ -241,6 +241,23 @@ describe.skipIf(!executablePath)('the operator console in Chromium', () => {
     page.off('request', onRequest);
   });
 
+  it('edits the integration, sending only what changed', async () => {
+    const patches: string[] = [];
+    const onRequest = (r: { method(): string; postData(): string | null }) => {
+      if (r.method() === 'PATCH') patches.push(r.postData() ?? '');
+    };
+    page.on('request', onRequest);
+    await page.getByLabel('Attempts (1–20)').fill('25');
+    // The API's own words for it (its 400 says the same).
+    await page.getByText('maxAttempts: Invalid input.').waitFor();
+    await page.getByLabel('Attempts (1–20)').fill('5');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Saved: maxAttempts.').waitFor();
+    expect(patches.map((p) => JSON.parse(p))).toEqual([{ maxAttempts: 5 }]);
+    expect((await hub.admin('GET', `/admin/integrations/${integrationId}`)).json.maxAttempts).toBe(5);
+    page.off('request', onRequest);
+  });
+
   it('rotates the secret and shows the new one once, with a copy button', async () => {
     await page.getByRole('button', { name: 'Rotate secret' }).click();
     const secret = page.getByRole('textbox', { name: 'New signing secret' });
