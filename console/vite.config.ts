@@ -19,6 +19,15 @@ export default defineConfig({
   oxc: {
     jsx: { runtime: 'automatic', importSource: 'preact' },
   },
+  // `npm run console:dev`: the app with hot reload, its API calls passed to a running hub.
+  server: {
+    proxy: Object.fromEntries(
+      ['/admin', '/health', '/openapi.json'].map((path) => [
+        path,
+        { target: process.env.CROSSDOCK_URL ?? 'http://127.0.0.1:3000', changeOrigin: true },
+      ]),
+    ),
+  },
   build: {
     outDir: here('dist'),
     emptyOutDir: true,

@@ -2,7 +2,13 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 
 export type Loaded<T> =
   | { state: 'loading'; data?: undefined; error?: undefined }
-  | { state: 'ready'; data: T; error?: undefined; refreshing: boolean }
+  | {
+      state: 'ready';
+      data: T;
+      error?: undefined;
+      refreshing: boolean /** The key it was loaded for. */;
+      key: string;
+    }
   | { state: 'failed'; data?: T; error: unknown };
 
 /**
@@ -14,17 +20,22 @@ export function useLoad<T>(
   load: () => Promise<T>,
   key: string,
   everyMs?: number,
+  /** On a new key, keep showing the last answer (marked refreshing) until the new one arrives. */
+  keepWhileLoading = false,
 ): Loaded<T> & { reload: () => void } {
   const [loaded, setLoaded] = useState<Loaded<T>>({ state: 'loading' });
   const generation = useRef(0);
   const latest = useRef(load);
   latest.current = load;
+  const currentKey = useRef(key);
+  currentKey.current = key;
   const run = useCallback(() => {
     const mine = ++generation.current;
+    const forKey = currentKey.current;
     setLoaded((prev) => (prev.state === 'ready' ? { ...prev, refreshing: true } : prev));
     latest.current().then(
       (data) => {
-        if (mine === generation.current) setLoaded({ state: 'ready', data, refreshing: false });
+        if (mine === generation.current) setLoaded({ state: 'ready', data, refreshing: false, key: forKey });
       },
       (error: unknown) => {
         if (mine === generation.current)
@@ -37,9 +48,9 @@ export function useLoad<T>(
     );
   }, []);
   useEffect(() => {
-    setLoaded({ state: 'loading' });
+    if (!keepWhileLoading) setLoaded({ state: 'loading' });
     run();
-  }, [key, run]);
+  }, [key, run, keepWhileLoading]);
   useEffect(() => {
     if (!everyMs) return;
     const timer = setInterval(() => {

@@ -52,6 +52,7 @@ export function Messages({ query }: { query: URLSearchParams }) {
     () => ok(client.GET('/admin/messages', { params: { query: params } })),
     key,
     live && !cursor ? LIVE_EVERY_MS : undefined,
+    true,
   );
   const integrations = useLoad(() => integrationsOf(client), 'integrations');
   const go = (next: Record<string, string | undefined>) => navigate(withQuery('/messages', next));
@@ -87,7 +88,10 @@ export function Messages({ query }: { query: URLSearchParams }) {
         integrations={integrations.data ?? []}
         onApply={(f, l) => go({ ...f, limit: l === '50' ? undefined : l })}
       />
-      <div class="results" aria-live="polite" aria-busy={page.state === 'loading'}>
+      <div
+        class={page.state === 'ready' && page.key !== key ? 'results refreshing' : 'results'}
+        aria-busy={page.state === 'loading' || (page.state === 'ready' && page.key !== key)}
+      >
         {page.state === 'loading' ? (
           <Loading what="messages" rows={8} />
         ) : page.state === 'failed' && !page.data ? (
