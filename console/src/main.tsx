@@ -4,6 +4,7 @@ import { clientFor } from './api.js';
 import { Link } from './components.js';
 import { zoneName } from './format.js';
 import { Consent } from './pages/Consent.js';
+import { Events } from './pages/Events.js';
 import { IntegrationPage } from './pages/Integration.js';
 import { Integrations } from './pages/Integrations.js';
 import { Login } from './pages/Login.js';
@@ -22,6 +23,7 @@ const NAV = [
   { to: '/integrations', label: 'Integrations', section: 'integrations' },
   { to: '/partners', label: 'Partners and keys', section: 'partners' },
   { to: '/consent', label: 'Consent queue', section: 'consent' },
+  { to: '/events', label: 'Events', section: 'events' },
 ] as const;
 
 function page({ path, query }: Location) {
@@ -39,6 +41,8 @@ function page({ path, query }: Location) {
       return decoded ? <PartnerPage code={decoded} /> : <Partners />;
     case 'consent':
       return <Consent />;
+    case 'events':
+      return decoded ? <NotFound /> : <Events query={query} />;
     default:
       return <NotFound />;
   }

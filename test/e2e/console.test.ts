@@ -159,6 +159,21 @@ describe.skipIf(!executablePath)('the operator console in Chromium', () => {
     await shoot('overview');
   });
 
+  it('lists the operational events by type', async () => {
+    await page.getByRole('link', { name: 'Every event of the last 30 days, by type' }).click();
+    await page.getByLabel('Type').selectOption('delivery.exhausted');
+    await expect.poll(() => new URL(page.url()).searchParams.get('type')).toBe('delivery.exhausted');
+    const list = page.getByRole('region', { name: 'Events' });
+    await expect
+      .poll(async () => {
+        const text = (await list.textContent()) ?? '';
+        return text.includes('HTTP 500') && !text.includes('enablement.pending');
+      })
+      .toBe(true);
+    expect(await list.getAttribute('aria-busy')).toBe('false');
+    await shoot('events');
+  });
+
   it('finds the failed message by partner and time, and reads its timeline and the partner’s answer', async () => {
     await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Messages' }).click();
     await page.getByLabel('Partner (sender or receiver)').fill('wms');
@@ -331,6 +346,7 @@ describe.skipIf(!executablePath)('the operator console in Chromium', () => {
       ['partners', '/partners', 'Partners'],
       ['partner', '/partners/wms', 'API keys'],
       ['consent', '/consent', 'Consent queue'],
+      ['events', '/events', 'Operational events'],
     ];
     for (const [name, path, heading] of pages) {
       await narrow.goto(console_(path));

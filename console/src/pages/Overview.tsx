@@ -1,9 +1,10 @@
 import { ok } from '../api.js';
-import { Empty, Link, Loading, PageHeader, Problem, StatusBadge, Time } from '../components.js';
+import { Empty, Link, Loading, PageHeader, Problem, StatusBadge } from '../components.js';
 import { useLoad } from '../data.js';
 import { integrationsOf } from '../integrations-cache.js';
 import { withQuery } from '../router.js';
 import { useSession } from '../session-context.js';
+import { EventList } from './Events.js';
 
 /**
  * The first page: what needs the operator. Recent operational events, the integrations, what waits
@@ -33,6 +34,9 @@ export function Overview() {
       <div class="grid">
         <section aria-labelledby="events-title" class="card wide">
           <h2 id="events-title">Recent operational events</h2>
+          <p class="small">
+            <Link to="/events">Every event of the last 30 days, by type</Link>
+          </p>
           {events.state === 'loading' ? (
             <Loading what="events" rows={5} />
           ) : events.state === 'failed' && !events.data ? (
@@ -43,26 +47,7 @@ export function Overview() {
               disabled.
             </Empty>
           ) : (
-            <ul class="events">
-              {events.data?.events.map((e) => (
-                <li key={e.id}>
-                  <span class="event-type">{e.type}</span> <Time iso={e.at} />
-                  <div>{e.detail}</div>
-                  <div class="muted small">
-                    {e.messageId ? (
-                      <Link to={`/messages/${encodeURIComponent(e.messageId)}`}>message {e.messageId}</Link>
-                    ) : null}
-                    {e.integrationId ? (
-                      <>
-                        {' '}
-                        <Link to={`/integrations/${encodeURIComponent(e.integrationId)}`}>integration</Link>
-                      </>
-                    ) : null}
-                    {e.partner ? <> · partner {e.partner}</> : null}
-                  </div>
-                </li>
-              ))}
-            </ul>
+            <EventList events={events.data?.events ?? []} />
           )}
         </section>
         <section aria-labelledby="integrations-title" class="card">
