@@ -315,7 +315,7 @@ function IntegrationForm({
 
   const error = (field: string) =>
     shown[field] ? (
-      <span class="field-error" id={`err-${field}`} role="alert">
+      <span class="field-error" id={`err-${field}`}>
         {shown[field]}
       </span>
     ) : null;
