@@ -330,6 +330,7 @@ describe.skipIf(!executablePath)('the operator console in Chromium', () => {
     await page.getByRole('button', { name: 'Revoke key wms robot' }).click();
     await page.getByRole('button', { name: 'Revoke now' }).click();
     await page.locator('.badge-revoked').waitFor();
+    expect(await key.count()).toBe(0);
     await shoot('partner');
   });
 

@@ -44,7 +44,7 @@ export function PartnerPage({ code }: { code: string }) {
               <KeyTable code={code} keys={p.keys} onRevoked={partner.reload} />
             )}
           </section>
-          <IssueKey code={code} onIssued={partner.reload} />
+          <IssueKey code={code} keys={p.keys} onIssued={partner.reload} />
         </div>
       ) : null}
     </>
@@ -136,7 +136,7 @@ function KeyTable({
   );
 }
 
-function IssueKey({ code, onIssued }: { code: string; onIssued: () => void }) {
+function IssueKey({ code, keys, onIssued }: { code: string; keys: readonly ApiKey[]; onIssued: () => void }) {
   const { client } = useSession();
   const [scopes, setScopes] = useState<Scope[]>(['messages', 'erp', 'device']);
   const [label, setLabel] = useState('');
@@ -201,7 +201,8 @@ function IssueKey({ code, onIssued }: { code: string; onIssued: () => void }) {
           {answer}
         </p>
       ) : null}
-      {issued ? (
+      {/* A key revoked meanwhile is not worth copying any more. */}
+      {issued && !keys.some((k) => k.id === issued.id && k.revokedAt) ? (
         <SecretOnce
           label={`New key for ${code}${issued.label ? ` (${issued.label})` : ''}`}
           value={issued.key}
