@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The operator console is built once, before the files that serve it (test/e2e/console*.test.ts).
+    globalSetup: ['test/support/console-build.ts'],
     pool: 'forks',
     // Integration files each start an embedded AWS; two at a time suits a two-core machine.
     maxWorkers: 2,

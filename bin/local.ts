@@ -1,6 +1,7 @@
 /**
  * The local hub: `npm start` (data kept in .crossdock/ or $CROSSDOCK_DATA_DIR), `npm start -- --in-memory`
  * for a throwaway run, `--demo` to register two demo partners and an integration and print a curl line.
+ * `npm start` builds the operator console first (console/), which the hub serves at /console.
  */
 import { parseArgs } from 'node:util';
 import { Webhook } from 'standardwebhooks';
@@ -46,6 +47,7 @@ const lines = [
   '',
   'Crossdock local hub',
   `  API         ${hub.url}`,
+  `  Console     ${hub.url}/console  (the operator console; sign in with the admin key below)`,
   `  OpenAPI     ${hub.url}/openapi.json`,
   `  OData       ${hub.url}/odata  (the registry, FinanceKey's wire format; admin key)`,
   `  Admin key   ${hub.adminKey}  (${hub.adminKeySource}${hub.adminKeySource === 'generated' && hub.dataDir ? `, saved to ${hub.dataDir}/admin-key` : ''})`,

@@ -11,7 +11,7 @@ export interface paths {
             cookie?: never;
         };
         /** Liveness and version */
-        get: operations["health"];
+        get: operations["system_get_health"];
         put?: never;
         post?: never;
         delete?: never;
@@ -28,7 +28,41 @@ export interface paths {
             cookie?: never;
         };
         /** This document */
-        get: operations["openapi"];
+        get: operations["system_get_openapi_json"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/console": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The operator console */
+        get: operations["system_get_console"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/console/{proxy}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The console’s files; any other path under /console is one of its pages */
+        get: operations["system_get_console_proxy_"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1001,7 +1035,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    health: {
+    system_get_health: {
         parameters: {
             query?: never;
             header?: never;
@@ -1025,7 +1059,7 @@ export interface operations {
             };
         };
     };
-    openapi: {
+    system_get_openapi_json: {
         parameters: {
             query?: never;
             header?: never;
@@ -1055,6 +1089,75 @@ export interface operations {
                     } & {
                         [key: string]: unknown;
                     };
+                };
+            };
+        };
+    };
+    system_get_console: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The operator console (a single-page app; it asks for the admin key and keeps it in the tab’s sessionStorage). Served with a content security policy that allows scripts and styles from this origin only and no framing. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": unknown;
+                };
+            };
+            /** @description the console was not built into this deployment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    system_get_console_proxy_: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                proxy: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a file of the console (under assets/, cached for good: names carry a hash), or its page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": unknown;
+                };
+            };
+            /** @description no such file under /console/assets/ */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description the console was not built into this deployment */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };

@@ -9,17 +9,16 @@ export function buildOpenApi(): Record<string, unknown> {
   const exportUses = new Map<string, number>();
   for (const { handler } of routes) exportUses.set(handler.export, (exportUses.get(handler.export) ?? 0) + 1);
   for (const route of routes) {
-    paths[route.path] ??= {};
+    // API Gateway's greedy `{proxy+}` is OpenAPI's `{proxy}` (which cannot say it spans slashes).
+    const path = route.path.replace(/\{(\w+)\+\}/g, '{$1}');
+    paths[path] ??= {};
     // operationIds are unique (OpenAPI requires it; generators name functions after them): the handler's
     // export, made unique by method and path where routes share one (byRouteKey, /mobile/erp/...).
     const shared = (exportUses.get(route.handler.export) ?? 0) > 1;
     const operationId = shared
       ? `${route.handler.export}_${route.method.toLowerCase()}${route.path.replace(/[^A-Za-z0-9]+/g, '_')}`
       : route.handler.export;
-    (paths[route.path] as Record<string, unknown>)[route.method.toLowerCase()] = operation(
-      route,
-      operationId,
-    );
+    (paths[path] as Record<string, unknown>)[route.method.toLowerCase()] = operation(route, operationId);
   }
   return {
     openapi: '3.1.0',

@@ -119,6 +119,8 @@ interface RouteFields {
   face?: FaceRules;
   /** Memory in MB; 256 unless a handler needs more. */
   memoryMb?: number;
+  /** Files its function serves, built into its bundle: `console`, the operator console (console/). */
+  ships?: readonly 'console'[];
 }
 
 /**

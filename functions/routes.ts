@@ -62,6 +62,8 @@ const alsoUnderMobile = (r: RouteDefinition): RouteDefinition[] => [r, { ...r, p
 export const routes: readonly RouteDefinition[] = [
   system.health,
   system.openapi,
+  system.consoleRoot,
+  system.consolePath,
   partners.createPartner,
   partners.listPartners,
   partners.getPartner,

@@ -429,6 +429,8 @@ export class CrossdockStack extends Stack {
         uses: usesOf(route),
         timeoutSeconds: API_FUNCTION_TIMEOUT_SECONDS,
         ...(route.memoryMb ? { memoryMb: route.memoryMb } : {}),
+        // What any route of the function ships (the console's files), the function has.
+        ships: [...new Set(routes.filter((r) => functionId(r.handler) === id).flatMap((r) => r.ships ?? []))],
         description: `${route.method} ${route.path}: ${route.summary}`,
       });
     const count = (shared?.count ?? 0) + 1;

@@ -37,6 +37,18 @@ import {
 import type { StageName } from '../stage.js';
 import { isQueueName, isQueueSource, queueSourceEnvVar } from './queue-sources.js';
 
+/**
+ * Builds the operator console into the bundle's `console/` folder once esbuild is done (local
+ * bundling, in the repository, with its devDependencies): the function serves those files itself.
+ */
+export const CONSOLE_BUILD = {
+  beforeBundling: (): string[] => [],
+  beforeInstall: (): string[] => [],
+  afterBundling: (inputDir: string, outputDir: string): string[] => [
+    `cd "${inputDir}" && npx vite build --config console/vite.config.ts --outDir "${outputDir}/console"`,
+  ],
+};
+
 /** The environment variable through which admin routes find the admin key's secret. */
 export const ADMIN_KEY_SECRET_ENV = 'ADMIN_KEY_SECRET_ARN';
 
@@ -105,6 +117,11 @@ export interface HubFunctionProps {
   readonly memoryMb?: number;
   /** Active X-Ray tracing. @default false */
   readonly tracing?: boolean;
+  /**
+   * Files the handler serves, built and copied beside its bundle: `console`, the operator console
+   * (console/, built by Vite into `<bundle>/console/`, where functions/http/console-files.ts reads it).
+   */
+  readonly ships?: readonly 'console'[];
   readonly description?: string;
 }
 
@@ -140,7 +157,7 @@ export class HubFunction extends Construct {
     this.logGroup.grants.write(this.role);
 
     this.function = new NodejsFunction(this, 'Function', {
-      ...this.code(props.handler),
+      ...this.code(props.handler, props.ships ?? []),
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memoryMb ?? DEFAULT_MEMORY_MB,
@@ -181,6 +198,7 @@ export class HubFunction extends Construct {
    */
   private code(
     handler: HandlerRef,
+    ships: readonly 'console'[],
   ): Pick<
     NodejsFunctionProps,
     'entry' | 'handler' | 'projectRoot' | 'depsLockFilePath' | 'bundling' | 'code'
@@ -201,7 +219,9 @@ export class HubFunction extends Construct {
       handler: handler.export,
       projectRoot: repoRoot,
       depsLockFilePath: lockFilePath,
-      bundling: nodejsBundling,
+      bundling: ships.includes('console')
+        ? { ...nodejsBundling, commandHooks: CONSOLE_BUILD }
+        : nodejsBundling,
     };
   }
 

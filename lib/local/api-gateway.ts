@@ -9,15 +9,16 @@ export interface CompiledRoute {
   names: string[];
 }
 
-/** Turns `/admin/partners/{code}` into a matcher, as API Gateway's route selection does. */
+/** Turns `/admin/partners/{code}` (or `/console/{proxy+}`) into a matcher, as API Gateway's route selection does. */
 export function compileRoutes(routes: readonly RouteDefinition[]): CompiledRoute[] {
   return routes.map((route) => {
     const names: string[] = [];
     const source = route.path
       .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
-      .replace(/\{(\w+)\}/g, (_m, name: string) => {
+      .replace(/\{(\w+)(\\\+)?\}/g, (_m, name: string, greedy?: string) => {
         names.push(name);
-        return '([^/]+)';
+        // `{proxy+}` takes the rest of the path, slashes included, as API Gateway's greedy variable does.
+        return greedy ? '(.+)' : '([^/]+)';
       });
     // One trailing slash is the same route, as API Gateway routes `/odata/` to `GET /odata` (CDK
     // refuses a route path that ends in `/`; OData's service root is named with one).

@@ -36,7 +36,7 @@ describe('the route table', () => {
 
   it('parses every path parameter, and names no other', () => {
     for (const route of routes) {
-      const inPath = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+      const inPath = [...route.path.matchAll(/\{(\w+)\+?\}/g)].map((m) => m[1]).sort();
       expect(Object.keys(route.params?.def.shape ?? {}).sort(), key(route)).toEqual(inPath);
     }
   });
