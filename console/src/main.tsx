@@ -13,6 +13,7 @@ import { Messages } from './pages/Messages.js';
 import { Overview } from './pages/Overview.js';
 import { PartnerPage } from './pages/Partner.js';
 import { Partners } from './pages/Partners.js';
+import { Replay } from './pages/Replay.js';
 import { type Location, useLocation } from './router.js';
 import { forgetKey, storedKey } from './session.js';
 import { SessionContext } from './session-context.js';
@@ -20,6 +21,7 @@ import { SessionContext } from './session-context.js';
 const NAV = [
   { to: '/', label: 'Overview', section: '' },
   { to: '/messages', label: 'Messages', section: 'messages' },
+  { to: '/replay', label: 'Replay', section: 'replay' },
   { to: '/integrations', label: 'Integrations', section: 'integrations' },
   { to: '/partners', label: 'Partners and keys', section: 'partners' },
   { to: '/consent', label: 'Consent queue', section: 'consent' },
@@ -39,6 +41,8 @@ function page({ path, query }: Location) {
       return decoded ? <IntegrationPage id={decoded} /> : <Integrations />;
     case 'partners':
       return decoded ? <PartnerPage code={decoded} /> : <Partners />;
+    case 'replay':
+      return <Replay query={query} jobId={decoded} />;
     case 'consent':
       return <Consent />;
     case 'events':

@@ -42,6 +42,7 @@ describe.skipIf(!executablePath)('the operator console in Chromium', () => {
   let failedId: string;
   let pendingId: string;
   let integrationId: string;
+  let erpKey: string;
   const cspViolations: string[] = [];
   const urls: string[] = [];
 
@@ -64,6 +65,9 @@ describe.skipIf(!executablePath)('the operator console in Chromium', () => {
       succeed() {
         failing = false;
       },
+      fail() {
+        failing = true;
+      },
     });
     const fail = () => {
       failing = true;
@@ -71,8 +75,7 @@ describe.skipIf(!executablePath)('the operator console in Chromium', () => {
     for (const code of ['erp', 'wms', 'shop']) {
       await hub.admin('POST', '/admin/partners', { code, name: `${code.toUpperCase()} Ltd` });
     }
-    const erpKey = (await hub.admin('POST', '/admin/partners/erp/keys', { label: 'erp production' })).json
-      .key;
+    erpKey = (await hub.admin('POST', '/admin/partners/erp/keys', { label: 'erp production' })).json.key;
     const shopKey = (await hub.admin('POST', '/admin/partners/shop/keys', { label: 'shop' })).json.key;
     // One attempt: the first failure ends the delivery `failed`, so the console can retry it.
     await hub.admin(
@@ -213,6 +216,33 @@ describe.skipIf(!executablePath)('the operator console in Chromium', () => {
     await shoot('message-delivered');
   });
 
+  it('replays the failed deliveries of a window: a dry run counts them, the job restarts them', async () => {
+    const control = partner as unknown as { succeed(): void; fail(): void };
+    control.fail();
+    const id = (
+      await hub.partner('POST', '/v1/messages?sender=erp&receiver=wms&doctype=order&version=1', erpKey, {
+        headers: { 'content-type': 'application/json' },
+        body: '{"orderNo":"SO-1002"}',
+      })
+    ).json.id as string;
+    await eventually(async () =>
+      (await hub.admin('GET', `/admin/messages/${id}`)).json.status === 'failed' ? true : undefined,
+    );
+    control.succeed();
+    const since = new Date(Date.now() - 10 * 60_000).toISOString();
+    await page.goto(console_(`/replay?since=${encodeURIComponent(since)}&receiver=wms`));
+    await page.getByRole('heading', { name: 'Replay failed deliveries' }).waitFor();
+    await page.getByRole('button', { name: 'Count (dry run)' }).click();
+    await page.getByText('1 failed delivery matches.').waitFor();
+    await shoot('replay');
+    await page.getByRole('button', { name: 'Replay 1' }).click();
+    await page.getByRole('heading', { name: /done 1 of 1 started again/ }).waitFor({ timeout: 20_000 });
+    await shoot('replay-job');
+    await eventually(async () =>
+      (await hub.admin('GET', `/admin/messages/${id}`)).json.status === 'delivered' ? true : undefined,
+    );
+  });
+
   it('shows a broken integration rule before anything is sent, then creates it and shows its secret once', async () => {
     const posts: string[] = [];
     const onRequest = (r: { method(): string; url(): string }) => {
@@ -348,6 +378,7 @@ describe.skipIf(!executablePath)('the operator console in Chromium', () => {
       ['partner', '/partners/wms', 'API keys'],
       ['consent', '/consent', 'Consent queue'],
       ['events', '/events', 'Operational events'],
+      ['replay', '/replay', 'Replay failed deliveries'],
     ];
     for (const [name, path, heading] of pages) {
       await narrow.goto(console_(path));

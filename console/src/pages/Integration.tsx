@@ -250,6 +250,32 @@ function ExistingIntegration({ id, created }: { id: string; created: CreatedInte
               </>
             ) : null}
           </p>
+          {i.health === 'disabled' ? (
+            <section class="card problem" aria-labelledby="health-title">
+              <h2 id="health-title">
+                <StatusBadge status="disabled" /> Disabled for failing since <Time iso={i.disabledAt} />
+              </h2>
+              <p>{i.disabledReason}</p>
+              <p class="small">
+                Its messages are still accepted; their deliveries wait as held. Enabling it sends them in the
+                order they arrived.
+              </p>
+              <button
+                type="button"
+                onClick={async () => {
+                  try {
+                    await ok(client.POST('/admin/integrations/{id}/enable', { params: { path: { id } } }));
+                    setSaved('Enabled: the held deliveries are on their way, oldest first.');
+                    integration.reload();
+                  } catch (error) {
+                    setSaved(explain(error).message);
+                  }
+                }}
+              >
+                Enable it
+              </button>
+            </section>
+          ) : null}
           {saved ? (
             <p class="notice" role="status">
               {saved}

@@ -8,9 +8,9 @@ import { navigate, withQuery } from '../router.js';
 import { useSession } from '../session-context.js';
 
 /**
- * Every filter of GET /admin/messages, as the page's query string, so a view can be bookmarked. (A
- * Replay page for POST /admin/messages/retry reads the same query: since, until, status,
- * integrationId, receiver.)
+ * Every filter of GET /admin/messages, as the page's query string, so a view can be bookmarked. The
+ * Replay page (POST /admin/messages/retry) reads the same query: since, until, integrationId,
+ * receiver.
  */
 const FILTERS = [
   'partner',
@@ -72,6 +72,17 @@ export function Messages({ query }: { query: URLSearchParams }) {
   return (
     <>
       <PageHeader title="Messages">
+        <Link
+          to={withQuery('/replay', {
+            since: filters.since || undefined,
+            until: filters.until || undefined,
+            integrationId: filters.integrationId || undefined,
+            receiver: filters.receiver || undefined,
+          })}
+          class="button secondary"
+        >
+          Replay the failed ones
+        </Link>
         <label class="inline">
           <input
             type="checkbox"

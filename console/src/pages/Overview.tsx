@@ -1,5 +1,5 @@
 import { ok } from '../api.js';
-import { Empty, Link, Loading, PageHeader, Problem, StatusBadge } from '../components.js';
+import { Empty, Link, Loading, PageHeader, Problem, StatusBadge, Time } from '../components.js';
 import { useLoad } from '../data.js';
 import { integrationsOf } from '../integrations-cache.js';
 import { withQuery } from '../router.js';
@@ -7,8 +7,8 @@ import { useSession } from '../session-context.js';
 import { EventList } from './Events.js';
 
 /**
- * The first page: what needs the operator. Recent operational events, the integrations, what waits
- * for consent. (The stats tiles of GET /admin/stats go in the `stats` section when that route exists.)
+ * The first page: what needs the operator. The last hour and day (GET /admin/stats), the oldest
+ * undelivered message, recent operational events, the integrations by health, what waits for consent.
  */
 export function Overview() {
   const { client } = useSession();
@@ -23,6 +23,15 @@ export function Overview() {
     'pending',
     30_000,
   );
+  const stats = (hours: number) =>
+    ok(
+      client.GET('/admin/stats', {
+        params: { query: { since: new Date(Date.now() - hours * 3600_000).toISOString() } },
+      }),
+    );
+  const hour = useLoad(() => stats(1), 'stats-hour', 15_000);
+  const day = useLoad(() => stats(24), 'stats-day', 15_000);
+  const health = new Map((day.data?.integrations ?? []).map((i) => [i.integrationId, i.health]));
   const since = new Date(Date.now() - 24 * 3600_000).toISOString();
   return (
     <>
@@ -32,6 +41,56 @@ export function Overview() {
         </Link>
       </PageHeader>
       <div class="grid">
+        <section aria-labelledby="stats-title" class="card wide">
+          <h2 id="stats-title">Traffic</h2>
+          {day.state === 'loading' || hour.state === 'loading' ? (
+            <Loading what="the statistics" rows={2} />
+          ) : day.state === 'failed' && !day.data ? (
+            <Problem error={day.error} retry={day.reload} />
+          ) : (
+            <>
+              <table>
+                <caption class="visually-hidden">Messages and deliveries in the last hour and day</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Window</th>
+                    <th scope="col">Accepted</th>
+                    <th scope="col">Delivered</th>
+                    <th scope="col">Failed</th>
+                    <th scope="col">Retrying</th>
+                    <th scope="col">Held</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {(
+                    [
+                      ['Last hour', hour.data],
+                      ['Last 24 hours', day.data],
+                    ] as const
+                  ).map(([label, w]) => (
+                    <tr key={label}>
+                      <th scope="row">{label}</th>
+                      <td class="figure">{w?.accepted ?? '—'}</td>
+                      <td class="figure">{w?.delivered ?? '—'}</td>
+                      <td class="figure">{w?.failed ?? '—'}</td>
+                      <td class="figure">{w?.retrying ?? '—'}</td>
+                      <td class="figure">{w?.held ?? '—'}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+              <p class="small">
+                Oldest undelivered message:{' '}
+                {day.data?.oldestUndeliveredAt ? (
+                  <Time iso={day.data.oldestUndeliveredAt} relative />
+                ) : (
+                  'none'
+                )}
+                . <Link to="/replay">Replay failed deliveries</Link>
+              </p>
+            </>
+          )}
+        </section>
         <section aria-labelledby="events-title" class="card wide">
           <h2 id="events-title">Recent operational events</h2>
           <p class="small">
@@ -66,6 +125,12 @@ export function Overview() {
                 <li key={i.id}>
                   <Link to={`/integrations/${encodeURIComponent(i.id)}`}>{i.name}</Link>{' '}
                   <StatusBadge status={i.active ? 'active' : 'inactive'} />
+                  {(i.health ?? health.get(i.id)) === 'disabled' ? (
+                    <>
+                      {' '}
+                      <StatusBadge status="disabled" />
+                    </>
+                  ) : null}
                   <div class="muted small">
                     {i.direction} {i.entity} → {i.receiver ?? 'each client'} ·{' '}
                     <Link to={withQuery('/messages', { integrationId: i.id, status: 'failed' })}>

@@ -10,8 +10,8 @@ const SCOPES = ['messages', 'erp', 'device', 'entities'] as const;
 type Scope = (typeof SCOPES)[number];
 
 /**
- * A partner and its keys: issue one (shown once), revoke one. (Its refused requests, GET
- * /admin/partners/{code}/requests, go in a section below the keys when that route exists.)
+ * A partner and its keys: issue one (shown once), revoke one; and what the hub refused it in the last
+ * 7 days (GET /admin/partners/{code}/requests), so the operator can tell it why.
  */
 export function PartnerPage({ code }: { code: string }) {
   const { client } = useSession();
@@ -45,6 +45,7 @@ export function PartnerPage({ code }: { code: string }) {
             )}
           </section>
           <IssueKey code={code} keys={p.keys} onIssued={partner.reload} />
+          <RefusedRequests code={code} />
         </div>
       ) : null}
     </>
@@ -210,5 +211,62 @@ function IssueKey({ code, keys, onIssued }: { code: string; keys: readonly ApiKe
         />
       ) : null}
     </form>
+  );
+}
+
+/** The partner's refused requests (4xx) of the last 7 days, newest first. */
+function RefusedRequests({ code }: { code: string }) {
+  const { client } = useSession();
+  const refused = useLoad(
+    () =>
+      ok(
+        client.GET('/admin/partners/{code}/requests', {
+          params: { path: { code }, query: { limit: '50' } },
+        }),
+      ),
+    `refused-${code}`,
+    30_000,
+  );
+  return (
+    <section class="card wide" aria-labelledby="refused-title">
+      <h2 id="refused-title">Refused requests (last 7 days)</h2>
+      {refused.state === 'loading' ? (
+        <Loading what="refused requests" rows={2} />
+      ) : refused.state === 'failed' && !refused.data ? (
+        <Problem error={refused.error} retry={refused.reload} />
+      ) : refused.data && refused.data.requests.length === 0 ? (
+        <Empty>The hub has refused nothing of this partner in the last 7 days.</Empty>
+      ) : (
+        <table class="responsive">
+          <caption class="visually-hidden">Requests of {code} the hub refused</caption>
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Request</th>
+              <th scope="col">Answer</th>
+              <th scope="col">Client</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(refused.data?.requests ?? []).map((r) => (
+              <tr key={`${r.at}${r.path}`}>
+                <td data-label="When">
+                  <Time iso={r.at} />
+                </td>
+                <td data-label="Request" class="mono">
+                  {r.method} {r.path}
+                </td>
+                <td data-label="Answer">
+                  {r.status} <span class="mono">{r.code}</span>
+                </td>
+                <td data-label="Client" class="muted small">
+                  {r.userAgent ?? '—'}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
   );
 }
