@@ -358,7 +358,24 @@ export interface paths {
             cookie?: never;
         };
         /** A message with every delivery and attempt */
-        get: operations["getMessageAsAdmin"];
+        get: operations["messageAsAdmin_get_admin_messages_id_"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/messages/{id}/payload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Any message’s document, with its original content type and x-content-type-options: nosniff (the console’s preview and download); shares its function with GET /admin/messages/{id} */
+        get: operations["messageAsAdmin_get_admin_messages_id_payload"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3210,7 +3227,7 @@ export interface operations {
             };
         };
     };
-    getMessageAsAdmin: {
+    messageAsAdmin_get_admin_messages_id_: {
         parameters: {
             query?: never;
             header?: never;
@@ -3271,6 +3288,53 @@ export interface operations {
                         }[];
                     };
                 };
+            };
+            /** @description admin key missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unknown message */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    messageAsAdmin_get_admin_messages_id_payload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the document */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": unknown;
+                };
+            };
+            /** @description a document over 4 MiB: Location is a presigned S3 GET, valid 15 minutes */
+            307: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description admin key missing or wrong */
             401: {

@@ -89,6 +89,7 @@ export const routes: readonly RouteDefinition[] = [
   adminMessages.listMessages,
   operations.retryMessages,
   adminMessages.getMessageAsAdmin,
+  adminMessages.getPayloadAsAdmin,
   adminMessages.retryMessage,
   adminEvents.listEvents,
   operations.getJob,

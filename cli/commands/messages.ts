@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { ok, type operations } from '../../client/index.js';
+import { ok, type operations, type paths } from '../../client/index.js';
 import { action, type Context } from '../context.js';
 import { allPages, follow, untilInterrupted } from '../follow.js';
 import { bytes, type Output, when } from '../output.js';
@@ -10,7 +10,8 @@ import { allIntegrations, findIntegration } from './integrations.js';
 type Json<T> = T extends { content: { 'application/json': infer B } } ? B : never;
 type LogQuery = NonNullable<operations['listMessages']['parameters']['query']>;
 export type LogEntry = Json<operations['listMessages']['responses'][200]>['messages'][number];
-type MessageView = Json<operations['getMessageAsAdmin']['responses'][200]>;
+// By path, not operationId: an operationId follows the handler's export, which grouping may change.
+type MessageView = Json<paths['/admin/messages/{id}']['get']['responses'][200]>;
 type Delivery = MessageView['deliveries'][number];
 
 const MESSAGE_STATUSES = Object.keys({

@@ -40,6 +40,23 @@ export async function readPayload(
   id: string,
 ): Promise<{ redirect: string } | { body: Uint8Array; contentType: string }> {
   const { message } = await ownRecord(ports, partnerCode, id);
+  return documentOf(ports, message);
+}
+
+/** The operator's read of any message's document (GET /admin/messages/{id}/payload), as readPayload. */
+export async function readPayloadAsOperator(
+  ports: MessageReadPorts,
+  id: string,
+): Promise<{ redirect: string } | { body: Uint8Array; contentType: string }> {
+  const message = (await ports.messages.getRecord(id))?.message;
+  if (!message) throw notFound(`Message ${id}`);
+  return documentOf(ports, message);
+}
+
+async function documentOf(
+  ports: Pick<MessageReadPorts, 'payloads'>,
+  message: NonNullable<Awaited<ReturnType<MessageReadPorts['messages']['getRecord']>>>['message'],
+): Promise<{ redirect: string } | { body: Uint8Array; contentType: string }> {
   if (message.payloadKey && message.size > PAYLOAD_REDIRECT_BYTES) {
     return { redirect: await ports.payloads.presignGet(message.payloadKey, PAYLOAD_URL_SECONDS) };
   }

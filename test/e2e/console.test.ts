@@ -197,6 +197,12 @@ describe.skipIf(!executablePath)('the operator console in Chromium', () => {
     const answer = page.locator('figure.preview pre');
     // Pretty-printed JSON.
     expect(await answer.textContent()).toContain('"error": "warehouse closed"');
+    // The document itself, pretty-printed, with a download.
+    const documentCard = page.getByRole('region', { name: 'Document' });
+    await expect.poll(() => documentCard.textContent()).toContain('"orderNo": "SO-1001"');
+    expect(
+      await documentCard.getByRole('link', { name: /Download the document/ }).getAttribute('download'),
+    ).toBe(`${failedId}.json`);
     // Times in the operator's zone, UTC on hover.
     const time = page.locator('time').first();
     expect(await time.getAttribute('title')).toMatch(/UTC$/);

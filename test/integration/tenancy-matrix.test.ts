@@ -33,6 +33,8 @@ import { startPartner } from '../support/partner-server.js';
 const PUBLIC_ROUTES = [
   'GET /health', // liveness
   'GET /openapi.json', // the API's own description
+  'GET /console', // the operator console's page: it asks for the admin key itself
+  'GET /console/{proxy+}', // and its assets
 ];
 
 /** The credentials that must not get through, and a foreign partner's on alpha's resources. */
@@ -498,6 +500,7 @@ const MATRIX: Record<string, Entry> = {
   'GET /admin/messages': admin(() => ({ path: '/admin/messages' })),
   'POST /admin/messages/retry': adminBody(() => '/admin/messages/retry', { since: '2020-01-01T00:00:00Z' }),
   'GET /admin/messages/{id}': admin((fx) => ({ path: `/admin/messages/${fx.ids.message}` })),
+  'GET /admin/messages/{id}/payload': admin((fx) => ({ path: `/admin/messages/${fx.ids.message}/payload` })),
   'POST /admin/messages/{id}/retry': admin((fx) => ({ path: `/admin/messages/${fx.ids.message}/retry` })),
   'GET /admin/events': admin(() => ({ path: '/admin/events' })),
   'GET /admin/jobs/{id}': admin(() => ({ path: '/admin/jobs/job_unknown' })),

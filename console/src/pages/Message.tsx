@@ -71,6 +71,7 @@ export function MessagePage({ id }: { id: string }) {
       ) : m ? (
         <>
           <Envelope m={m} />
+          <DocumentCard m={m} />
           <section aria-labelledby="deliveries-title">
             <h2 id="deliveries-title">Deliveries</h2>
             {m.deliveries.length === 0 ? (
@@ -132,13 +133,74 @@ function Envelope({ m }: { m: MessageView }) {
           </>
         ) : null}
       </dl>
-      <p class="hint">
-        The admin API does not serve the document itself; its sender and receiver read it at GET /v1/messages/
-        {'{id}'}/payload with their key.
-      </p>
     </section>
   );
 }
+
+/** Documents up to this size are fetched for the preview and the download (the API redirects larger ones to S3). */
+const PREVIEW_MAX_BYTES = 4 * 1024 * 1024;
+
+/** The document itself (GET /admin/messages/{id}/payload): pretty-printed when JSON or XML, and a download. */
+function DocumentCard({ m }: { m: MessageView }) {
+  const { client } = useSession();
+  const small = m.size <= PREVIEW_MAX_BYTES;
+  const doc = useLoad(async () => {
+    if (!small) return undefined;
+    const r = await client.GET('/admin/messages/{id}/payload', {
+      params: { path: { id: m.id } },
+      parseAs: 'blob',
+    });
+    if (!r.response.ok) throw new Error(`The hub answered ${r.response.status} for the document.`);
+    return r.data as Blob;
+  }, `payload-${m.id}`);
+  const [href, setHref] = useState<string | undefined>();
+  const [text, setText] = useState<string | undefined>();
+  useEffect(() => {
+    const blob = doc.data;
+    if (!blob) return;
+    const url = URL.createObjectURL(blob);
+    setHref(url);
+    blob.text().then(setText, () => setText(undefined));
+    return () => URL.revokeObjectURL(url);
+  }, [doc.data]);
+  return (
+    <section aria-labelledby="document-title" class="card">
+      <h2 id="document-title">Document</h2>
+      {!small ? (
+        <p>
+          {bytes(m.size)}: too large to show here. Read it with the API (GET /admin/messages/{m.id}/payload
+          answers a presigned S3 link).
+        </p>
+      ) : doc.state === 'loading' ? (
+        <Loading what="the document" rows={3} />
+      ) : doc.state === 'failed' ? (
+        <Problem error={doc.error} retry={doc.reload} />
+      ) : (
+        <>
+          {text === undefined ? null : (
+            <Preview body={text} contentType={m.contentType} label="The document" />
+          )}
+          {href ? (
+            <p>
+              <a href={href} download={`${m.id}${extensionOf(m.contentType)}`}>
+                Download the document ({bytes(m.size)})
+              </a>
+            </p>
+          ) : null}
+        </>
+      )}
+    </section>
+  );
+}
+
+const extensionOf = (contentType: string) =>
+  /json/.test(contentType)
+    ? '.json'
+    : /xml/.test(contentType)
+      ? '.xml'
+      : /text/.test(contentType)
+        ? '.txt'
+        : '';
 
 function DeliveryCard({ d, name }: { d: Delivery; name: string }) {
   return (

@@ -61,10 +61,26 @@ export const getMessageAsAdmin = {
   path: '/admin/messages/{id}',
   auth: 'admin',
   params: IdParams,
-  handler: h('http/admin/messages.ts', 'getMessageAsAdmin'),
+  handler: h('http/admin/messages.ts', 'messageAsAdmin'),
   summary: 'A message with every delivery and attempt',
-  uses: ['messages:read'],
+  uses: ['messages:read', 'payloads:read'],
   responses: { 200: { description: 'the message', schema: MessageViewSchema }, 404: 'unknown message' },
+} satisfies RouteDefinition;
+
+export const getPayloadAsAdmin = {
+  method: 'GET',
+  path: '/admin/messages/{id}/payload',
+  auth: 'admin',
+  params: IdParams,
+  handler: h('http/admin/messages.ts', 'messageAsAdmin'),
+  summary:
+    'Any message’s document, with its original content type and x-content-type-options: nosniff (the console’s preview and download); shares its function with GET /admin/messages/{id}',
+  uses: ['messages:read', 'payloads:read'],
+  responses: {
+    200: { description: 'the document', contentType: '*/*' },
+    307: 'a document over 4 MiB: Location is a presigned S3 GET, valid 15 minutes',
+    404: 'unknown message',
+  },
 } satisfies RouteDefinition;
 
 export const retryMessage = {
