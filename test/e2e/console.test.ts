@@ -194,7 +194,9 @@ describe.skipIf(!executablePath)('the operator console in Chromium', () => {
     const timeline = page.getByRole('list', { name: 'Attempts of the delivery to orders to wms' });
     await expect.poll(() => timeline.textContent()).toContain('500');
     expect(await timeline.textContent()).toMatch(/Attempt 1.*\d+ ms/);
-    const answer = page.locator('figure.preview pre');
+    const answer = page
+      .getByRole('article', { name: 'Delivery to orders to wms' })
+      .locator('figure.preview pre');
     // Pretty-printed JSON.
     expect(await answer.textContent()).toContain('"error": "warehouse closed"');
     // The document itself, pretty-printed, with a download.
