@@ -418,6 +418,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/packets/{appArea}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An app area’s sync packets, newest first, with each failed one’s reason; by status (a filter on each page read, so a page may hold fewer than limit and its cursor goes on), paged by cursor (limit ≤ 100, default 50). An unknown area is an empty list. */
+        get: operations["listPackets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/jobs/{id}": {
         parameters: {
             query?: never;
@@ -3434,6 +3451,70 @@ export interface operations {
                 };
             };
             /** @description a bad type, since, limit or cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description admin key missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listPackets: {
+        parameters: {
+            query?: {
+                status?: "awaiting" | "ready" | "done" | "failed";
+                limit?: string;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                appArea: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a page of packets and the cursor of the next, if any */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        packets: {
+                            syncLogId: string;
+                            appArea: string;
+                            mobileUser: string;
+                            /** @enum {string} */
+                            direction: "toDevice" | "toErp";
+                            /** @enum {string} */
+                            packetType: "xml" | "json" | "file";
+                            packetUniqueId: string;
+                            size: number;
+                            /** @enum {string} */
+                            status: "awaiting" | "ready" | "done" | "failed";
+                            error?: string;
+                            note?: string;
+                            createdAt: string;
+                            readyAt?: string;
+                            doneAt?: string;
+                        }[];
+                        nextCursor?: string;
+                    };
+                };
+            };
+            /** @description a bad status, limit or cursor */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -15,6 +15,7 @@ import * as adminEvents from './routes/admin/events.js';
 import * as integrations from './routes/admin/integrations.js';
 import * as adminMessages from './routes/admin/messages.js';
 import * as operations from './routes/admin/operations.js';
+import * as adminPackets from './routes/admin/packets.js';
 import * as partners from './routes/admin/partners.js';
 import * as devicePackets from './routes/device/packets.js';
 import * as deviceUrls from './routes/device/urls.js';
@@ -92,6 +93,7 @@ export const routes: readonly RouteDefinition[] = [
   adminMessages.getPayloadAsAdmin,
   adminMessages.retryMessage,
   adminEvents.listEvents,
+  adminPackets.listPackets,
   operations.getJob,
   operations.getStats,
   messages.postMessage,

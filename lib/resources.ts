@@ -77,6 +77,8 @@ export const messagesTable: TableDefinition = {
     { name: 'byOwnerEntity', partitionKey: 'rowOwner', sortKey: 'rowSort' },
     // Sparse: rows whose sends are written but not yet queued (the row outbox), oldest first.
     { name: 'byPendingSend', partitionKey: 'pendingSend', sortKey: 'pendingSort' },
+    // Sync packets by app area, by creation (GET /admin/packets/{appArea}): only packets carry these.
+    { name: 'byArea', partitionKey: 'packetArea', sortKey: 'packetSort' },
   ],
 };
 

@@ -1,8 +1,10 @@
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod/mini';
 import type { ObjectWrite } from '../core/object-write.js';
 import { mailboxOf, mailboxSort, type Packet } from '../core/packet.js';
 import { capReason } from '../core/reason.js';
 import { dynamoClient } from './aws.js';
+import { decodeCursor, encodeCursor, invalidCursor } from './cursor.js';
 import { conditional } from './dynamo.js';
 import { completeLeased, leaseMailbox } from './leased-mailbox.js';
 
@@ -52,12 +54,47 @@ export class PacketRepository {
       this.db.send(
         new PutCommand({
           TableName: this.table,
-          Item: { pk: `PKT#${p.id}`, sk: 'PKT', ...p },
+          // packetArea/packetSort: the operator's listing of an area (the byArea index), newest first.
+          Item: {
+            pk: `PKT#${p.id}`,
+            sk: 'PKT',
+            ...p,
+            packetArea: p.appArea,
+            packetSort: `${p.createdAt}#${p.id}`,
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       ),
     );
     return created ? p : ((await this.get(p.id)) ?? p);
+  }
+
+  /**
+   * One page of an app area's packets, newest first (the byArea index), optionally of one status
+   * (a filter on the page read, so a page may hold fewer; its cursor goes on).
+   */
+  async listArea(
+    appArea: string,
+    o: { status?: string | undefined; limit: number; cursor?: string | undefined },
+  ): Promise<{ packets: Packet[]; nextCursor?: string }> {
+    const start = o.cursor ? decodeCursor(o.cursor, AreaPositionSchema) : undefined;
+    if (start && start.packetArea !== appArea) throw invalidCursor();
+    const r = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'byArea',
+        KeyConditionExpression: 'packetArea = :a',
+        ...(o.status ? { FilterExpression: '#s = :s', ExpressionAttributeNames: { '#s': 'status' } } : {}),
+        ExpressionAttributeValues: { ':a': appArea, ...(o.status ? { ':s': o.status } : {}) },
+        ScanIndexForward: false,
+        Limit: o.limit,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    return {
+      packets: (r.Items ?? []).map(toPacket),
+      ...(r.LastEvaluatedKey ? { nextCursor: encodeCursor(r.LastEvaluatedKey) } : {}),
+    };
   }
 
   async get(id: string): Promise<Packet | undefined> {
@@ -193,6 +230,24 @@ export interface SettledPacket {
 }
 
 function toPacket(item: Record<string, unknown>): Packet {
-  const { pk: _pk, sk: _sk, inbox: _i, inboxSort: _s, leaseUntil: _l, receiptHandle: _h, ...rest } = item;
+  const {
+    pk: _pk,
+    sk: _sk,
+    inbox: _i,
+    inboxSort: _s,
+    leaseUntil: _l,
+    receiptHandle: _h,
+    packetArea: _a,
+    packetSort: _o,
+    ...rest
+  } = item;
   return rest as unknown as Packet;
 }
+
+/** A position in an area's listing: the last packet's index key. */
+const AreaPositionSchema = z.object({
+  pk: z.string(),
+  sk: z.string(),
+  packetArea: z.string(),
+  packetSort: z.string(),
+});

@@ -179,3 +179,34 @@ export async function completePackets(
         'unknown id, or the receipt handle is stale (its lease ended, a newer one exists, or it was done)',
     }));
 }
+
+/**
+ * GET /admin/packets/{appArea}: the operator's page of an area's packets, newest first, each failed
+ * one with its reason (the operator sees every area; a partner sees only its own through seed 003's
+ * routes).
+ */
+export async function packetsOfArea(
+  ports: { packets: Pick<PacketRepository, 'listArea'> },
+  appArea: string,
+  q: { status?: string | undefined; limit: number; cursor?: string | undefined },
+) {
+  const page = await ports.packets.listArea(appArea, q);
+  return {
+    packets: page.packets.map((p) => ({
+      syncLogId: p.id,
+      appArea: p.appArea,
+      mobileUser: p.mobileUser,
+      direction: p.direction,
+      packetType: p.packetType,
+      packetUniqueId: p.packetUniqueId,
+      size: p.size,
+      status: p.status,
+      ...(p.error ? { error: p.error } : {}),
+      ...(p.note ? { note: p.note } : {}),
+      createdAt: p.createdAt,
+      ...(p.readyAt ? { readyAt: p.readyAt } : {}),
+      ...(p.doneAt ? { doneAt: p.doneAt } : {}),
+    })),
+    ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+  };
+}

@@ -523,4 +523,45 @@ describe('ERP ↔ device sync packets', () => {
       ).json,
     ).toEqual({ success: true });
   });
+  it('lists an area’s packets for the operator, newest first, failed ones with their reason, paged', async () => {
+    const all = (await hub.admin('GET', '/admin/packets/DMDEV01?limit=100')).json.packets as {
+      syncLogId: string;
+      status: string;
+      error?: string;
+      createdAt: string;
+      appArea: string;
+    }[];
+    expect(all.length).toBeGreaterThan(5);
+    expect(all.every((p) => p.appArea === 'DMDEV01')).toBe(true);
+    const times = all.map((p) => p.createdAt);
+    expect(times).toEqual([...times].sort().reverse());
+    const failed = (await hub.admin('GET', '/admin/packets/DMDEV01?status=failed&limit=100')).json
+      .packets as {
+      status: string;
+      error?: string;
+    }[];
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.every((p) => p.status === 'failed' && typeof p.error === 'string')).toBe(true);
+    expect(failed).toEqual(all.filter((p) => p.status === 'failed'));
+    // Paged by cursor: the same packets, none twice.
+    const paged: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const r = await hub.admin(
+        'GET',
+        `/admin/packets/DMDEV01?limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
+      expect(r.status).toBe(200);
+      paged.push(...r.json.packets.map((p: { syncLogId: string }) => p.syncLogId));
+      cursor = r.json.nextCursor;
+    } while (cursor);
+    expect(paged).toEqual(all.map((p) => p.syncLogId));
+    // Another area's cursor is refused; an area with no packets is an empty list.
+    const first = (await hub.admin('GET', '/admin/packets/DMDEV01?limit=1')).json.nextCursor as string;
+    expect(
+      (await hub.admin('GET', `/admin/packets/OTHER01?cursor=${encodeURIComponent(first)}`)).status,
+    ).toBe(400);
+    expect((await hub.admin('GET', '/admin/packets/NOBODY')).json).toEqual({ packets: [] });
+    expect((await hub.admin('GET', '/admin/packets/DMDEV01?status=lost')).status).toBe(400);
+  });
 });
