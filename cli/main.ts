@@ -4,6 +4,7 @@ import { eventCommands } from './commands/events.js';
 import { integrationCommands } from './commands/integrations.js';
 import { loginCommand } from './commands/login.js';
 import { messageCommands } from './commands/messages.js';
+import { packetCommands } from './commands/packets.js';
 import { partnerCommands } from './commands/partners.js';
 import { statsCommand } from './commands/stats.js';
 import { hubInUse } from './context.js';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   integrationCommands(program);
   messageCommands(program);
   eventCommands(program);
+  packetCommands(program);
   statsCommand(program);
   // Commands given no subcommand show their help as a usage error.
   for (const command of program.commands) command.exitOverride();

@@ -507,6 +507,37 @@ describe('crossdock, the operator CLI, as a user runs it', () => {
     expect(unknown.code).toBe(1);
   });
 
+  it("packets ls: an area's sync packets, newest first, with --status", async () => {
+    await hub.admin('POST', '/admin/partners', { code: 'AREA51', name: 'ERP area' });
+    const erpKey = (await hub.admin('POST', '/admin/partners/AREA51/keys', { scopes: ['erp'] })).json.key;
+    const pushed: string[] = [];
+    for (const uid of ['p-1', 'p-2']) {
+      const r = await hub.partner(
+        'GET',
+        `/erp/push/AREA51/user1?packetUniqueId=${uid}&size=10&packetType=xml`,
+        erpKey,
+      );
+      expect(r.status, JSON.stringify(r.json)).toBe(200);
+      pushed.push(r.json.syncLogId);
+    }
+    const json = await crossdock(['--json', 'packets', 'ls', 'AREA51']);
+    expect(json.code).toBe(0);
+    expect(json.json.packets.map((p: { syncLogId: string }) => p.syncLogId)).toEqual([...pushed].reverse());
+    expect(json.json.packets[0]).toMatchObject({
+      status: 'awaiting',
+      mobileUser: 'user1',
+      direction: 'toDevice',
+    });
+    const human = await crossdock(['packets', 'ls', 'AREA51', '--status', 'awaiting']);
+    expect(human.stdout.split('\n')[0]).toBe(
+      'CREATED\tSYNC LOG ID\tSTATUS\tDIRECTION\tUSER\tTYPE\tSIZE\tREASON',
+    );
+    expect(human.stdout).toContain(pushed[0]);
+    const none = await crossdock(['--json', 'packets', 'ls', 'AREA51', '--status', 'failed']);
+    expect(none.json.packets).toEqual([]);
+    expect((await crossdock(['packets', 'ls', 'AREA51', '--status', 'lost'])).code).toBe(2);
+  });
+
   it('messages tail prints each new message once, until Ctrl-C (exit 0)', async () => {
     const child = spawn(
       process.execPath,
