@@ -11,6 +11,7 @@ import { Login } from './pages/Login.js';
 import { MessagePage } from './pages/Message.js';
 import { Messages } from './pages/Messages.js';
 import { Overview } from './pages/Overview.js';
+import { Packets } from './pages/Packets.js';
 import { PartnerPage } from './pages/Partner.js';
 import { Partners } from './pages/Partners.js';
 import { Replay } from './pages/Replay.js';
@@ -26,6 +27,7 @@ const NAV = [
   { to: '/partners', label: 'Partners and keys', section: 'partners' },
   { to: '/consent', label: 'Consent queue', section: 'consent' },
   { to: '/events', label: 'Events', section: 'events' },
+  { to: '/packets', label: 'Packets', section: 'packets' },
 ] as const;
 
 function page({ path, query }: Location) {
@@ -45,6 +47,8 @@ function page({ path, query }: Location) {
       return <Replay query={query} jobId={decoded} />;
     case 'consent':
       return <Consent />;
+    case 'packets':
+      return decoded ? <NotFound /> : <Packets query={query} />;
     case 'events':
       return decoded ? <NotFound /> : <Events query={query} />;
     default:

@@ -127,6 +127,26 @@ describe.skipIf(!executablePath)('the operator console in Chromium', () => {
     expect(enabled.json.status).toBe('pending_consent');
     pendingId = enabled.json.id;
 
+    // An ERP's sync packets (seed 003): one waiting for its upload, one whose upload is not a packet.
+    await hub.admin('POST', '/admin/partners', { code: 'DMDEV01', name: 'Dynamics ERP' });
+    const areaKey = (await hub.admin('POST', '/admin/partners/DMDEV01/keys', { scopes: ['erp'] })).json.key;
+    const push = (uid: string, size: number) =>
+      hub.partner(
+        'GET',
+        `/erp/push/DMDEV01/user1?packetUniqueId=${uid}&size=${size}&packetType=xml`,
+        areaKey,
+      );
+    await push('waiting-1', 10);
+    const bad = Buffer.from('this is not a sync packet');
+    const badPush = await push('broken-1', bad.length);
+    await fetch(badPush.json.uploadPath, { method: 'PUT', body: bad });
+    await eventually(async () =>
+      (await hub.partner('GET', `/erp/status/DMDEV01/${badPush.json.syncLogId}`, areaKey)).json.status ===
+      'failed'
+        ? true
+        : undefined,
+    );
+
     browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
     context = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: ZONE });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: hub.url });
@@ -372,6 +392,21 @@ describe.skipIf(!executablePath)('the operator console in Chromium', () => {
     await shoot('partner');
   });
 
+  it("shows an area's sync packets, the failed one with its reason", async () => {
+    await page.goto(console_('/packets'));
+    await page.getByLabel('App area').fill('DMDEV01');
+    await page.getByRole('button', { name: 'Show packets' }).click();
+    const table = page.getByRole('table', { name: 'Sync packets of DMDEV01' });
+    await table.waitFor();
+    await expect.poll(async () => (await table.getByRole('row').count()) - 1).toBe(2);
+    await page.getByLabel('Status').selectOption('failed');
+    await expect.poll(() => new URL(page.url()).searchParams.get('status')).toBe('failed');
+    await expect.poll(async () => (await table.getByRole('row').count()) - 1).toBe(1);
+    expect(await table.textContent()).toContain('broken-1');
+    expect(await table.locator('td[data-label="Reason"]').first().textContent()).not.toBe('');
+    await shoot('packets');
+  });
+
   it('is readable at 390 px: every page, screenshots included', async () => {
     // The same tab: the admin key is kept per tab (sessionStorage).
     const narrow = page;
@@ -387,6 +422,7 @@ describe.skipIf(!executablePath)('the operator console in Chromium', () => {
       ['consent', '/consent', 'Consent queue'],
       ['events', '/events', 'Operational events'],
       ['replay', '/replay', 'Replay failed deliveries'],
+      ['packets', '/packets?appArea=DMDEV01', 'Sync packets'],
     ];
     for (const [name, path, heading] of pages) {
       await narrow.goto(console_(path));
