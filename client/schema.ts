@@ -426,7 +426,24 @@ export interface paths {
             cookie?: never;
         };
         /** An app area’s sync packets, newest first, with each failed one’s reason; by status (a filter on each page read, so a page may hold fewer than limit and its cursor goes on), paged by cursor (limit ≤ 100, default 50). An unknown area is an empty list. */
-        get: operations["listPackets"];
+        get: operations["syncViews_get_admin_packets_appArea_"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/communications/{CommunicationID}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Any 3PL post (seed 002) by its CommunicationID: the partner that sent it and the status of each line, derived from its deliveries as GET /v1/communications/{id} does */
+        get: operations["syncViews_get_admin_communications_CommunicationID_"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3470,7 +3487,7 @@ export interface operations {
             };
         };
     };
-    listPackets: {
+    syncViews_get_admin_packets_appArea_: {
         parameters: {
             query?: {
                 status?: "awaiting" | "ready" | "done" | "failed";
@@ -3525,6 +3542,59 @@ export interface operations {
             };
             /** @description admin key missing or wrong */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    syncViews_get_admin_communications_CommunicationID_: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                CommunicationID: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the post and its lines */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        partner: string;
+                        CommunicationID: string;
+                        /** @enum {string} */
+                        Status: "received" | "duplicate" | "delivered" | "failed";
+                        ReceivedAt: string;
+                        Lines: {
+                            apiuuid: string;
+                            apiid: string;
+                            /** @enum {string} */
+                            Status: "received" | "duplicate" | "delivered" | "failed";
+                            Errors?: string[];
+                        }[];
+                    };
+                };
+            };
+            /** @description admin key missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unknown communication */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

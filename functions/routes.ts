@@ -94,6 +94,7 @@ export const routes: readonly RouteDefinition[] = [
   adminMessages.retryMessage,
   adminEvents.listEvents,
   adminPackets.listPackets,
+  adminPackets.getCommunicationAsAdmin,
   operations.getJob,
   operations.getStats,
   messages.postMessage,

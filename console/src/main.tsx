@@ -3,6 +3,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { clientFor } from './api.js';
 import { Link } from './components.js';
 import { zoneName } from './format.js';
+import { CommunicationPage } from './pages/Communication.js';
 import { Consent } from './pages/Consent.js';
 import { Events } from './pages/Events.js';
 import { IntegrationPage } from './pages/Integration.js';
@@ -47,6 +48,8 @@ function page({ path, query }: Location) {
       return <Replay query={query} jobId={decoded} />;
     case 'consent':
       return <Consent />;
+    case 'communications':
+      return decoded ? <CommunicationPage id={decoded} /> : <NotFound />;
     case 'packets':
       return decoded ? <NotFound /> : <Packets query={query} />;
     case 'events':

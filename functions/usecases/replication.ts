@@ -356,22 +356,46 @@ export interface CommunicationView {
  * another partner's post is as unknown as a missing one. Line status is derived from the deliveries
  * of its messages each time, so it is never stale.
  */
+export interface CommunicationReadPorts {
+  communications: Pick<CommunicationRepository, 'getCommunication'>;
+  messages: Pick<MessageRepository, 'getRecord'>;
+  clock: Clock;
+}
+
 export async function viewCommunication(
-  ports: {
-    communications: Pick<CommunicationRepository, 'getCommunication'>;
-    messages: Pick<MessageRepository, 'getRecord'>;
-    clock: Clock;
-  },
+  ports: CommunicationReadPorts,
   partnerCode: string,
   id: string,
 ): Promise<CommunicationView> {
-  const found =
-    id.length <= 64
-      ? await ports.communications.getCommunication(communicationKey(id), ports.clock.now())
-      : undefined;
+  const found = await findCommunication(ports, id);
   if (!found || found.communication.partnerCode !== partnerCode) {
     throw new ThreeplError(404, 'not_found', `Communication ${id} is not known.`);
   }
+  return communicationView(ports, found);
+}
+
+/**
+ * GET /admin/communications/{CommunicationID}: any partner's post, for the operator, with the partner
+ * that sent it (the same derived line statuses as the partner sees).
+ */
+export async function communicationForOperator(
+  ports: CommunicationReadPorts,
+  id: string,
+): Promise<CommunicationView & { partner: string }> {
+  const found = await findCommunication(ports, id);
+  if (!found) throw notFound(`Communication ${id}`);
+  return { partner: found.communication.partnerCode, ...(await communicationView(ports, found)) };
+}
+
+const findCommunication = (ports: CommunicationReadPorts, id: string) =>
+  id.length <= 64
+    ? ports.communications.getCommunication(communicationKey(id), ports.clock.now())
+    : Promise.resolve(undefined);
+
+async function communicationView(
+  ports: CommunicationReadPorts,
+  found: NonNullable<Awaited<ReturnType<typeof findCommunication>>>,
+): Promise<CommunicationView> {
   const lines = await mapPool(found.lines, LINE_CONCURRENCY, async (l) => {
     const records = await Promise.all(l.messageIds.map((m) => ports.messages.getRecord(m)));
     const s = lineStatus(

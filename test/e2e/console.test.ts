@@ -405,6 +405,11 @@ describe.skipIf(!executablePath)('the operator console in Chromium', () => {
     expect(await table.textContent()).toContain('broken-1');
     expect(await table.locator('td[data-label="Reason"]').first().textContent()).not.toBe('');
     await shoot('packets');
+    // A 3PL CommunicationID the hub does not know: the page says so.
+    await page.getByLabel('3PL CommunicationID').fill('00000000-0000-7000-8000-000000000000');
+    await page.getByRole('button', { name: 'Look up' }).click();
+    await page.getByRole('heading', { name: 'Communication 00000000-0000-7000-8000-000000000000' }).waitFor();
+    await expect.poll(() => page.locator('main').textContent()).toMatch(/not (found|known)/i);
   });
 
   it('is readable at 390 px: every page, screenshots included', async () => {

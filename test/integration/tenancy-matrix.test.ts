@@ -504,6 +504,9 @@ const MATRIX: Record<string, Entry> = {
   'POST /admin/messages/{id}/retry': admin((fx) => ({ path: `/admin/messages/${fx.ids.message}/retry` })),
   'GET /admin/events': admin(() => ({ path: '/admin/events' })),
   'GET /admin/packets/{appArea}': admin(() => ({ path: '/admin/packets/ALPHA' })),
+  'GET /admin/communications/{CommunicationID}': admin((fx) => ({
+    path: `/admin/communications/${fx.ids.communication}`,
+  })),
   'GET /admin/jobs/{id}': admin(() => ({ path: '/admin/jobs/job_unknown' })),
   'GET /admin/stats': admin(() => ({ path: '/admin/stats' })),
   'GET /admin/threepl/fields': admin(() => ({ path: '/admin/threepl/fields' })),

@@ -476,6 +476,23 @@ describe('3PL API (seed 002)', () => {
       );
       // The id is read in any case.
       expect((await communication(tokenA, seedCommunication.toLowerCase())).status).toBe(200);
+
+      // The operator reads any partner's post, and sees who sent it.
+      const asAdmin = await hub.admin('GET', `/admin/communications/${seedCommunication}`);
+      expect(asAdmin.status).toBe(200);
+      expect(asAdmin.json).toEqual({
+        partner: 'wms-a',
+        CommunicationID: seedCommunication,
+        Status: 'delivered',
+        ReceivedAt: result.json.ReceivedAt,
+        Lines: result.json.Lines,
+      });
+      expect(
+        (await hub.admin('GET', '/admin/communications/00000000-0000-7000-8000-000000000000')).status,
+      ).toBe(404);
+      expect((await hub.partner('GET', `/admin/communications/${seedCommunication}`, undefined)).status).toBe(
+        401,
+      );
     });
 
     it('records lines seen before as duplicates and does not send them again', async () => {

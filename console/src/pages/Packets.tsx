@@ -5,6 +5,7 @@ import { useLoad } from '../data.js';
 import { bytes } from '../format.js';
 import { navigate, withQuery } from '../router.js';
 import { useSession } from '../session-context.js';
+import { CommunicationLookup } from './Communication.js';
 
 const STATUSES = ['awaiting', 'ready', 'done', 'failed'] as const;
 type Status = (typeof STATUSES)[number];
@@ -40,6 +41,7 @@ export function Packets({ query }: { query: URLSearchParams }) {
   return (
     <>
       <PageHeader title="Sync packets" />
+      <CommunicationLookup />
       <form
         class="filters card"
         onSubmit={(e) => {
