@@ -112,7 +112,10 @@ export const RELEASE_SLICE = 500;
 
 export interface ReleasePorts {
   registry: Pick<RegistryRepository, 'getIntegration'>;
-  messages: Pick<MessageRepository, 'heldEntries' | 'releaseDelivery' | 'holdAgain' | 'dropHeldEntries'>;
+  messages: Pick<
+    MessageRepository,
+    'heldEntries' | 'releaseDelivery' | 'holdAgain' | 'dropHeldEntries' | 'getForDelivery'
+  >;
   queue: Pick<DeliveryQueue, 'enqueue' | 'enqueueRelease'>;
   clock: Clock;
 }
@@ -140,7 +143,13 @@ export async function releaseHeld(
   for (let i = 0; i < entries.length; i += 25) {
     const part = entries.slice(i, i + 25);
     const moved = await Promise.all(
-      part.map((e) => ports.messages.releaseDelivery(e.messageId, integrationId)),
+      part.map(async (e) => {
+        if (await ports.messages.releaseDelivery(e.messageId, integrationId)) return true;
+        // Released already but still listed: a run that died before queuing it (it drops the
+        // entries last). Queued again; a second job is harmless, a missing one would leave it queued.
+        const { delivery } = await ports.messages.getForDelivery(e.messageId, integrationId);
+        return delivery?.status === 'queued';
+      }),
     );
     released.push(...part.filter((_, k) => moved[k]).map((e) => e.messageId));
   }

@@ -276,6 +276,25 @@ describe('endpoint health with an injected clock', () => {
     partner.respondWith(upOrDown);
     down = false;
     await enableIntegration({ registry, queue, events: ports.events, clock: ports.clock }, i.id);
+    // A release that dies after releasing, before queuing (and before it can hold them again): the
+    // delivery is queued with no job, its held entry still listed.
+    const dying: ReleasePorts = {
+      ...releasePorts(),
+      queue: {
+        ...queue,
+        enqueue: async () => {
+          throw new Error('process killed');
+        },
+      },
+      messages: Object.assign(Object.create(messages), {
+        holdAgain: async () => {
+          throw new Error('process killed');
+        },
+      }),
+    };
+    await expect(releaseHeld(dying, i.id)).rejects.toThrow();
+    expect((await delivery(retrying.id, i.id))?.status).toBe('queued');
+    // The next release finds it released but listed, and queues it.
     expect(await releaseHeld(releasePorts(), i.id)).toEqual({ released: 1, more: false });
     for (const job of queued.splice(0)) expect(await deliverOnce(ports, job)).toEqual({ kind: 'done' });
     // Attempt 2 of 3: being held used none.
