@@ -96,10 +96,11 @@ export class CrossdockStack extends Stack {
   /** The dashboard, the metric alarms and the alarm topic (lib/constructs/monitoring.ts). */
   readonly monitoring: Monitoring;
   private readonly visibilitySeconds = new Map<Queue, number>();
-  /** Routes that share a handler share its function; how many routes each function serves so far. */
-  private readonly routesPerFunction = new Map<string, { uses: readonly ResourceUse[]; count: number }>();
-  /** The API integration of each route function, shared by its routes. */
-  private readonly integrations = new Map<string, HttpLambdaIntegration>();
+  /** Routes that share a handler share its function, its grants and its API integration. */
+  private readonly routeFunctions = new Map<
+    string,
+    { uses: readonly ResourceUse[]; integration: HttpLambdaIntegration }
+  >();
 
   constructor(scope: Construct, id: string, props: CrossdockStackProps) {
     super(scope, id, props);
@@ -416,35 +417,37 @@ export class CrossdockStack extends Stack {
     // Routes naming the same handler (seed 003's /erp/... and /mobile/erp/...) share one function, so
     // they must ask for the same resources.
     const id = functionId(route.handler);
-    const shared = this.routesPerFunction.get(id);
+    const shared = this.routeFunctions.get(id);
     if (shared && [...shared.uses].sort().join() !== [...usesOf(route)].sort().join()) {
       throw new Error(
         `Routes sharing ${route.handler.file}#${route.handler.export} must declare the same uses (${route.method} ${route.path}).`,
       );
     }
-    const fn =
-      (shared && this.functions.get(id)) ||
-      this.addFunction(id, {
-        handler: route.handler,
-        uses: usesOf(route),
-        timeoutSeconds: API_FUNCTION_TIMEOUT_SECONDS,
-        ...(route.memoryMb ? { memoryMb: route.memoryMb } : {}),
-        // What any route of the function ships (the console's files), the function has.
-        ships: [...new Set(routes.filter((r) => functionId(r.handler) === id).flatMap((r) => r.ships ?? []))],
-        description: `${route.method} ${route.path}: ${route.summary}`,
-      });
-    const count = (shared?.count ?? 0) + 1;
-    this.routesPerFunction.set(id, { uses: usesOf(route), count });
     // One integration and one invoke permission per function, shared by all its routes (the permission
     // names the API, not a route): a route then costs the stack one resource, not three.
-    let integration = this.integrations.get(id);
-    if (!integration) {
-      integration = new HttpLambdaIntegration(`${fn.node.id}Integration`, fn.function, {
-        scopePermissionToRoute: false,
-      });
-      this.integrations.set(id, integration);
-    }
+    const integration = shared?.integration ?? this.routeFunction(id, route).integration;
     this.api.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration });
+  }
+
+  /** The function of a handler's routes, made for its first route, with its shared API integration. */
+  private routeFunction(id: string, route: RouteDefinition) {
+    const fn = this.addFunction(id, {
+      handler: route.handler,
+      uses: usesOf(route),
+      timeoutSeconds: API_FUNCTION_TIMEOUT_SECONDS,
+      ...(route.memoryMb ? { memoryMb: route.memoryMb } : {}),
+      // What any route of the function ships (the console's files), the function has.
+      ships: [...new Set(routes.filter((r) => functionId(r.handler) === id).flatMap((r) => r.ships ?? []))],
+      description: `${route.method} ${route.path}: ${route.summary}`,
+    });
+    const made = {
+      uses: usesOf(route),
+      integration: new HttpLambdaIntegration(`${fn.node.id}Integration`, fn.function, {
+        scopePermissionToRoute: false,
+      }),
+    };
+    this.routeFunctions.set(id, made);
+    return made;
   }
 
   /** A job with no queue behind it: a function and the rule that runs it. */
