@@ -243,12 +243,13 @@ describe('delivery faults', () => {
     }
   });
 
-  it('marks a dead-lettered delivery failed and leaves its job in the DLQ, where SQS’s redrive restarts it', async () => {
-    const { code, integration } = await route(partner.url.replace('/inbound', '/dlq'), {
+  /** A delivery waiting to retry (an hour away): its partner path answers 503, every other one 200. */
+  const retryingAt = async (path: string) => {
+    const { code, integration } = await route(partner.url.replace('/inbound', `/${path}`), {
       delivery: { retrySchedule: [3600, 3600, 3600] },
     });
     partner.respondWith((r, res) => {
-      res.statusCode = r.url.pathname === '/dlq' ? 503 : 200;
+      res.statusCode = r.url.pathname === `/${path}` ? 503 : 200;
       res.end();
     });
     const id = await send(code);
@@ -256,6 +257,11 @@ describe('delivery faults', () => {
       const r = await hub.admin('GET', `/admin/messages/${id}`);
       return r.json.deliveries[0].status === 'retrying' ? true : undefined;
     });
+    return { integration, id };
+  };
+
+  it('marks a dead-lettered delivery failed and leaves its job in the DLQ, where SQS’s redrive restarts it', async () => {
+    const { integration, id } = await retryingAt('dlq');
     // What SQS does after maxReceiveCount: the same job lands on the DLQ.
     const sqs = new SQSClient({ endpoint: process.env.AWS_ENDPOINT_URL_SQS });
     const dlq = process.env[deliveryQueue.deadLetter.envVar] as string;
@@ -301,18 +307,7 @@ describe('delivery faults', () => {
   });
 
   it('never fails a delivery again for a dead letter already marked, once the operator retried it', async () => {
-    const { code, integration } = await route(partner.url.replace('/inbound', '/dlq2'), {
-      delivery: { retrySchedule: [3600, 3600, 3600] },
-    });
-    partner.respondWith((r, res) => {
-      res.statusCode = r.url.pathname === '/dlq2' ? 503 : 200;
-      res.end();
-    });
-    const id = await send(code);
-    await eventually(async () => {
-      const r = await hub.admin('GET', `/admin/messages/${id}`);
-      return r.json.deliveries[0].status === 'retrying' ? true : undefined;
-    });
+    const { integration, id } = await retryingAt('dlq2');
     const sqs = new SQSClient({ endpoint: process.env.AWS_ENDPOINT_URL_SQS });
     const dlq = process.env[deliveryQueue.deadLetter.envVar] as string;
     await sqs.send(
