@@ -129,6 +129,58 @@ export function countLogBytes(measuring: () => boolean) {
   return { counted, restore: () => (process.stdout.write = write) };
 }
 
+/**
+ * What a benchmark run measures of the hub's work, per item: every AWS call and DynamoDB capacity unit
+ * (countCalls), each function's handler milliseconds and invocations (the hub's `onInvoke`), and log
+ * bytes. Set up before the hub starts (its `onInvoke`, INFO logs and published metrics as on AWS);
+ * the calls are counted from the first `measure`, once the hub has pointed the clients at its
+ * emulators.
+ */
+export function meter() {
+  const lambdaMs: Record<string, number> = {};
+  const invocations: Record<string, number> = {};
+  let measuring = false;
+  // On AWS the functions log at INFO and publish their metrics; the local hub's defaults are WARN and off.
+  process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+  process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+  const logs = countLogBytes(() => measuring);
+  let counts: Counts | undefined;
+  return {
+    onInvoke(name: string, ms: number) {
+      if (!measuring) return;
+      lambdaMs[name] = (lambdaMs[name] ?? 0) + ms;
+      invocations[name] = (invocations[name] ?? 0) + 1;
+    },
+    /** Runs `work` over `n` items: its result, its wall milliseconds and what it took per item. */
+    async measure<T>(
+      n: number,
+      work: () => Promise<T>,
+    ): Promise<{ result: T; ms: number; work: MeasuredWork }> {
+      counts ??= countCalls();
+      for (const o of [counts, lambdaMs, invocations]) for (const k of Object.keys(o)) delete o[k];
+      logs.counted.bytes = 0;
+      measuring = true;
+      const started = performance.now();
+      const result = await work();
+      const ms = performance.now() - started;
+      measuring = false;
+      const per = (o: Record<string, number>) =>
+        Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v / n]));
+      return {
+        result,
+        ms,
+        work: {
+          perMessage: per(counts),
+          lambdaMsPerMessage: per(lambdaMs),
+          invocationsPerMessage: per(invocations),
+          logBytesPerMessage: logs.counted.bytes / n,
+        },
+      };
+    },
+    restore: logs.restore,
+  };
+}
+
 /** Resolves once the partner has seen `n` distinct webhook-ids. */
 export async function seen(sink: { firstSeen: Map<string, number> }, n: number) {
   while (sink.firstSeen.size < n) await new Promise((r) => setTimeout(r, 10));
@@ -148,13 +200,7 @@ export async function seen(sink: { firstSeen: Map<string, number> }, n: number) 
 const TRICKLE = 100;
 
 export async function benchDeliver(count = 1500, concurrency = 16, bytes = 2048) {
-  const lambdaMs: Record<string, number> = {};
-  const invocations: Record<string, number> = {};
-  let measuring = false;
-  // On AWS the functions log at INFO and publish their metrics; the local hub's defaults are WARN and off.
-  process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
-  process.env.POWERTOOLS_METRICS_DISABLED = 'false';
-  const logs = countLogBytes(() => measuring);
+  const metered = meter();
   const hub = await startHub({
     port: 0,
     inMemory: true,
@@ -162,11 +208,7 @@ export async function benchDeliver(count = 1500, concurrency = 16, bytes = 2048)
     // Four pollers while posting: sixteen would only queue handlers behind one another on this CPU and
     // inflate the handler time the cost is priced from. The drain below runs sixteen.
     deliveryConcurrency: 4,
-    onInvoke: (name, ms) => {
-      if (!measuring) return;
-      lambdaMs[name] = (lambdaMs[name] ?? 0) + ms;
-      invocations[name] = (invocations[name] ?? 0) + 1;
-    },
+    onInvoke: metered.onInvoke,
   });
   const sink = await partner();
   try {
@@ -185,23 +227,9 @@ export async function benchDeliver(count = 1500, concurrency = 16, bytes = 2048)
       return { id, t };
     };
 
-    const counts = countCalls();
     /** Runs `work` over `n` messages and returns what it took per message. */
-    const measure = async (n: number, work: () => Promise<void>): Promise<MeasuredWork> => {
-      for (const o of [counts, lambdaMs, invocations]) for (const k of Object.keys(o)) delete o[k];
-      logs.counted.bytes = 0;
-      measuring = true;
-      await work();
-      measuring = false;
-      const per = (o: Record<string, number>) =>
-        Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v / n]));
-      return {
-        perMessage: per(counts),
-        lambdaMsPerMessage: per(lambdaMs),
-        invocationsPerMessage: per(invocations),
-        logBytesPerMessage: logs.counted.bytes / n,
-      };
-    };
+    const measure = async (n: number, work: () => Promise<void>): Promise<MeasuredWork> =>
+      (await metered.measure(n, work)).work;
 
     // End to end.
     const sentAt = new Map<string, number>();
@@ -268,7 +296,7 @@ export async function benchDeliver(count = 1500, concurrency = 16, bytes = 2048)
       trickle,
     };
   } finally {
-    logs.restore();
+    metered.restore();
     sink.stop();
     await hub.stop();
   }

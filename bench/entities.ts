@@ -14,8 +14,7 @@ import { sendDueTicks } from '../functions/usecases/continuous.js';
 import { putRow } from '../functions/usecases/entities.js';
 import { startHub } from '../lib/local/hub.js';
 import { deliveryQueue, messagesTable, registryTable } from '../lib/resources.js';
-import type { MeasuredWork } from './cost.js';
-import { countCalls, countLogBytes, orderDocument, partner, seen } from './deliver.js';
+import { meter, orderDocument, partner, seen } from './deliver.js';
 import { runLoad } from './load.js';
 import { BENCH_ADMIN_KEY } from './setup.js';
 
@@ -28,13 +27,7 @@ export async function benchEntities(o: { count?: number; concurrency?: number; t
   const count = o.count ?? 2000;
   const concurrency = o.concurrency ?? 16;
   const tickRows = o.tickRows ?? 10_000;
-  const lambdaMs: Record<string, number> = {};
-  const invocations: Record<string, number> = {};
-  let measuring = false;
-  process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
-  // Published as on AWS, so their EMF lines are counted with the log bytes.
-  process.env.POWERTOOLS_METRICS_DISABLED = 'false';
-  const logs = countLogBytes(() => measuring);
+  const metered = meter();
   const hub = await startHub({
     port: 0,
     inMemory: true,
@@ -42,11 +35,7 @@ export async function benchEntities(o: { count?: number; concurrency?: number; t
     deliveryConcurrency: 0,
     // Delivery workers run only for the priced run. The tick below is run by the bench itself, on a clock at the rows' due time.
     withoutSchedules: ['RowSweep'],
-    onInvoke: (name, ms) => {
-      if (!measuring) return;
-      lambdaMs[name] = (lambdaMs[name] ?? 0) + ms;
-      invocations[name] = (invocations[name] ?? 0) + 1;
-    },
+    onInvoke: metered.onInvoke,
   });
   const sink = await partner();
   const admin = async (method: string, path: string, body?: unknown) => {
@@ -84,25 +73,7 @@ export async function benchEntities(o: { count?: number; concurrency?: number; t
     };
 
     await integration('invoices', 'Invoice');
-    const counts = countCalls();
-    const measure = async <T>(n: number, work: () => Promise<T>) => {
-      for (const c of [counts, lambdaMs, invocations]) for (const k of Object.keys(c)) delete c[k];
-      logs.counted.bytes = 0;
-      measuring = true;
-      const started = performance.now();
-      const result = await work();
-      const ms = performance.now() - started;
-      measuring = false;
-      const per = (c: Record<string, number>) =>
-        Object.fromEntries(Object.entries(c).map(([k, v]) => [k, v / n]));
-      const work_: MeasuredWork = {
-        perMessage: per(counts),
-        lambdaMsPerMessage: per(lambdaMs),
-        invocationsPerMessage: per(invocations),
-        logBytesPerMessage: logs.counted.bytes / n,
-      };
-      return { result, ms, work: work_ };
-    };
+    const measure = metered.measure;
     // A row change delivered once, priced first (nothing else queued): PUTs at concurrency 16, four
     // delivery workers on.
     await hub.stopWorkers();
@@ -175,7 +146,7 @@ export async function benchEntities(o: { count?: number; concurrency?: number; t
       delivered: delivered.work,
     };
   } finally {
-    logs.restore();
+    metered.restore();
     sink.stop();
     await hub.stop();
   }
