@@ -7,6 +7,7 @@ import {
   packetTopic,
   payloadBucket,
   registryTable,
+  SETTINGS,
 } from '../lib/resources.js';
 import { CommunicationRepository } from './adapters/communications.js';
 import { CredentialRepository, FieldDictionaryRepository } from './adapters/credentials.js';
@@ -28,158 +29,134 @@ import { RefusalLog } from './adapters/refusals.js';
 import { RegistryRepository } from './adapters/registry.js';
 import { DeliveryStats } from './adapters/stats.js';
 import { UploadRepository } from './adapters/uploads.js';
-import { flag, loadConfig, required } from './config.js';
+import { environment, flag, loadConfig, requiredEnv } from './config.js';
 import { systemRandom } from './core/random.js';
 
 /**
- * The adapters a function needs, each built once per process from its own environment variable.
+ * The adapters a function needs, each built once per process from its own environment variables.
  * They are separate exports (not one object) so that a bundle holds only the AWS clients its handler
- * really uses, and a function bound to fewer resources still starts.
+ * really uses, and a function bound to fewer resources still starts. The variables are read on every
+ * call, not only the first: in the local hub, where all functions share one process, a function whose
+ * uses lack one fails as it would on AWS, even after another function built the same adapter.
  */
-let registryRepository: RegistryRepository | undefined;
-let messageRepository: MessageRepository | undefined;
-let payloadStore: PayloadStore | undefined;
-let queue: DeliveryQueue | undefined;
-let credentialRepository: CredentialRepository | undefined;
-let fieldDictionaryRepository: FieldDictionaryRepository | undefined;
-let communicationRepository: CommunicationRepository | undefined;
+const built = new Map<string, unknown>();
 
-const envOf = (name: string): string => loadConfig({ [name]: required() })[name] as string;
-
-export function registry(): RegistryRepository {
-  registryRepository ??= new RegistryRepository(envOf(registryTable.envVar));
-  return registryRepository;
+function adapter<T>(
+  name: string,
+  values: readonly (string | undefined)[],
+  build: (...values: string[]) => T,
+): T {
+  const key = [name, ...values].join('\n');
+  let made = built.get(key) as T | undefined;
+  if (made === undefined) {
+    made = build(...(values as string[]));
+    built.set(key, made);
+  }
+  return made;
 }
 
-let enablementRepository: EnablementRepository | undefined;
+const messagesTableName = () => requiredEnv(messagesTable.envVar);
+const registryTableName = () => requiredEnv(registryTable.envVar);
+const bucketName = () => requiredEnv(payloadBucket.envVar);
+
+export function registry(): RegistryRepository {
+  return adapter('registry', [registryTableName()], (t) => new RegistryRepository(t));
+}
 
 /** Clients' enablements of managed integrations (the registry table). */
 export function enablements(): EnablementRepository {
-  enablementRepository ??= new EnablementRepository(envOf(registryTable.envVar));
-  return enablementRepository;
+  return adapter('enablements', [registryTableName()], (t) => new EnablementRepository(t));
 }
 
 /** Messages and deliveries; what they accept and end is counted in the hourly statistics. */
 export function messages(): MessageRepository {
-  messageRepository ??= new MessageRepository(envOf(messagesTable.envVar), deliveryStats());
-  return messageRepository;
+  return adapter('messages', [messagesTableName()], (t) => new MessageRepository(t, deliveryStats()));
 }
-
-let deliveryStatsCounters: DeliveryStats | undefined;
 
 /** The hourly counters of GET /admin/stats (messages table). */
 export function deliveryStats(): DeliveryStats {
-  deliveryStatsCounters ??= new DeliveryStats(envOf(messagesTable.envVar));
-  return deliveryStatsCounters;
+  return adapter('deliveryStats', [messagesTableName()], (t) => new DeliveryStats(t));
 }
-
-let messageLogReader: MessageLog | undefined;
 
 /** The operator's message log (the messages table's log indexes). */
 export function messageLog(): MessageLog {
-  messageLogReader ??= new MessageLog(envOf(messagesTable.envVar));
-  return messageLogReader;
+  return adapter('messageLog', [messagesTableName()], (t) => new MessageLog(t));
 }
 
 export function payloads(): PayloadStore {
-  payloadStore ??= new PayloadStore(envOf(payloadBucket.envVar));
-  return payloadStore;
+  return adapter('payloads', [bucketName()], (b) => new PayloadStore(b));
 }
-
-let entityRepository: EntityRepository | undefined;
 
 export function entities(): EntityRepository {
-  entityRepository ??= new EntityRepository(envOf(messagesTable.envVar));
-  return entityRepository;
+  return adapter('entities', [messagesTableName()], (t) => new EntityRepository(t));
 }
-
-let rowTickStore: RowTicks | undefined;
 
 /** Continuous integrations' re-sends of rows (the messages table). */
 export function rowTicks(): RowTicks {
-  rowTickStore ??= new RowTicks(envOf(messagesTable.envVar));
-  return rowTickStore;
+  return adapter('rowTicks', [messagesTableName()], (t) => new RowTicks(t));
 }
 
-let uploadRepository: UploadRepository | undefined;
-
 export function uploads(): UploadRepository {
-  uploadRepository ??= new UploadRepository(envOf(messagesTable.envVar), envOf(payloadBucket.envVar));
-  return uploadRepository;
+  return adapter('uploads', [messagesTableName(), bucketName()], (t, b) => new UploadRepository(t, b));
+}
+
+/** Upload records alone, for a function bound to the messages table but not the bucket. */
+export function uploadRecords(): UploadRepository {
+  return adapter('uploadRecords', [messagesTableName()], (t) => new UploadRepository(t));
 }
 
 /** Both delivery queues; each function is bound only to those it uses, so either URL may be absent. */
 export function deliveryQueue(): DeliveryQueue {
-  queue ??= new DeliveryQueue({
-    standard: process.env[deliveryQueueDefinition.envVar],
-    ordered: process.env[orderedDeliveryQueue.envVar],
-  });
-  return queue;
+  const env = environment();
+  const standard = env[deliveryQueueDefinition.envVar];
+  const ordered = env[orderedDeliveryQueue.envVar];
+  return adapter('deliveryQueue', [standard, ordered], () => new DeliveryQueue({ standard, ordered }));
 }
-
-let deliveryDeadLetterQueue: DeadLetterQueue | undefined;
 
 /** The standard delivery queue's dead-letter queue, for the sweep that reads it without deleting. */
 export function deliveryDeadLetters(): DeadLetterQueue {
-  deliveryDeadLetterQueue ??= new DeadLetterQueue(envOf(deliveryQueueDefinition.deadLetter.envVar));
-  return deliveryDeadLetterQueue;
+  const url = requiredEnv(deliveryQueueDefinition.deadLetter.envVar);
+  return adapter('deliveryDeadLetters', [url], (u) => new DeadLetterQueue(u));
 }
-
-let inFlightPermits: InFlightPermits | undefined;
 
 /** Each parallel integration's in-flight permits (messages table). */
 export function inFlight(): InFlightPermits {
-  inFlightPermits ??= new InFlightPermits(envOf(messagesTable.envVar));
-  return inFlightPermits;
+  return adapter('inFlight', [messagesTableName()], (t) => new InFlightPermits(t));
 }
 
 /** 3PL credentials, login failures and access tokens (registry table). */
 export function credentials(): CredentialRepository {
-  credentialRepository ??= new CredentialRepository(envOf(registryTable.envVar));
-  return credentialRepository;
+  return adapter('credentials', [registryTableName()], (t) => new CredentialRepository(t));
 }
 
 /** The operator's additions to the 3PL field dictionary (registry table). */
 export function fieldDictionaries(): FieldDictionaryRepository {
-  fieldDictionaryRepository ??= new FieldDictionaryRepository(envOf(registryTable.envVar));
-  return fieldDictionaryRepository;
+  return adapter('fieldDictionaries', [registryTableName()], (t) => new FieldDictionaryRepository(t));
 }
 
 /** 3PL replication posts and their apiuuid claims (messages table). */
 export function communications(): CommunicationRepository {
-  communicationRepository ??= new CommunicationRepository(envOf(messagesTable.envVar));
-  return communicationRepository;
+  return adapter('communications', [messagesTableName()], (t) => new CommunicationRepository(t));
 }
-
-let packetRepository: PacketRepository | undefined;
-let packetUrlSigner: PacketUrls | undefined;
-let packetNotifier: PacketNotifier | undefined;
 
 /** Sync packets and their mailboxes (messages table). */
 export function packets(): PacketRepository {
-  packetRepository ??= new PacketRepository(envOf(messagesTable.envVar));
-  return packetRepository;
+  return adapter('packets', [messagesTableName()], (t) => new PacketRepository(t));
 }
 
 /** Presigned URLs for sync packet objects (payload bucket). */
 export function packetUrls(): PacketUrls {
-  packetUrlSigner ??= new PacketUrls(envOf(payloadBucket.envVar));
-  return packetUrlSigner;
+  return adapter('packetUrls', [bucketName()], (b) => new PacketUrls(b));
 }
 
 /** Notifications that a sync packet is ready for a mobile user (the packet topic). */
 export function packetNotices(): PacketNotifier {
-  packetNotifier ??= new PacketNotifier(envOf(packetTopic.envVar));
-  return packetNotifier;
+  return adapter('packetNotices', [requiredEnv(packetTopic.envVar)], (arn) => new PacketNotifier(arn));
 }
-
-let eventReader: OperationalEvents | undefined;
-let eventWriter: OperationalEvents | undefined;
 
 /** The operational events kept in the messages table, for reading (GET /admin/events). */
 export function operationalEvents(): OperationalEvents {
-  eventReader ??= new OperationalEvents(envOf(messagesTable.envVar));
-  return eventReader;
+  return adapter('operationalEvents', [messagesTableName()], (t) => new OperationalEvents(t));
 }
 
 /**
@@ -187,42 +164,41 @@ export function operationalEvents(): OperationalEvents {
  * the messages table and published to the events topic.
  */
 export function eventSink(): OperationalEvents {
-  eventWriter ??= new OperationalEvents(envOf(messagesTable.envVar), envOf(eventsTopic.envVar));
-  return eventWriter;
+  return adapter(
+    'eventSink',
+    [messagesTableName(), requiredEnv(eventsTopic.envVar)],
+    (t, arn) => new OperationalEvents(t, arn),
+  );
 }
-
-let refusalLog: RefusalLog | undefined;
 
 /** Partners' refused requests (messages table; `requests:record` to keep them, `messages:read` to list). */
 export function refusals(): RefusalLog {
-  refusalLog ??= new RefusalLog(envOf(messagesTable.envVar));
-  return refusalLog;
+  return adapter('refusals', [messagesTableName()], (t) => new RefusalLog(t));
 }
-
-let jobRepository: JobRepository | undefined;
-let failedDeliveryIndex: FailedDeliveries | undefined;
 
 /** The operator's jobs (messages table). */
 export function jobs(): JobRepository {
-  jobRepository ??= new JobRepository(envOf(messagesTable.envVar));
-  return jobRepository;
+  return adapter('jobs', [messagesTableName()], (t) => new JobRepository(t));
 }
 
 /** Failed deliveries by the time of their message (the message log's byDeliveryStatus index). */
 export function failedDeliveries(): FailedDeliveries {
-  failedDeliveryIndex ??= new FailedDeliveries(envOf(messagesTable.envVar));
-  return failedDeliveryIndex;
+  return adapter('failedDeliveries', [messagesTableName()], (t) => new FailedDeliveries(t));
 }
 
-let loadedSettings: { ALLOW_LOOPBACK_OUTBOUND: boolean; PUBLIC_BASE_URL?: string | undefined } | undefined;
-
-/** Settings that are not resources. Loopback delivery is allowed only where the local hub sets the flag. */
-export function settings() {
-  loadedSettings ??= loadConfig({
-    ALLOW_LOOPBACK_OUTBOUND: flag(),
-    PUBLIC_BASE_URL: z.optional(z.string()),
+/**
+ * Settings that are not resources. Loopback delivery is allowed only where the local hub sets the flag;
+ * the API's URL is given to workers and jobs only. Read per call, like the adapters' variables.
+ */
+export function settings(): { allowLoopbackOutbound: boolean; publicBaseUrl: string | undefined } {
+  const read = loadConfig({
+    [SETTINGS.allowLoopbackOutbound]: flag(),
+    [SETTINGS.publicBaseUrl]: z.optional(z.string()),
   });
-  return loadedSettings;
+  return {
+    allowLoopbackOutbound: read[SETTINGS.allowLoopbackOutbound] as boolean,
+    publicBaseUrl: read[SETTINGS.publicBaseUrl] as string | undefined,
+  };
 }
 
 /**

@@ -1,5 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { SETTINGS } from '../lib/resources.js';
+import { environment } from './config.js';
 import { HUB_METRICS, type HubMetric, METRICS_NAMESPACE, STAGE_DIMENSION } from './core/metrics.js';
 
 /** The one logger every handler, worker and use case writes through (JSON on Lambda). */
@@ -18,7 +20,7 @@ function hubMetrics(): Metrics {
   built = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'crossdock' });
   // Powertools adds a `service` dimension by default; the contract's metrics carry the stage alone.
   built.clearDefaultDimensions();
-  const stage = process.env.STAGE;
+  const stage = environment()[SETTINGS.stage];
   if (stage) built.setDefaultDimensions({ [STAGE_DIMENSION]: stage });
   return built;
 }

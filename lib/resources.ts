@@ -264,3 +264,24 @@ export const API_ACCESS_LOG_FIELDS = {
  * counts these lines (a metric filter) and alarms on them, since the swept queue itself stays non-empty.
  */
 export const DEAD_LETTER_MARKED_LOG = 'dead-lettered delivery marked failed';
+
+/**
+ * The variables that are settings, not resources, each named once: the stack or the local hub sets
+ * them, functions/ reads them (through functions/config.ts).
+ */
+export const SETTINGS = {
+  /** The stage a function belongs to (the metrics' one dimension). */
+  stage: 'STAGE',
+  /** The API's base URL, for the links in notify webhooks and write-backs (workers and jobs only). */
+  publicBaseUrl: 'PUBLIC_BASE_URL',
+  /** Where the admin key is kept on AWS (what `adminKey:read` binds). */
+  adminKeySecretArn: 'ADMIN_KEY_SECRET_ARN',
+  /** The local hub's stand-in for the secret: the admin key's SHA-256 itself. */
+  adminKeySha256: 'ADMIN_KEY_SHA256',
+  /** Local only: presigned URLs point at the hub's S3 gateway. */
+  presignEndpoint: 'S3_PRESIGN_ENDPOINT',
+  /** Local only: S3 addressed by path, as the emulator wants. */
+  forcePathStyle: 'S3_FORCE_PATH_STYLE',
+  /** Local only: deliveries to loopback addresses (the tests' partners) are allowed. */
+  allowLoopbackOutbound: 'ALLOW_LOOPBACK_OUTBOUND',
+} as const;

@@ -45,10 +45,10 @@ import {
   HubFunction,
   type HubFunctionProps,
   type HubResources,
-  TOPIC_BY_NAME,
 } from './constructs/hub-function.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { checkQueueSources, QUEUE_SOURCES, queueSourceTarget } from './constructs/queue-sources.js';
+import { TOPIC_BY_NAME } from './function-environment.js';
 import {
   API_ACCESS_LOG_FIELDS,
   type BucketDefinition,
@@ -60,6 +60,7 @@ import {
   type QueueDefinition,
   queues,
   registryTable as registryTableDef,
+  SETTINGS,
   type TableDefinition,
   type TopicDefinition,
   tables,
@@ -401,7 +402,7 @@ export class CrossdockStack extends Stack {
     const unnamed = topics.filter((def) => !named.includes(def)).map((def) => def.id);
     if (unnamed.length > 0) {
       throw new Error(
-        `Topics without a name in TOPIC_BY_NAME (lib/constructs/hub-function.ts): ${unnamed.join(', ')}.`,
+        `Topics without a name in TOPIC_BY_NAME (lib/function-environment.ts): ${unnamed.join(', ')}.`,
       );
     }
     return Object.fromEntries(
@@ -459,7 +460,7 @@ export class CrossdockStack extends Stack {
       ...(job.memoryMb ? { memoryMb: job.memoryMb } : {}),
       description: `Scheduled job ${job.id} (every ${job.everyMinutes} min)`,
     });
-    fn.addEnvironment('PUBLIC_BASE_URL', this.api.apiEndpoint);
+    fn.addEnvironment(SETTINGS.publicBaseUrl, this.api.apiEndpoint);
     new Rule(this, `${job.id}Schedule`, {
       description: `Runs scheduled job ${job.id}`,
       schedule: Schedule.rate(Duration.minutes(job.everyMinutes)),
@@ -488,7 +489,7 @@ export class CrossdockStack extends Stack {
       description: `Worker ${worker.id} (${worker.source})`,
     });
     // Links in notify webhooks point at the API. Workers are not behind the API, so this adds no cycle.
-    fn.addEnvironment('PUBLIC_BASE_URL', this.api.apiEndpoint);
+    fn.addEnvironment(SETTINGS.publicBaseUrl, this.api.apiEndpoint);
     if (sweeps) {
       if (queueSourceTarget(worker.source).definition.fifo) {
         throw new Error(

@@ -1,4 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SETTINGS } from '../../lib/resources.js';
+import { environment } from '../config.js';
 import { sha256Hex } from '../core/secrets.js';
 
 const CACHE_MS = 5 * 60_000;
@@ -12,9 +14,15 @@ export class AdminKeySecret {
   private client: SecretsManagerClient | undefined;
 
   async sha256(): Promise<string> {
-    if (process.env.ADMIN_KEY_SHA256) return process.env.ADMIN_KEY_SHA256;
-    const arn = process.env.ADMIN_KEY_SECRET_ARN;
-    if (!arn) throw new Error('Configuration is incomplete: set ADMIN_KEY_SECRET_ARN or ADMIN_KEY_SHA256.');
+    const env = environment();
+    const local = env[SETTINGS.adminKeySha256];
+    if (local) return local;
+    const arn = env[SETTINGS.adminKeySecretArn];
+    if (!arn) {
+      throw new Error(
+        `Configuration is incomplete: set ${SETTINGS.adminKeySecretArn} or ${SETTINGS.adminKeySha256}.`,
+      );
+    }
     if (this.cached && Date.now() - this.cached.loadedAt < CACHE_MS) return this.cached.value;
     this.client ??= new SecretsManagerClient({});
     const r = await this.client.send(new GetSecretValueCommand({ SecretId: arn }));

@@ -3,6 +3,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
+import { SETTINGS } from '../../lib/resources.js';
 import { flag, loadConfig } from '../config.js';
 
 /**
@@ -13,21 +14,23 @@ let dynamo: DynamoDBDocumentClient | undefined;
 let s3: S3Client | undefined;
 let s3Presigner: S3Client | undefined;
 let sqs: SQSClient | undefined;
-let endpoints:
-  | {
-      S3_FORCE_PATH_STYLE: boolean;
-      S3_PRESIGN_ENDPOINT?: string | undefined;
-      AWS_ENDPOINT_URL_SQS?: string | undefined;
-    }
-  | undefined;
+let endpoints: { forcePathStyle: boolean; presignEndpoint?: string; sqsEndpoint?: string } | undefined;
 
 /** Where the local hub's emulators are (none of these is set on AWS). */
 function local() {
-  endpoints ??= loadConfig({
-    S3_FORCE_PATH_STYLE: flag(),
-    S3_PRESIGN_ENDPOINT: z.optional(z.string()),
+  if (endpoints) return endpoints;
+  const read = loadConfig({
+    [SETTINGS.forcePathStyle]: flag(),
+    [SETTINGS.presignEndpoint]: z.optional(z.string()),
     AWS_ENDPOINT_URL_SQS: z.optional(z.string()),
   });
+  const presignEndpoint = read[SETTINGS.presignEndpoint] as string | undefined;
+  const sqsEndpoint = read.AWS_ENDPOINT_URL_SQS as string | undefined;
+  endpoints = {
+    forcePathStyle: read[SETTINGS.forcePathStyle] as boolean,
+    ...(presignEndpoint ? { presignEndpoint } : {}),
+    ...(sqsEndpoint ? { sqsEndpoint } : {}),
+  };
   return endpoints;
 }
 
@@ -39,7 +42,7 @@ export function dynamoClient(): DynamoDBDocumentClient {
 }
 
 export function s3Client(): S3Client {
-  s3 ??= new S3Client({ forcePathStyle: local().S3_FORCE_PATH_STYLE });
+  s3 ??= new S3Client({ forcePathStyle: local().forcePathStyle });
   return s3;
 }
 
@@ -50,16 +53,16 @@ export function s3Client(): S3Client {
  */
 export function s3PresignClient(): S3Client {
   s3Presigner ??= new S3Client({
-    forcePathStyle: local().S3_FORCE_PATH_STYLE,
+    forcePathStyle: local().forcePathStyle,
     requestChecksumCalculation: 'WHEN_REQUIRED',
-    ...(local().S3_PRESIGN_ENDPOINT ? { endpoint: local().S3_PRESIGN_ENDPOINT } : {}),
+    ...(local().presignEndpoint ? { endpoint: local().presignEndpoint } : {}),
   });
   return s3Presigner;
 }
 
 export function sqsClient(): SQSClient {
   // With AWS_ENDPOINT_URL_SQS alone the SDK would follow the QueueUrl's host; pin the endpoint.
-  const endpoint = local().AWS_ENDPOINT_URL_SQS;
+  const endpoint = local().sqsEndpoint;
   sqs ??= new SQSClient(endpoint ? { endpoint } : {});
   return sqs;
 }

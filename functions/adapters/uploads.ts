@@ -19,9 +19,10 @@ export interface Upload extends Envelope {
 
 /** Upload records live beside the message they become (same partition), and expire after a day. */
 export class UploadRepository {
+  /** Without a bucket it keeps the records only (the dead-letter worker, bound to the table alone). */
   constructor(
     private readonly table: string,
-    private readonly bucket: string,
+    private readonly bucket?: string,
   ) {}
 
   async create(u: Upload, expiresAt: number): Promise<void> {
@@ -89,6 +90,7 @@ export class UploadRepository {
    * are signed, so S3 refuses any other size or type.
    */
   presignPut(key: string, size: number, contentType: string, expiresInSeconds: number): Promise<string> {
+    if (!this.bucket) throw new Error('Configuration is incomplete: this upload store has no bucket.');
     return getSignedUrl(
       s3PresignClient(),
       new PutObjectCommand({ Bucket: this.bucket, Key: key, ContentLength: size, ContentType: contentType }),

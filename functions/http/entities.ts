@@ -1,7 +1,7 @@
 import { systemClock } from '../core/clock.js';
 import { parseIfMatch } from '../core/entities.js';
 import { badRequest } from '../core/errors.js';
-import { registry, rowAdapters } from '../deps.js';
+import { entities, registry, rowAdapters } from '../deps.js';
 import * as route from '../routes/entities.js';
 import * as rows from '../usecases/entities.js';
 import { answer, edge } from './edge.js';
@@ -10,6 +10,8 @@ import { refusalRecorder } from './refusals.js';
 /** Entity rows (Contract v2, "Entities"). */
 
 const ports = () => ({ keys: registry(), refusals: refusalRecorder(), ...rowAdapters(), clock: systemClock });
+// Reading and deleting a row touch the row store alone (their functions are bound to the messages table only).
+const rowPorts = () => ({ keys: registry(), refusals: refusalRecorder(), rows: entities() });
 
 export const putRow = edge(route.putRow, ports, async ({ params, body, caller, request }, p) => {
   const ifMatch = parseIfMatch(request.headers['if-match']);
@@ -22,12 +24,12 @@ export const putRow = edge(route.putRow, ports, async ({ params, body, caller, r
   });
 });
 
-export const getRow = edge(route.getRow, ports, async ({ params, caller }, p) => {
+export const getRow = edge(route.getRow, rowPorts, async ({ params, caller }, p) => {
   const row = await rows.getRow(p, caller.partnerCode, params.entity, params.id);
   return answer({ status: 200, json: row, headers: { etag: `"${row.version}"` } });
 });
 
-export const listRows = edge(route.listRows, ports, ({ params, query, caller }, p) =>
+export const listRows = edge(route.listRows, rowPorts, ({ params, query, caller }, p) =>
   rows.listRows(p, caller.partnerCode, params.entity, {
     since: query.updatedSince,
     limit: query.limit,
@@ -35,6 +37,6 @@ export const listRows = edge(route.listRows, ports, ({ params, query, caller }, 
   }),
 );
 
-export const deleteRow = edge(route.deleteRow, ports, ({ params, caller }, p) =>
+export const deleteRow = edge(route.deleteRow, rowPorts, ({ params, caller }, p) =>
   rows.deleteRow(p, caller.partnerCode, params.entity, params.id),
 );

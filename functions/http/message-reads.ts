@@ -6,12 +6,9 @@ import { refusalRecorder } from './refusals.js';
 
 /** A message's partners (its sender and receiver) read its status and its document. */
 
-const ports = () => ({
-  keys: registry(),
-  refusals: refusalRecorder(),
-  messages: messages(),
-  payloads: payloads(),
-});
+const ports = () => ({ keys: registry(), refusals: refusalRecorder(), messages: messages() });
+// Only the payload route is bound to the bucket (its function alone has PAYLOAD_BUCKET).
+const payloadPorts = () => ({ ...ports(), payloads: payloads() });
 
 export const getMessage = edge(route.getMessage, ports, ({ params, caller }, p) =>
   readMessage(p, caller.partnerCode, params.id),
@@ -23,7 +20,7 @@ export const getMessage = edge(route.getMessage, ports, ({ params, caller }, p) 
  */
 const NO_SNIFF = { 'x-content-type-options': 'nosniff' } as const;
 
-export const getPayload = edge(route.getPayload, ports, async ({ params, caller }, p) => {
+export const getPayload = edge(route.getPayload, payloadPorts, async ({ params, caller }, p) => {
   const document = await readPayload(p, caller.partnerCode, params.id);
   if ('redirect' in document)
     return answer({ status: 307, headers: { ...NO_SNIFF, location: document.redirect } });

@@ -73,7 +73,7 @@ let built: (DeliverBatchPorts & ReleasePorts) | undefined;
 /** The adapters, built once per process. */
 function ports(): DeliverBatchPorts & ReleasePorts {
   if (built) return built;
-  const { ALLOW_LOOPBACK_OUTBOUND, PUBLIC_BASE_URL } = settings();
+  const { allowLoopbackOutbound, publicBaseUrl } = settings();
   built = {
     integration: integrations,
     enablements: enablements(),
@@ -81,11 +81,11 @@ function ports(): DeliverBatchPorts & ReleasePorts {
     payloads: payloads(),
     permits: inFlight(),
     queue: deliveryQueue(),
-    send: (req) => postOutbound(req, ALLOW_LOOPBACK_OUTBOUND),
+    send: (req) => postOutbound(req, allowLoopbackOutbound),
     clock: systemClock,
     random: systemRandom,
     token: randomToken,
-    publicBaseUrl: PUBLIC_BASE_URL ?? '',
+    publicBaseUrl: publicBaseUrl ?? '',
     events: eventSink(),
     registry: registry(),
     // Endpoint health: its writes, a consistent read after a hold, and the held list.

@@ -1,5 +1,5 @@
 import { systemClock } from '../core/clock.js';
-import { deliveryQueue, enablements, messages, payloads, registry, uploads } from '../deps.js';
+import { deliveryQueue, enablements, messages, payloads, registry, uploadRecords, uploads } from '../deps.js';
 import { acceptLandedUpload, UPLOAD_KEY_PREFIX } from '../usecases/uploads.js';
 import { s3ObjectWorker } from './s3-object-worker.js';
 
@@ -28,7 +28,7 @@ export const handler = s3ObjectWorker(
 /** Notifications that kept failing: the upload is marked failed, so its sender can see why. */
 export const deadLetterHandler = s3ObjectWorker('upload dead-lettered', async (object) => {
   if (!object.key.startsWith(UPLOAD_KEY_PREFIX)) return;
-  await uploads().finish(
+  await uploadRecords().finish(
     object.key.slice(UPLOAD_KEY_PREFIX.length),
     'failed',
     'The upload could not be accepted; the hub gave up after repeated errors.',

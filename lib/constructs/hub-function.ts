@@ -21,18 +21,17 @@ import { Construct } from 'constructs';
 import type { DeadLetterSource, QueueName, QueueSource, TopicName } from '../../functions/route-types.js';
 import type { HandlerRef, ResourceUse } from '../../functions/routes.js';
 import { entryPath, lockFilePath, nodejsBundling, repoRoot } from '../bundling.js';
+import { TOPIC_BY_NAME } from '../function-environment.js';
 import {
   type BucketDefinition,
-  eventsTopic,
   messagesTable,
   PAYLOAD_PREFIX,
   packetDownloadPrefixes,
   packetPrefixes,
-  packetTopic,
   payloadBucket,
   registryTable,
+  SETTINGS,
   type TableDefinition,
-  type TopicDefinition,
 } from '../resources.js';
 import type { StageName } from '../stage.js';
 import { isQueueName, isQueueSource, queueSourceEnvVar } from './queue-sources.js';
@@ -48,9 +47,6 @@ export const CONSOLE_BUILD = {
     `cd "${inputDir}" && npx vite build --config console/vite.config.ts --outDir "${outputDir}/console"`,
   ],
 };
-
-/** The environment variable through which admin routes find the admin key's secret. */
-export const ADMIN_KEY_SECRET_ENV = 'ADMIN_KEY_SECRET_ARN';
 
 export const SERVICE_NAME = 'crossdock';
 
@@ -84,12 +80,6 @@ export interface HubResources {
   /** Every topic of lib/resources.ts, by the name routes and workers use for it. */
   readonly topics: Readonly<Record<TopicName, ITopic>>;
 }
-
-/** The topics of lib/resources.ts by name: a TopicName without a line here fails to compile. */
-export const TOPIC_BY_NAME: Readonly<Record<TopicName, TopicDefinition>> = {
-  packetTopic,
-  eventsTopic,
-};
 
 /** The topic uses: `<topic>:publish`. */
 export type TopicUse = `${TopicName}:publish`;
@@ -172,7 +162,7 @@ export class HubFunction extends Construct {
       tracing: props.tracing ? Tracing.ACTIVE : Tracing.DISABLED,
       ...(props.description ? { description: props.description.slice(0, 256) } : {}),
       environment: {
-        STAGE: props.stage,
+        [SETTINGS.stage]: props.stage,
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_LOG_LEVEL: 'INFO',
         // No --enable-source-maps: it costs every cold start (see `npm run bench -- bundles`). The assets
@@ -276,7 +266,7 @@ export class HubFunction extends Construct {
         );
       case 'adminKey:read':
         r.adminKey.grantRead(this.role);
-        return this.addEnvironment(ADMIN_KEY_SECRET_ENV, r.adminKey.secretArn);
+        return this.addEnvironment(SETTINGS.adminKeySecretArn, r.adminKey.secretArn);
       case 'requests:record':
         // A refused request is one new item: PutItem on the table itself, no index, no read.
         this.role.addToPrincipalPolicy(

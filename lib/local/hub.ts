@@ -6,16 +6,26 @@ import { join } from 'node:path';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { sha256Hex } from '../../functions/core/secrets.js';
-import { type HandlerRef, routes, schedules, workers } from '../../functions/routes.js';
+import {
+  type HandlerRef,
+  type ResourceUse,
+  routes,
+  schedules,
+  usesOf,
+  workers,
+} from '../../functions/routes.js';
+import type { FunctionKind } from '../function-environment.js';
 import {
   deliveryQueue,
   orderedDeliveryQueue,
   payloadBucket,
   type QueueDefinition,
   queueSources,
+  SETTINGS,
 } from '../resources.js';
 import { compileRoutes, lambdaContext, matchRoute, toApiGatewayEvent } from './api-gateway.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startEmbeddedAws } from './emulators.js';
+import { functionEnvironments, inEnvironment } from './function-environments.js';
 import { type SqsHandler, startQueuePoller } from './queue-poller.js';
 import { type ObjectCreated, startS3Gateway } from './s3-gateway.js';
 import { type ScheduledHandler, startSchedule } from './schedule.js';
@@ -79,22 +89,28 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   await new Promise<void>((resolve) => server.listen(options.port ?? 3000, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
+  // Everything is also put in process.env for the tests' own use; the handlers see only their own part.
   Object.assign(process.env, aws.env, {
-    STAGE: 'local',
-    ADMIN_KEY_SHA256: sha256Hex(adminKey),
-    ALLOW_LOOPBACK_OUTBOUND: 'true',
-    PUBLIC_BASE_URL: url,
-    S3_PRESIGN_ENDPOINT: s3Gateway.url,
+    [SETTINGS.stage]: 'local',
+    [SETTINGS.adminKeySha256]: sha256Hex(adminKey),
+    [SETTINGS.allowLoopbackOutbound]: 'true',
+    [SETTINGS.publicBaseUrl]: url,
+    [SETTINGS.presignEndpoint]: s3Gateway.url,
     POWERTOOLS_SERVICE_NAME: 'crossdock',
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     // CloudWatch metrics (EMF lines) mean nothing on stdout here; POWERTOOLS_METRICS_DISABLED=false shows them.
     POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
   });
 
+  const environmentOf = functionEnvironments({ ...process.env });
+  /** A function's handler, run with exactly the environment the stack gives that function. */
+  const load = async (handler: HandlerRef, uses: readonly ResourceUse[], kind: FunctionKind) =>
+    inEnvironment((await loadHandler(handler)) as (...args: unknown[]) => unknown, environmentOf(uses, kind));
+
   const compiled = compileRoutes(routes);
   server.on('request', (req, res) => {
     const started = performance.now();
-    serve(req, res, url, compiled, options).finally(() => {
+    serve(req, res, url, compiled, options, load).finally(() => {
       options.onRequest?.({
         method: req.method ?? '',
         path: (req.url ?? '').split('?')[0] ?? '',
@@ -105,9 +121,16 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   });
 
   /** Runs a handler on a timer, as an EventBridge rule would (scheduled jobs and dead-letter sweeps). */
-  const scheduled = async (id: string, handler: HandlerRef, everyMinutes: number, timeoutSeconds: number) =>
+  const scheduled = async (
+    id: string,
+    handler: HandlerRef,
+    uses: readonly ResourceUse[],
+    kind: FunctionKind,
+    everyMinutes: number,
+    timeoutSeconds: number,
+  ) =>
     startSchedule({
-      handler: (await loadHandler(handler)) as unknown as ScheduledHandler,
+      handler: (await load(handler, uses, kind)) as unknown as ScheduledHandler,
       functionName: id,
       everyMs: options.sweepIntervalMs ?? everyMinutes * 60_000,
       timeoutSeconds,
@@ -118,18 +141,18 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
     Promise.all([
       ...schedules
         .filter((job) => !options.withoutSchedules?.includes(job.id))
-        .map((job) => scheduled(job.id, job.handler, job.everyMinutes, job.timeoutSeconds)),
+        .map((job) => scheduled(job.id, job.handler, job.uses, 'job', job.everyMinutes, job.timeoutSeconds)),
       ...workers.map(async (w) => {
         const from = queueSources[w.source];
         const queueUrl = aws.queueUrls[from.deadLetter ? from.queue.deadLetter.envVar : from.queue.envVar];
         if (w.sweepEveryMinutes !== undefined) {
-          return scheduled(w.id, w.handler, w.sweepEveryMinutes, w.timeoutSeconds);
+          return scheduled(w.id, w.handler, w.uses, 'worker', w.sweepEveryMinutes, w.timeoutSeconds);
         }
         return startQueuePoller({
           sqs,
           queueUrl: queueUrl as string,
           queueArn: `arn:aws:sqs:${LOCAL_REGION}:000000000000:${w.source}`,
-          handler: (await loadHandler(w.handler)) as unknown as SqsHandler,
+          handler: (await load(w.handler, w.uses, 'worker')) as unknown as SqsHandler,
           functionName: w.id,
           timeoutSeconds: w.timeoutSeconds,
           batchSize: w.batchSize,
@@ -215,6 +238,7 @@ async function serve(
   base: string,
   compiled: ReturnType<typeof compileRoutes>,
   options: HubOptions,
+  load: (handler: HandlerRef, uses: readonly ResourceUse[], kind: 'route') => Promise<unknown>,
 ): Promise<void> {
   try {
     const url = new URL(req.url ?? '/', base);
@@ -234,7 +258,7 @@ async function serve(
         error: { code: 'method_not_allowed', message: 'This route does not take that method.' },
       });
     }
-    const fn = (await loadHandler(match.route.handler)) as HttpFunction;
+    const fn = (await load(match.route.handler, usesOf(match.route), 'route')) as HttpFunction;
     const event = toApiGatewayEvent(req, url, body, match.route, match.params);
     const invoked = performance.now();
     const result = await fn(event, lambdaContext(match.route.handler.export));

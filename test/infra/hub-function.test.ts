@@ -14,7 +14,6 @@ import type { QueueSource, TopicName } from '../../functions/route-types.js';
 import type { ResourceUse } from '../../functions/routes.js';
 import { entryPath, esbuildOptions, nodejsBundling, repoRoot } from '../../lib/bundling.js';
 import {
-  ADMIN_KEY_SECRET_ENV,
   functionId,
   HubFunction,
   type HubFunctionProps,
@@ -22,7 +21,6 @@ import {
   PEEK_ACTIONS,
   PRESIGN_DOWNLOAD_ACTIONS,
   PRESIGN_UPLOAD_ACTIONS,
-  TOPIC_BY_NAME,
 } from '../../lib/constructs/hub-function.js';
 import {
   checkQueueSources,
@@ -32,6 +30,7 @@ import {
   queueSourceEnvVar,
   queueSourceTarget,
 } from '../../lib/constructs/queue-sources.js';
+import { TOPIC_BY_NAME } from '../../lib/function-environment.js';
 import {
   messagesTable,
   packetDownloadPrefixes,
@@ -40,6 +39,7 @@ import {
   payloadBucket,
   queues,
   registryTable,
+  SETTINGS,
 } from '../../lib/resources.js';
 
 /** Every resource use: a Record, so a use added to ResourceUse without a line here fails to compile. */
@@ -200,7 +200,7 @@ describe('HubFunction', () => {
       [registryTable.envVar]: { Ref: id(b.resources.registryTable) },
       [messagesTable.envVar]: { Ref: id(b.resources.messagesTable) },
       [payloadBucket.envVar]: { Ref: id(b.resources.payloadBucket) },
-      [ADMIN_KEY_SECRET_ENV]: { Ref: id(b.resources.adminKey) },
+      [SETTINGS.adminKeySecretArn]: { Ref: id(b.resources.adminKey) },
       [packetTopic.envVar]: { Ref: id(b.resources.topics.packetTopic) },
       STAGE: 'test',
       POWERTOOLS_SERVICE_NAME: 'crossdock',

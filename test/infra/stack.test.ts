@@ -15,7 +15,6 @@ import {
 } from '../../functions/routes.js';
 import { entryPath } from '../../lib/bundling.js';
 import {
-  ADMIN_KEY_SECRET_ENV,
   DEFAULT_MEMORY_MB,
   functionId,
   type HubFunction,
@@ -23,7 +22,6 @@ import {
   PRESIGN_DOWNLOAD_ACTIONS,
   PRESIGN_UPLOAD_ACTIONS,
   TABLE_WRITE_ACTIONS,
-  TOPIC_BY_NAME,
 } from '../../lib/constructs/hub-function.js';
 import {
   isQueueName,
@@ -32,6 +30,7 @@ import {
   queueSourceEnvVar,
   queueSourceTarget,
 } from '../../lib/constructs/queue-sources.js';
+import { environmentNames, type FunctionKind, TOPIC_BY_NAME } from '../../lib/function-environment.js';
 import {
   DEAD_LETTER_MARKED_LOG,
   eventsTopic,
@@ -44,6 +43,7 @@ import {
   type QueueDefinition,
   queues,
   registryTable,
+  SETTINGS,
   tables,
   topics,
 } from '../../lib/resources.js';
@@ -607,49 +607,28 @@ describe.each(['test', 'prod'] as const)('CrossdockStack (%s)', (stage) => {
       }
     });
 
-    it('gives each function exactly the env vars of its uses', () => {
-      const envOf = (use: ResourceUse): string => {
-        const [resource = ''] = use.split(':');
-        if (isQueueSource(resource)) return queueSourceEnvVar(resource);
-        const vars: Record<string, string> = {
-          registry: registryTable.envVar,
-          messages: messagesTable.envVar,
-          // A partner's refused requests are kept in the messages table.
-          requests: messagesTable.envVar,
-          payloads: payloadBucket.envVar,
-          packets: payloadBucket.envVar,
-          adminKey: ADMIN_KEY_SECRET_ENV,
-          ...Object.fromEntries(Object.entries(TOPIC_BY_NAME).map(([name, def]) => [name, def.envVar])),
-        };
-        const name = vars[resource];
-        if (!name) throw new Error(`no env var known for ${use}`);
-        return name;
-      };
-      const allResourceVars = new Set([
-        ...tables.map((t) => t.envVar),
-        payloadBucket.envVar,
-        ...queues.flatMap((q) => [q.envVar, q.deadLetter.envVar]),
-        ...topics.map((t) => t.envVar),
-        ADMIN_KEY_SECRET_ENV,
-      ]);
-      const check = (fn: HubFunction, uses: readonly ResourceUse[], label: string) => {
+    it('gives each function exactly the variables lib/function-environment.ts names for its uses and kind', () => {
+      // Set by every function alike, whatever it uses.
+      const common = new Set(['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_LOG_LEVEL']);
+      const check = (fn: HubFunction, uses: readonly ResourceUse[], kind: FunctionKind, label: string) => {
         const vars = s.resources[logicalId(s.stack, fn.function)]?.Properties?.Environment as {
           Variables: Record<string, unknown>;
         };
         const present = Object.keys(vars.Variables)
-          .filter((v) => allResourceVars.has(v))
+          .filter((v) => !common.has(v))
           .sort();
-        expect(present, label).toEqual([...new Set(uses.map(envOf))].sort());
+        expect(present, label).toEqual(environmentNames(uses, kind));
       };
       for (const route of routes)
-        check(routeFunction(s.stack, route.method, route.path), usesOf(route), routeKey(route));
+        check(routeFunction(s.stack, route.method, route.path), usesOf(route), 'route', routeKey(route));
+      for (const job of schedules) check(jobFunction(s.stack, job.id), job.uses, 'job', job.id);
       for (const worker of workers) {
         const fn = workerFunction(s.stack, worker.id);
-        check(fn, worker.uses, worker.id);
+        check(fn, worker.uses, 'worker', worker.id);
         const vars = s.resources[logicalId(s.stack, fn.function)]?.Properties?.Environment as {
           Variables: Record<string, unknown>;
         };
-        expect(vars.Variables.PUBLIC_BASE_URL).toEqual({
+        expect(vars.Variables[SETTINGS.publicBaseUrl]).toEqual({
           'Fn::GetAtt': [logicalId(s.stack, s.stack.api), 'ApiEndpoint'],
         });
       }

@@ -12,12 +12,9 @@ import { answer, byRouteKey, edge } from '../edge.js';
 
 /** The operator's view of a message, and the retry of its failed deliveries. */
 
-const ports = () => ({
-  adminKey: adminKey(),
-  messages: messages(),
-  registry: registry(),
-  queue: deliveryQueue(),
-});
+const ports = () => ({ adminKey: adminKey(), messages: messages() });
+// Only the retry's function is bound to the registry and the delivery queues.
+const retryPorts = () => ({ ...ports(), registry: registry(), queue: deliveryQueue() });
 
 /** The document goes back with its sender's type, never sniffed (as on GET /v1/messages/{id}/payload). */
 const NO_SNIFF = { 'x-content-type-options': 'nosniff' } as const;
@@ -47,7 +44,7 @@ export const messageAsAdmin = byRouteKey([
   ],
 ]);
 
-export const retryMessage = edge(route.retryMessage, ports, async ({ params }, p) => ({
+export const retryMessage = edge(route.retryMessage, retryPorts, async ({ params }, p) => ({
   retried: await retryFailedDeliveries(p, params.id),
 }));
 

@@ -14,5 +14,5 @@ export const registryPorts = () => ({
   enablements: enablements(),
   clock: systemClock,
   random: systemRandom,
-  rules: { allowLoopback: settings().ALLOW_LOOPBACK_OUTBOUND },
+  rules: { allowLoopback: settings().allowLoopbackOutbound },
 });
