@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { benchAccept } from './accept.js';
 import { benchBundles } from './bundles.js';
+import { printColdstarts } from './coldstarts.js';
 import { costPerMillion } from './cost.js';
 import { benchDeliver } from './deliver.js';
 import { benchEntities } from './entities.js';
@@ -14,7 +15,17 @@ import { benchPackets } from './packets.js';
 import { benchThreepl } from './threepl.js';
 import { benchXml } from './xml.js';
 
-const PARTS = ['bundles', 'xml', 'accept', 'deliver', 'entities', 'log', 'threepl', 'packets'] as const;
+const PARTS = [
+  'bundles',
+  'coldstarts',
+  'xml',
+  'accept',
+  'deliver',
+  'entities',
+  'log',
+  'threepl',
+  'packets',
+] as const;
 const only = process.argv.slice(2);
 
 // Each part runs in its own process: a local hub's handlers keep their AWS clients for the life of
@@ -53,6 +64,8 @@ if (wanted('bundles')) {
   }
   console.log();
 }
+
+if (wanted('coldstarts')) await printColdstarts();
 
 if (wanted('xml')) {
   const r = benchXml();
