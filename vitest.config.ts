@@ -4,7 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // The operator console is built once, before the files that serve it (test/e2e/console*.test.ts).
-    globalSetup: ['test/support/console-build.ts'],
+    // On `npm run test:dynamodb-local`, one DynamoDB Local for the whole run (test/support/dynamodb-local.ts).
+    globalSetup: ['test/support/console-build.ts', 'test/support/dynamodb-local.ts'],
     pool: 'forks',
     // Integration files each start an embedded AWS; two at a time suits a two-core machine.
     maxWorkers: 2,

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
   CreateTableCommand,
+  DeleteTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
   ResourceInUseException,
@@ -13,6 +14,12 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-s
 import dynalite from 'dynalite';
 import { startFauxqs } from 'fauxqs';
 import { payloadBucket, queues, type TableDefinition, tables, topics } from '../resources.js';
+import {
+  type DynamoDbLocal,
+  SHARED_DYNAMODB_LOCAL_ENV,
+  startDynamoDbLocal,
+  useDynamoDbLocal,
+} from './dynamodb-local.js';
 
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local-secret' };
 export const LOCAL_REGION = 'us-east-1';
@@ -32,18 +39,12 @@ export interface EmbeddedAws {
 /**
  * Starts DynamoDB (dynalite) and SQS/SNS/S3 (fauxqs) in this process and creates the tables, queues,
  * topics and bucket from the same definitions the CDK stack uses. With a data directory, both keep their
- * state there across restarts; without one, everything lives in memory.
+ * state there across restarts; without one, everything lives in memory. With `CROSSDOCK_DYNAMODB=local`,
+ * DynamoDB is AWS's DynamoDB Local (a JVM) instead of dynalite: see ./dynamodb-local.ts.
  */
 export async function startEmbeddedAws(dataDir?: string): Promise<EmbeddedAws> {
-  if (dataDir) mkdirSync(join(dataDir, 'dynamodb'), { recursive: true });
-  const dynamoServer = dynalite({
-    ...(dataDir ? { path: join(dataDir, 'dynamodb') } : {}),
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
-  });
-  await new Promise<void>((resolve) => dynamoServer.listen(0, '127.0.0.1', resolve));
-  const dynamoEndpoint = `http://127.0.0.1:${(dynamoServer.address() as AddressInfo).port}`;
+  const dynamoDb = await startDynamoDb(dataDir);
+  const { endpoint: dynamoEndpoint, tableNames } = dynamoDb;
   const fauxqs = await startFauxqs({
     port: 0,
     logger: false,
@@ -53,7 +54,7 @@ export async function startEmbeddedAws(dataDir?: string): Promise<EmbeddedAws> {
   const common = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
 
   const dynamo = new DynamoDBClient({ ...common, endpoint: dynamoEndpoint });
-  for (const table of tables) await ensureTable(dynamo, table);
+  for (const table of tables) await ensureTable(dynamo, table, tableNames[table.envVar] as string);
 
   const sqs = new SQSClient({ ...common, endpoint: fauxqsEndpoint });
   const queueUrls: Record<string, string> = {};
@@ -121,7 +122,7 @@ export async function startEmbeddedAws(dataDir?: string): Promise<EmbeddedAws> {
     AWS_ENDPOINT_URL_S3: fauxqsEndpoint,
     S3_FORCE_PATH_STYLE: 'true',
     [payloadBucket.envVar]: bucket,
-    ...Object.fromEntries(tables.map((t) => [t.envVar, t.id])),
+    ...tableNames,
     ...queueUrls,
     ...topicArns,
   };
@@ -133,12 +134,12 @@ export async function startEmbeddedAws(dataDir?: string): Promise<EmbeddedAws> {
     topicArns,
     async stop() {
       await fauxqs.stop();
-      await new Promise<void>((resolve) => dynamoServer.close(() => resolve()));
+      await dynamoDb.stop();
     },
   };
 }
 
-async function ensureTable(dynamo: DynamoDBClient, t: TableDefinition): Promise<void> {
+async function ensureTable(dynamo: DynamoDBClient, t: TableDefinition, tableName: string): Promise<void> {
   const attributes = new Set([
     t.partitionKey,
     t.sortKey,
@@ -147,7 +148,7 @@ async function ensureTable(dynamo: DynamoDBClient, t: TableDefinition): Promise<
   try {
     await dynamo.send(
       new CreateTableCommand({
-        TableName: t.id,
+        TableName: tableName,
         BillingMode: 'PAY_PER_REQUEST',
         AttributeDefinitions: [...attributes].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
         KeySchema: [
@@ -171,5 +172,59 @@ async function ensureTable(dynamo: DynamoDBClient, t: TableDefinition): Promise<
   } catch (e) {
     if (!(e instanceof ResourceInUseException)) throw e;
   }
-  await dynamo.send(new DescribeTableCommand({ TableName: t.id }));
+  await dynamo.send(new DescribeTableCommand({ TableName: tableName }));
+}
+
+interface EmbeddedDynamoDb {
+  endpoint: string;
+  /** Table names by the env var of their definition. */
+  tableNames: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+const definedNames = (prefix = '') => Object.fromEntries(tables.map((t) => [t.envVar, `${prefix}${t.id}`]));
+let sharedHubs = 0;
+
+async function startDynamoDb(dataDir?: string): Promise<EmbeddedDynamoDb> {
+  if (!useDynamoDbLocal()) {
+    if (dataDir) mkdirSync(join(dataDir, 'dynamodb'), { recursive: true });
+    const server = dynalite({
+      ...(dataDir ? { path: join(dataDir, 'dynamodb') } : {}),
+      createTableMs: 0,
+      deleteTableMs: 0,
+      updateTableMs: 0,
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return {
+      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      tableNames: definedNames(),
+      stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    };
+  }
+  const shared = process.env[SHARED_DYNAMODB_LOCAL_ENV];
+  if (shared && !dataDir) {
+    // One JVM serves the whole test run (a JVM per test file costs seconds each); each embedded AWS
+    // gets tables of its own under a prefix, and drops them when it stops to keep the heap small.
+    const prefix = `h${process.pid}n${++sharedHubs}-`;
+    const tableNames = definedNames(prefix);
+    return {
+      endpoint: shared,
+      tableNames,
+      async stop() {
+        const dynamo = new DynamoDBClient({
+          region: LOCAL_REGION,
+          credentials: LOCAL_CREDENTIALS,
+          endpoint: shared,
+        });
+        for (const name of Object.values(tableNames)) {
+          await dynamo.send(new DeleteTableCommand({ TableName: name })).catch(() => undefined);
+        }
+        dynamo.destroy();
+      },
+    };
+  }
+  const local: DynamoDbLocal = await startDynamoDbLocal(
+    dataDir ? { dataDir: join(dataDir, 'dynamodb-local') } : {},
+  );
+  return { endpoint: local.endpoint, tableNames: definedNames(), stop: () => local.stop() };
 }
