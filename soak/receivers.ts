@@ -20,7 +20,9 @@ export interface PollingReceiver {
 /**
  * A receiver that polls: the pull mailbox (`GET /v1/inbox`, read the payload, `POST /v1/inbox/done`)
  * or the device's packets (list, link, download the native form, done). It keeps polling through
- * crashes; an item whose done was lost comes back when its lease ends, and is counted.
+ * crashes; an item whose done was lost comes back when its lease ends, and is counted. Both lease
+ * for 60 s (the device listing's default is the seed's 900 s, which would keep a crash's lost done
+ * waiting a quarter of an hour).
  */
 export function startPoller(hub: HubClient, s: Setup, kind: 'inbox' | 'device'): PollingReceiver {
   const leases = new Map<string, Lease[]>();
@@ -34,7 +36,9 @@ export function startPoller(hub: HubClient, s: Setup, kind: 'inbox' | 'device'):
       try {
         const listing = await hub.call(
           'GET',
-          kind === 'inbox' ? '/v1/inbox?limit=20&visibilityTimeout=60' : `${device}/packets`,
+          kind === 'inbox'
+            ? '/v1/inbox?limit=20&visibilityTimeout=60'
+            : `${device}/packets?limit=20&visibilityTimeout=60`,
           auth,
         );
         const items =
