@@ -137,7 +137,9 @@ export async function startSoakPartner(o: {
     if (o.notify) {
       const link = (body as { links?: { payload?: string } } | undefined)?.links?.payload;
       await answer(action, res, 200 + roll(o.seed, webhookId, 'slow') * 800);
-      if (ACCEPTING.includes(action) && link) {
+      // 'close' sent a 200 status line before cutting the body: the hub may count that delivered,
+      // so the receiver fetches as it would after any 200.
+      if ((ACCEPTING.includes(action) || action === 'close') && link) {
         const p = fetchPayload(link, o.notify.key, arrival).finally(() => fetches.delete(p));
         fetches.add(p);
       }
