@@ -1,19 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventually, outboundIntegration, startTestHub, type TestHub } from '../support/hub.js';
+import { type HubProcess, startHubProcess } from '../support/hub-process.js';
 import { type ReceivedRequest, startPartner } from '../support/partner-server.js';
-
-/** A seeded generator, so a failing run can be repeated. */
-function seeded(seed: number) {
-  let x = seed;
-  return () => {
-    x = (x * 1103515245 + 12345) % 2 ** 31;
-    return x / 2 ** 31;
-  };
-}
+import { seeded } from '../support/random.js';
 
 /** A partner that fails 30 % of requests, hangs on some and redirects on some. */
 function unreliable(random: () => number) {
@@ -73,11 +65,10 @@ async function expectNothingLost(
 
 describe('no message is lost', () => {
   let hub: TestHub | undefined;
-  const children: ChildProcess[] = [];
+  const children: HubProcess[] = [];
   afterAll(async () => {
     await hub?.stop();
-    for (const c of children)
-      if (c.pid && c.exitCode === null && c.signalCode === null) process.kill(-c.pid, 'SIGKILL');
+    for (const c of children) await c.kill();
   });
 
   it('1,000 messages through a partner that fails, hangs and redirects all end delivered or failed', async () => {
@@ -121,31 +112,10 @@ describe('no message is lost', () => {
   it('a hub killed mid-batch and started again still settles every message', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'crossdock-crash-'));
     const adminKey = 'crash-test-admin-key';
-    const env = {
-      CROSSDOCK_DATA_DIR: dataDir,
-      CROSSDOCK_ADMIN_KEY: adminKey,
-      CROSSDOCK_QUEUE_VISIBILITY_SECONDS: '3',
-    };
     const start = async () => {
-      const child = spawn('npx', ['tsx', 'bin/local.ts', '--port', '0', '--quiet'], {
-        env: { ...process.env, ...env },
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = await startHubProcess({ dataDir, adminKey, visibilitySeconds: 3 });
       children.push(child);
-      let out = '';
-      child.stdout?.on('data', (c: Buffer) => {
-        out += c.toString();
-      });
-      child.stderr?.on('data', (c: Buffer) => {
-        out += c.toString();
-      });
-      const url = await eventually(
-        async () => /API\s+(http:\/\/\S+)/.exec(out)?.[1],
-        60_000,
-        'the hub to start',
-      );
-      return { child, url };
+      return child;
     };
     try {
       let first = await start();
@@ -186,14 +156,14 @@ describe('no message is lost', () => {
       }
       // Kill the hub (and its workers) without warning while deliveries are in flight.
       await eventually(async () => (partner.received.length >= 20 ? true : undefined));
-      process.kill(-(first.child.pid as number), 'SIGKILL');
+      await first.kill();
       const before = partner.received.length;
       expect(before).toBeLessThan(200);
       first = await start();
       const admin: Admin = (m, p) => call(first.url, m, p);
       const { delivered } = await expectNothingLost(admin, ids, partner.received, 4);
       expect(delivered).toBe(200);
-      process.kill(-(first.child.pid as number), 'SIGTERM');
+      await first.stop();
       await partner.stop();
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
