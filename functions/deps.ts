@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import {
   deliveryQueue as deliveryQueueDefinition,
   eventsTopic,
+  MAX_RECORDS_IN_FLIGHT_ENV,
   messagesTable,
   orderedDeliveryQueue,
   packetTopic,
@@ -212,6 +213,15 @@ export function jobs(): JobRepository {
 export function failedDeliveries(): FailedDeliveries {
   failedDeliveryIndex ??= new FailedDeliveries(envOf(messagesTable.envVar));
   return failedDeliveryIndex;
+}
+
+/**
+ * How many records this consumer's event source can have in flight at once, or undefined when not
+ * set. Read at each call, not once: the local hub sets it whenever it starts its pollers.
+ */
+export function maxRecordsInFlight(): number | undefined {
+  const n = Number(process.env[MAX_RECORDS_IN_FLIGHT_ENV]);
+  return Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
 let loadedSettings: { ALLOW_LOOPBACK_OUTBOUND: boolean; PUBLIC_BASE_URL?: string | undefined } | undefined;
