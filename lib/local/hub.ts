@@ -121,7 +121,9 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
     // many jobs at once (each waits for its handler before it receives again).
     const deliver = workers.find((w) => w.source === 'deliveryQueue');
     if (deliver) {
-      process.env[MAX_RECORDS_IN_FLIGHT_ENV] = String(recordsInFlight(deliveryConcurrency, deliver.batchSize));
+      process.env[MAX_RECORDS_IN_FLIGHT_ENV] = String(
+        recordsInFlight(deliveryConcurrency, deliver.batchSize),
+      );
     }
     return Promise.all([
       ...schedules
