@@ -5,8 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { routes, schedules, workers } from '../functions/routes.js';
 import { entryPath, esbuildOptions, repoRoot } from '../lib/bundling.js';
-import { ADMIN_KEY_SECRET_ENV } from '../lib/constructs/hub-function.js';
-import { payloadBucket, queues, tables, topics } from '../lib/resources.js';
+import { payloadBucket, queues, SETTINGS, tables, topics } from '../lib/resources.js';
 import {
   faceGroup,
   functionsOf,
@@ -71,7 +70,7 @@ function lambdaEnvironment(fn: string): NodeJS.ProcessEnv {
     POWERTOOLS_SERVICE_NAME: 'crossdock',
     POWERTOOLS_LOG_LEVEL: 'INFO',
     PUBLIC_BASE_URL: 'https://api.example.com',
-    [ADMIN_KEY_SECRET_ENV]: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:admin',
+    [SETTINGS.adminKeySecretArn]: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:admin',
     [payloadBucket.envVar]: 'crossdock-bench-payloads',
   };
   for (const t of tables) vars[t.envVar] = `crossdock-bench-${t.id}`;

@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import {
   deliveryQueue as deliveryQueueDefinition,
   eventsTopic,
+  MAX_RECORDS_IN_FLIGHT_ENV,
   messagesTable,
   orderedDeliveryQueue,
   packetTopic,
@@ -184,6 +185,15 @@ export function jobs(): JobRepository {
 /** Failed deliveries by the time of their message (the message log's byDeliveryStatus index). */
 export function failedDeliveries(): FailedDeliveries {
   return adapter('failedDeliveries', [messagesTableName()], (t) => new FailedDeliveries(t));
+}
+
+/**
+ * How many records this consumer's event source can have in flight at once, or undefined when not
+ * set. Read from process.env at each call: the local hub sets it whenever it starts its pollers.
+ */
+export function maxRecordsInFlight(): number | undefined {
+  const n = Number(process.env[MAX_RECORDS_IN_FLIGHT_ENV]);
+  return Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
 /**

@@ -87,6 +87,14 @@ export const tables = [registryTable, messagesTable] as const;
 /** Worker timeout in seconds; the delivery queue's visibility is six times this. */
 export const DELIVERY_WORKER_TIMEOUT_SECONDS = 60;
 
+/**
+ * The environment variable that tells a queue's consumer how many records its event source can have
+ * in flight at once (maximum concurrency × batch size): set by the stack for a worker with a
+ * maxConcurrency, and by the local hub for its pollers. The delivery worker takes no in-flight
+ * permits for an integration whose batchSize is at least this (core/delivery-policy.ts).
+ */
+export const MAX_RECORDS_IN_FLIGHT_ENV = 'MAX_RECORDS_IN_FLIGHT';
+
 export const deliveryQueue: QueueDefinition = {
   id: 'DeliveryQueue',
   envVar: 'DELIVERY_QUEUE_URL',

@@ -29,6 +29,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { recordsInFlight } from '../functions/core/delivery-policy.js';
 import type { QueueSource, TopicName } from '../functions/route-types.js';
 import {
   type ResourceUse,
@@ -54,6 +55,7 @@ import {
   type BucketDefinition,
   DEAD_LETTER_MARKED_LOG,
   deliveryQueue as deliveryQueueDef,
+  MAX_RECORDS_IN_FLIGHT_ENV,
   messagesTable as messagesTableDef,
   orderedDeliveryQueue as orderedDeliveryQueueDef,
   payloadBucket as payloadBucketDef,
@@ -490,6 +492,14 @@ export class CrossdockStack extends Stack {
     });
     // Links in notify webhooks point at the API. Workers are not behind the API, so this adds no cycle.
     fn.addEnvironment(SETTINGS.publicBaseUrl, this.api.apiEndpoint);
+    // What the event source can have in flight at once: the delivery worker needs no in-flight permits
+    // for an integration whose batchSize is at least this (functions/core/delivery-policy.ts).
+    if (worker.maxConcurrency !== undefined) {
+      fn.addEnvironment(
+        MAX_RECORDS_IN_FLIGHT_ENV,
+        String(recordsInFlight(worker.maxConcurrency, worker.batchSize)),
+      );
+    }
     if (sweeps) {
       if (queueSourceTarget(worker.source).definition.fifo) {
         throw new Error(

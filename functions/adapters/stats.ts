@@ -1,5 +1,7 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type DeliveryOutcome, type HourCounts, hourOf, STATS_RETENTION_DAYS } from '../core/stats.js';
+import { logger } from '../observability.js';
 import { dynamoClient } from './aws.js';
 import { queryAll } from './dynamo.js';
 
@@ -14,8 +16,74 @@ import { queryAll } from './dynamo.js';
 /** How many items share an hour's accepted count. */
 const ACCEPTED_SHARDS = 8;
 
+/** What one invocation's ended deliveries add to one integration's hour. */
+interface GatheredHour {
+  at: number;
+  integrationId: string;
+  delivered: number;
+  failed: number;
+  lastSuccessAt?: number;
+  lastFailureAt?: number;
+}
+
+/** The ended deliveries of the invocation running in this async context (see `gatherEnded`). */
+const gathering = new AsyncLocalStorage<Map<string, GatheredHour>>();
+
 export class DeliveryStats {
   constructor(private readonly table: string) {}
+
+  /**
+   * Runs `work` and counts the deliveries it ends with one write per integration and hour at its
+   * end, instead of one per delivery: a delivery worker's batch of ten jobs of one integration costs
+   * one write unit, not ten. The counts are written when `work` ends, thrown or not; a write that
+   * fails is logged (statistics never fail the work they count), and only those counts are lost.
+   */
+  async gatherEnded<T>(work: () => Promise<T>): Promise<T> {
+    const gathered = new Map<string, GatheredHour>();
+    try {
+      return await gathering.run(gathered, work);
+    } finally {
+      await Promise.all(
+        [...gathered.values()].map((h) =>
+          this.writeHour(h).catch((e: unknown) =>
+            logger.warn('a statistics counter was not updated', { error: e as Error }),
+          ),
+        ),
+      );
+    }
+  }
+
+  private writeHour(h: GatheredHour) {
+    const adds: string[] = [];
+    const sets = ['integrationId = :i'];
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':i': h.integrationId };
+    for (const [outcome, n, last, lastAt] of [
+      ['delivered', h.delivered, 'lastSuccessAt', h.lastSuccessAt],
+      ['failed', h.failed, 'lastFailureAt', h.lastFailureAt],
+    ] as const) {
+      if (n === 0 || lastAt === undefined) continue;
+      adds.push(`#${outcome} :${outcome}`);
+      names[`#${outcome}`] = outcome;
+      values[`:${outcome}`] = n;
+      sets.push(`${last} = :${last}`);
+      values[`:${last}`] = new Date(lastAt).toISOString();
+    }
+    const day = new Date(h.at).toISOString().slice(0, 10);
+    return dynamoClient().send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: `STATS#${day}`, sk: `${hourOf(h.at).slice(11)}#I#${h.integrationId}` },
+        // The counters' names go through #…, as in `bump`: DynamoDB reserves many plain words.
+        UpdateExpression: `ADD ${adds.join(', ')} SET ${[...sets, 'expiresAt = :exp'].join(', ')}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: {
+          ...values,
+          ':exp': Math.floor(h.at / 1000) + STATS_RETENTION_DAYS * 86_400,
+        },
+      }),
+    );
+  }
 
   private bump(
     at: number,
@@ -52,8 +120,18 @@ export class DeliveryStats {
     await this.bump(at, sk, 'accepted', ':n', [], { ':n': n });
   }
 
-  /** A delivery of `integrationId` ended at `at`. */
+  /** A delivery of `integrationId` ended at `at` (inside `gatherEnded`, counted at its end). */
   async ended(integrationId: string, outcome: DeliveryOutcome, at: number): Promise<void> {
+    const gathered = gathering.getStore();
+    if (gathered) {
+      const key = `${hourOf(at)}#${integrationId}`;
+      const h = gathered.get(key) ?? { at, integrationId, delivered: 0, failed: 0 };
+      h[outcome]++;
+      const last = outcome === 'delivered' ? 'lastSuccessAt' : 'lastFailureAt';
+      h[last] = Math.max(h[last] ?? at, at);
+      gathered.set(key, h);
+      return;
+    }
     const last = outcome === 'delivered' ? 'lastSuccessAt' : 'lastFailureAt';
     await this.bump(
       at,

@@ -53,3 +53,22 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - nowMs) / 1000));
 }
+
+/**
+ * Whether an integration's batchSize can bind: whether more of its jobs than batchSize could ever be
+ * in flight at once. Only the standard delivery queue's consumer makes attempts for `parallel`
+ * integrations, and its event source runs at most `maxConcurrency` invocations at once, each holding
+ * at most `batchSize` (the event source's) records, so at most their product of jobs, of all
+ * integrations together, are in flight, duplicates of one job included. A batchSize at or above that
+ * bound can never be reached, so counting against it (a permit take and a release, two write units
+ * for each batch) would buy nothing. An unknown bound (`maxInFlight` undefined) is no bound: the
+ * permits are taken.
+ */
+export function batchSizeCanBind(batchSize: number, maxInFlight: number | undefined): boolean {
+  return maxInFlight === undefined || batchSize < maxInFlight;
+}
+
+/** The most records an event source can have in flight: its concurrency times its batch size. */
+export function recordsInFlight(maxConcurrency: number, batchSize: number): number {
+  return maxConcurrency * batchSize;
+}

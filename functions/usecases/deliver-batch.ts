@@ -1,6 +1,7 @@
 import type { DeliveryJob, DeliveryQueue } from '../adapters/delivery-queue.js';
 import type { InFlightPermits } from '../adapters/in-flight.js';
 import type { Random } from '../core/clock.js';
+import { batchSizeCanBind } from '../core/delivery-policy.js';
 import { logger, recordMetric } from '../observability.js';
 import { DEFAULT_TIMEOUT_MS, type DeliverPorts, deliverOnce, type JobResult } from './deliver.js';
 
@@ -22,6 +23,12 @@ export interface DeliverBatchPorts extends DeliverPorts {
   queue: Pick<DeliveryQueue, 'enqueue' | 'postpone'>;
   /** A new, unguessable holder name for one take of permits. */
   token: () => string;
+  /**
+   * The most jobs the standard queue's event source can have in flight at once (its maximum
+   * concurrency times its batch size), read at each batch; undefined when unknown, and then every
+   * parallel integration's permits are taken.
+   */
+  maxInFlight?: () => number | undefined;
 }
 
 /** Time an ordered job needs left before it starts: the longest call plus a margin. */
@@ -183,17 +190,27 @@ export interface Permits {
  * integration keeps at most batchSize attempts in flight, counted by one conditional write per batch.
  * The permits are held until `deadline` (the invocation's end, which no attempt of it outlives), so a
  * worker that dies frees them then. Ordered integrations come from a FIFO group, which already holds
- * one at a time, and jobs whose integration is gone need no permit (deliverOnce closes them).
+ * one at a time, and jobs whose integration is gone need no permit (deliverOnce closes them). Nor
+ * does an integration whose batchSize cannot bind (core/delivery-policy.ts batchSizeCanBind): no more
+ * of its jobs than batchSize can be in flight, so the count would never refuse one. Skipping it
+ * changes nothing else: each attempt is still claimed by number before it is made, so attempts
+ * never exceed maxAttempts, whoever holds a permit.
  */
 export async function takePermits(
-  ports: Pick<DeliverPorts, 'integration' | 'clock'> & Pick<DeliverBatchPorts, 'permits'>,
+  ports: Pick<DeliverPorts, 'integration' | 'clock'> & Pick<DeliverBatchPorts, 'permits' | 'maxInFlight'>,
   integrationId: string,
   wanted: number,
   holder: string,
   deadline?: number,
 ): Promise<Permits> {
   const integration = await ports.integration(integrationId);
-  if (!integration || integration.parallel === false) return { granted: wanted, release: async () => {} };
+  if (
+    !integration ||
+    integration.parallel === false ||
+    !batchSizeCanBind(integration.batchSize, ports.maxInFlight?.())
+  ) {
+    return { granted: wanted, release: async () => {} };
+  }
   const now = ports.clock.now();
   const until = deadline ?? now + (integration.delivery?.timeoutMs ?? DEFAULT_TIMEOUT_MS) + PERMIT_MARGIN_MS;
   const granted = await ports.permits.acquire(

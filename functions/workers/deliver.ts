@@ -3,9 +3,11 @@ import { postOutbound } from '../adapters/outbound-http.js';
 import { randomToken, systemClock, systemRandom } from '../core/clock.js';
 import {
   deliveryQueue,
+  deliveryStats,
   enablements,
   eventSink,
   inFlight,
+  maxRecordsInFlight,
   messages,
   payloads,
   registry,
@@ -23,9 +25,13 @@ import { parseJob, parseRelease } from './jobs.js';
 /**
  * Consumes both delivery queues: parse the records, deliver the batch, hand back what is not done.
  * Release jobs (an integration enabled again: send its held deliveries) are handled beside the batch.
- * The batch's metrics are published once, when it is done.
+ * The batch's metrics are published once, when it is done, and so are its statistics: the deliveries
+ * it ended are counted with one write per integration and hour, not one per delivery.
  */
-export const handler = withMetrics(deliverJobs);
+export const handler = withMetrics(
+  (event: SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SQSBatchResponse> =>
+    deliveryStats().gatherEnded(() => deliverJobs(event, context)),
+);
 
 async function deliverJobs(
   event: SQSEvent,
@@ -80,6 +86,7 @@ function ports(): DeliverBatchPorts & ReleasePorts {
     messages: messages(),
     payloads: payloads(),
     permits: inFlight(),
+    maxInFlight: maxRecordsInFlight,
     queue: deliveryQueue(),
     send: (req) => postOutbound(req, allowLoopbackOutbound),
     clock: systemClock,

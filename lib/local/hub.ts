@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { recordsInFlight } from '../../functions/core/delivery-policy.js';
 import { sha256Hex } from '../../functions/core/secrets.js';
 import {
   type HandlerRef,
@@ -17,6 +18,7 @@ import {
 import type { FunctionKind } from '../function-environment.js';
 import {
   deliveryQueue,
+  MAX_RECORDS_IN_FLIGHT_ENV,
   orderedDeliveryQueue,
   payloadBucket,
   type QueueDefinition,
@@ -137,8 +139,16 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       onError: (e) => console.error(`[${id}] ${(e as Error).message}`),
       ...(options.onInvoke ? { onInvoke: options.onInvoke } : {}),
     });
-  const startPollers = (deliveryConcurrency = options.deliveryConcurrency ?? 4) =>
-    Promise.all([
+  const startPollers = (deliveryConcurrency = options.deliveryConcurrency ?? 4) => {
+    // As the stack does for an event source's maxConcurrency: the delivery pollers hold at most this
+    // many jobs at once (each waits for its handler before it receives again).
+    const deliver = workers.find((w) => w.source === 'deliveryQueue');
+    if (deliver) {
+      process.env[MAX_RECORDS_IN_FLIGHT_ENV] = String(
+        recordsInFlight(deliveryConcurrency, deliver.batchSize),
+      );
+    }
+    return Promise.all([
       ...schedules
         .filter((job) => !options.withoutSchedules?.includes(job.id))
         .map((job) => scheduled(job.id, job.handler, job.uses, 'job', job.everyMinutes, job.timeoutSeconds)),
@@ -162,6 +172,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
         });
       }),
     ]);
+  };
   let pollers = await startPollers();
 
   return {

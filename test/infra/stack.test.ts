@@ -35,6 +35,7 @@ import {
   DEAD_LETTER_MARKED_LOG,
   eventsTopic,
   LANDING_RETENTION_DAYS,
+  MAX_RECORDS_IN_FLIGHT_ENV,
   MESSAGE_RETENTION_DAYS,
   messagesTable,
   orderedDeliveryQueue,
@@ -608,8 +609,8 @@ describe.each(['test', 'prod'] as const)('CrossdockStack (%s)', (stage) => {
     });
 
     it('gives each function exactly the variables lib/function-environment.ts names for its uses and kind', () => {
-      // Set by every function alike, whatever it uses.
-      const common = new Set(['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_LOG_LEVEL']);
+      // Set by every function alike, whatever it uses; and a consumer's in-flight bound (checked below).
+      const common = new Set(['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_LOG_LEVEL', MAX_RECORDS_IN_FLIGHT_ENV]);
       const check = (fn: HubFunction, uses: readonly ResourceUse[], kind: FunctionKind, label: string) => {
         const vars = s.resources[logicalId(s.stack, fn.function)]?.Properties?.Environment as {
           Variables: Record<string, unknown>;
@@ -660,7 +661,16 @@ describe.each(['test', 'prod'] as const)('CrossdockStack (%s)', (stage) => {
             },
           },
         ]);
+        // The mapping's bound on records in flight, which lets the delivery worker skip permits that
+        // cannot bind, is the one its function is told.
+        const vars = s.resources[logicalId(s.stack, fn.function)]?.Properties?.Environment as {
+          Variables: Record<string, unknown>;
+        };
+        expect(vars.Variables[MAX_RECORDS_IN_FLIGHT_ENV], worker.id).toEqual(
+          worker.maxConcurrency === undefined ? undefined : String(worker.maxConcurrency * worker.batchSize),
+        );
       }
+      expect(workers.find((w) => w.id === 'Deliver')?.maxConcurrency).toBeDefined();
     });
 
     it('runs each sweeping worker on its schedule, with no event source, and lets it read and hide but never delete', () => {

@@ -1,4 +1,8 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deliveryQueue, messagesTable } from '../../lib/resources.js';
 import { eventually, outboundIntegration, startTestHub, type TestHub } from '../support/hub.js';
 import { startPartner } from '../support/partner-server.js';
 
@@ -113,6 +117,70 @@ describe('flow control per integration', () => {
     expect(await settledAll(ids)).toEqual(ids.map(() => 'delivered'));
     expect(inFlight.max).toBeGreaterThanOrEqual(1);
     expect(inFlight.max).toBeLessThanOrEqual(2);
+    // A batchSize that can bind is counted: the integration's permits item was written.
+    const db = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+    const permits = await db.send(
+      new GetCommand({
+        TableName: process.env[messagesTable.envVar],
+        Key: { pk: `INFLIGHT#${integrationOf.get(code)}`, sk: 'INFLIGHT' },
+        ConsistentRead: true,
+      }),
+    );
+    db.destroy();
+    // (Its last batch may still be giving them back: the item's existence is what tells.)
+    expect(permits.Item).toBeDefined();
+  });
+
+  it('takes no permits when batchSize cannot bind, and still makes one attempt however many copies of a job arrive', async () => {
+    // Four pollers hold at most 4 × 10 jobs: a batchSize of 40 can never be reached.
+    const path = '/unbound';
+    const code = await receiver(path, { parallel: true, batchSize: 40, maxAttempts: 1 });
+    const integrationId = integrationOf.get(code) as string;
+    // 503 asks for another try; maxAttempts 1 allows none, whatever the copies of the job do.
+    partner.respondWith((r, res) => {
+      res.statusCode = r.url.pathname === path ? 503 : 200;
+      res.end('busy');
+    });
+    const ids: string[] = [];
+    const sqs = new SQSClient({ endpoint: process.env.AWS_ENDPOINT_URL_SQS });
+    const db = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+    await hub.stopWorkers();
+    try {
+      for (let i = 0; i < 3; i++) ids.push(await send(code, i));
+      // Four more copies of each job, as an at-least-once queue may hand out.
+      for (const messageId of ids) {
+        await sqs.send(
+          new SendMessageBatchCommand({
+            QueueUrl: process.env[deliveryQueue.envVar],
+            Entries: [1, 2, 3, 4].map((n) => ({
+              Id: String(n),
+              MessageBody: JSON.stringify({ messageId, integrationId }),
+            })),
+          }),
+        );
+      }
+    } finally {
+      await hub.startWorkers({ deliveryConcurrency: 4 });
+    }
+    expect(await settledAll(ids)).toEqual(ids.map(() => 'failed'));
+    // Let every copy be worked off before counting.
+    await new Promise((x) => setTimeout(x, 1500));
+    const attempts = partner.received.filter((r) => r.url.pathname === path);
+    expect(attempts.map((r) => r.headers['webhook-id']?.split('.')[0]).sort()).toEqual([...ids].sort());
+    for (const id of ids) {
+      const m = (await hub.admin('GET', `/admin/messages/${id}`)).json;
+      expect(m.deliveries[0].attempts).toHaveLength(1);
+    }
+    const permits = await db.send(
+      new GetCommand({
+        TableName: process.env[messagesTable.envVar],
+        Key: { pk: `INFLIGHT#${integrationId}`, sk: 'INFLIGHT' },
+        ConsistentRead: true,
+      }),
+    );
+    expect(permits.Item).toBeUndefined();
+    sqs.destroy();
+    db.destroy();
   });
 
   it('a partner that hangs does not hold up another integration’s deliveries', async () => {

@@ -99,4 +99,31 @@ describe('in-flight permits', () => {
     expect((await takePermits(ports, 'int_ord', 5, 'w1')).granted).toBe(5);
     expect((await takePermits(ports, 'int_gone', 3, 'w1')).granted).toBe(3);
   });
+
+  it('takes no permits when batchSize cannot bind, and takes them when it can', async () => {
+    const integrations: Record<string, StoredIntegration> = {
+      int_wide: pushIntegration({ id: 'int_wide', name: 'wide', batchSize: 200 }),
+      int_tight: pushIntegration({ id: 'int_tight', name: 'tight', batchSize: 199 }),
+    };
+    const ports = {
+      integration: async (id: string) => integrations[id],
+      permits,
+      clock: { now: () => now },
+      // The stack's Deliver event source: 20 invocations of 10 records.
+      maxInFlight: () => 200,
+    };
+    const wide = await takePermits(ports, 'int_wide', 10, 'w1');
+    expect(wide.granted).toBe(10);
+    await wide.release();
+    const key = (id: string) => ({ pk: `INFLIGHT#${id}`, sk: 'INFLIGHT' });
+    const read = async (id: string) =>
+      (await db.send(new GetCommand({ TableName: aws.env[messagesTable.envVar], Key: key(id) }))).Item;
+    expect(await read('int_wide')).toBeUndefined();
+    // One below the bound: 200 jobs could be in flight, so 199 binds and is counted.
+    const tight = await takePermits(ports, 'int_tight', 10, 'w1');
+    expect(tight.granted).toBe(10);
+    expect((await read('int_tight'))?.total).toBe(10);
+    await tight.release();
+    expect((await read('int_tight'))?.total).toBe(0);
+  });
 });

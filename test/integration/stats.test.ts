@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeliveryStats } from '../../functions/adapters/stats.js';
+import type { HourCounts } from '../../functions/core/stats.js';
+import { messagesTable } from '../../lib/resources.js';
 import { eventually, outboundIntegration, startTestHub, type TestHub } from '../support/hub.js';
 import { startPartner } from '../support/partner-server.js';
 
@@ -90,6 +93,20 @@ describe('delivery statistics', () => {
     await hub?.stop();
   });
 
+  /** The stats once they count `delivered` and `failed` deliveries (or the last read, after a while). */
+  const countedWhen = async (query: string, delivered: number, failed: number) => {
+    let last = await stats(query);
+    await eventually(
+      async () => {
+        last = await stats(query);
+        return last.delivered >= delivered && last.failed >= failed ? true : undefined;
+      },
+      5_000,
+      'the ended deliveries to be counted',
+    ).catch(() => undefined);
+    return last;
+  };
+
   it('counts nothing on a fresh hub, over the last 24 hours by default', async () => {
     const s = await stats();
     expect(s).toEqual({
@@ -114,7 +131,8 @@ describe('delivery statistics', () => {
     await settled(sent.tms ?? [], 'failed');
     await settled(sent.dms ?? [], 'retrying');
 
-    const s = await stats(`?since=${new Date(startedAt - 60_000).toISOString()}`);
+    // A worker counts the deliveries its batch ended when the batch is done, just after they show.
+    const s = await countedWhen(`?since=${new Date(startedAt - 60_000).toISOString()}`, 3, 2);
     expect(s).toMatchObject({ accepted: 7, delivered: 3, failed: 2, retrying: 2, held: 0 });
     expect(Date.parse(s.since) % 3_600_000).toBe(0);
     expect(s.integrations).toHaveLength(3);
@@ -143,9 +161,50 @@ describe('delivery statistics', () => {
     const id = sent.tms?.[0] ?? '';
     expect((await hub.admin('POST', `/admin/messages/${id}/retry`)).status).toBe(202);
     await settled([id], 'delivered');
-    const s = await stats();
+    const s = await countedWhen('', 4, 2);
     expect(s).toMatchObject({ accepted: 7, delivered: 4, failed: 2, retrying: 2 });
     expect(of(s, 'tms')).toMatchObject({ delivered: 1, failed: 2, lastSuccessAt: expect.any(String) });
+  });
+
+  it('counts what a batch ended with one write per integration and hour, at the end of the batch, even one that threw', async () => {
+    const counters = new DeliveryStats(process.env[messagesTable.envVar] as string);
+    const at = Date.parse('2026-11-20T10:15:00Z');
+    const seen: HourCounts[][] = [];
+    await expect(
+      counters.gatherEnded(async () => {
+        await counters.ended('int_gathered', 'delivered', at);
+        await counters.ended('int_gathered', 'delivered', at + 2_000);
+        await counters.ended('int_gathered', 'failed', at + 1_000);
+        await counters.ended('int_other', 'delivered', at + 3_600_000);
+        // Nothing is written until the batch is done.
+        seen.push(await counters.hours(at, at + 3_600_000));
+        throw new Error('the batch broke');
+      }),
+    ).rejects.toThrow('the batch broke');
+    expect(seen[0]).toEqual([]);
+    const hours = await counters.hours(at, at + 3_600_000);
+    expect(hours).toEqual(
+      expect.arrayContaining([
+        {
+          hour: '2026-11-20T10',
+          integrationId: 'int_gathered',
+          delivered: 2,
+          failed: 1,
+          lastSuccessAt: new Date(at + 2_000).toISOString(),
+          lastFailureAt: new Date(at + 1_000).toISOString(),
+        },
+        {
+          hour: '2026-11-20T11',
+          integrationId: 'int_other',
+          delivered: 1,
+          lastSuccessAt: expect.any(String),
+        },
+      ]),
+    );
+    expect(hours).toHaveLength(2);
+    // Outside a batch, each is written at once, onto the same counters.
+    await counters.ended('int_gathered', 'delivered', at + 5_000);
+    expect((await counters.hours(at, at)).find((h) => h.integrationId === 'int_gathered')?.delivered).toBe(3);
   });
 
   it('refuses a since that is not an instant, in the future, or older than the 90 days kept', async () => {

@@ -125,6 +125,27 @@ describe('delivery batches', () => {
     ]);
   });
 
+  it('takes permits only for an integration whose batchSize the event source could exceed', async () => {
+    const h = harness();
+    // int_par's batchSize is 2 and int_other's the default 10: with 10 jobs in flight at most, only
+    // int_par can be held back.
+    h.ports.maxInFlight = () => 10;
+    const jobs = [1, 2, 3].map((n) => h.job('int_par', n));
+    expect(await deliverBatch(h.ports, [...jobs, h.job('int_other', 1), h.job('int_other', 2)])).toEqual([]);
+    expect(h.permits.taken).toEqual([['int_par', 'tok0', 2]]);
+    expect(h.permits.released).toEqual([['int_par', 'tok0', 2]]);
+    // Both of int_other's jobs went to their attempt, none waits; int_par's third waits for a permit.
+    expect(h.looked.sort()).toEqual(['msg_int_other_1', 'msg_int_other_2', 'msg_int_par_1', 'msg_int_par_2']);
+    expect(h.enqueued).toEqual([expect.objectContaining({ messageId: 'msg_int_par_3' })]);
+  });
+
+  it('takes permits for every parallel integration while the bound is unknown', async () => {
+    const h = harness();
+    h.ports.maxInFlight = () => undefined;
+    expect(await deliverBatch(h.ports, [h.job('int_other', 1)])).toEqual([]);
+    expect(h.permits.taken).toEqual([['int_other', 'tok0', 1]]);
+  });
+
   describe('a job waiting for a permit', () => {
     const emf = captureEmf();
     afterAll(() => emf.stop());
