@@ -108,6 +108,9 @@ export function functionCode(handler: Pick<HandlerRef, 'file'>, hooks?: AfterBun
     assetHashType: AssetHashType.OUTPUT,
     bundling: {
       image: DockerImage.fromRegistry('esbuild-runs-locally'),
+      // Never run (the local build always succeeds or throws), but CDK caches a bundled asset by its
+      // source path and bundling options: naming the handler here keeps each function's build its own.
+      command: ['build', handler.file, ...(hooks ? ['with-console'] : [])],
       local: {
         tryBundle(outputDir: string): boolean {
           buildFunction(handler, outputDir);
