@@ -5,7 +5,7 @@
  * MB/s as the input grows; a quadratic one (the old look-ahead regex on `<a<a…`) falls by 4×.
  */
 import { XMLParser } from 'fast-xml-parser';
-import { HOUSE_XML_OPTIONS, parseXml, xmlShape } from '../functions/core/document.js';
+import { HOUSE_XML_OPTIONS, parseXml, xmlShape } from '../functions/core/xml.js';
 
 const MiB = 1024 * 1024;
 

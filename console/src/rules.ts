@@ -1,10 +1,11 @@
 /**
- * The integration rules, the very schemas and checks the API runs (functions/core/integration.ts), so
+ * The integration rules, the very schemas and checks the API runs (functions/core/integration.ts and integration-rules.ts), so
  * the console shows a broken rule while the operator types, in the API's own words. The API checks
  * again on submit; it stays the authority (e.g. for a duplicate name).
  */
 import type * as z from 'zod/mini';
-import { checkIntegrationRules, IntegrationInputSchema } from '../../functions/core/integration.js';
+import { IntegrationInputSchema } from '../../functions/core/integration.js';
+import { checkIntegrationRules } from '../../functions/core/integration-rules.js';
 import { CreateKeySchema, CreatePartnerSchema } from '../../functions/core/partners.js';
 
 export type Problems = Readonly<Record<string, string>>;

@@ -16,10 +16,13 @@
  * This file imports nothing of the project's own, so Node can load it as a worker by itself: from
  * the TypeScript source (type stripping) in development and tests, and from the bundle on Lambda,
  * where `import.meta.url` is the handler's bundle (which contains this module).
+ *
+ * jsonata and the XML builder are imported by the worker only, when it starts: the function's own
+ * thread never evaluates an expression, so its cold start does not load them (lib/bundling.ts puts
+ * them in chunks loaded on demand).
  */
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { XMLBuilder } from 'fast-xml-parser';
-import jsonata from 'jsonata';
+import type jsonata from 'jsonata';
 
 /** The longest one evaluation may take, in milliseconds (wall time, including a stuck regex). */
 export const EXPRESSION_TIME_BUDGET_MS = 1000;
@@ -79,11 +82,15 @@ type Reply =
 
 // ---- worker side ---------------------------------------------------------------------------------
 
-if (!isMainThread && (workerData as { role?: string } | undefined)?.role === ROLE) serve();
+if (!isMainThread && (workerData as { role?: string } | undefined)?.role === ROLE) void serve();
 
-function serve(): void {
+async function serve(): Promise<void> {
   const port = parentPort;
   if (!port) return;
+  const [{ default: jsonata }, { XMLBuilder }] = await Promise.all([
+    import('jsonata'),
+    import('fast-xml-parser'),
+  ]);
   const compiled = new Map<string, ReturnType<typeof jsonata>>();
   const xml = new XMLBuilder(XML_OUTPUT_OPTIONS);
   const maxChars = (workerData as { maxResultChars?: number }).maxResultChars ?? MAX_RESULT_CHARS;

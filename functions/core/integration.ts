@@ -1,15 +1,11 @@
 import { validateHeaderValue } from 'node:http';
-import jsonata from 'jsonata';
 import * as z from 'zod/mini';
 import { CONSENT_TYPES } from './enablements.js';
-import { ENTITY_NAME } from './entities.js';
-import { badRequest } from './errors.js';
 import {
   DEFAULT_AUTO_DISABLE_AFTER_HOURS,
   type IntegrationHealth,
   MAX_AUTO_DISABLE_AFTER_HOURS,
 } from './health.js';
-import { checkOutboundUrl } from './outbound-url.js';
 
 /** The default retry schedule: attempts at 0 h, 1 h, 7 h and 19 h, four within 24 hours. */
 export const DEFAULT_RETRY_SCHEDULE: readonly number[] = [3600, 21600, 43200];
@@ -134,143 +130,13 @@ export interface StoredIntegration extends Integration {
   previousSecretValidUntil?: string;
 }
 
-export interface RuleContext {
-  /** The local hub may deliver to http://127.0.0.1; a deployed stage never may. */
-  allowLoopback: boolean;
-}
-
-/** The rules that span fields (FinanceKey's flags, the delivery block, the retry schedule). */
-export function checkIntegrationRules(i: IntegrationInput, ctx: RuleContext): void {
-  const outbound = i.direction === 'Outbound';
-  if (i.includeUpdate && !(i.active && outbound)) {
-    throw badRequest(
-      'invalid_integration',
-      'includeUpdate may be set only on an active Outbound integration.',
-      'includeUpdate',
-    );
-  }
-  if (i.continuous && !(i.active && outbound && i.includeUpdate)) {
-    throw badRequest(
-      'invalid_integration',
-      'continuous may be set only on an active Outbound integration that has includeUpdate.',
-      'continuous',
-    );
-  }
-  if (i.continuous && !i.defaultSchedule) {
-    // The schedule is how often a still-eligible row is sent again; without one there is no "again".
-    throw badRequest(
-      'invalid_integration',
-      'continuous needs a defaultSchedule: the minutes between re-sends of a row that is still eligible.',
-      'defaultSchedule',
-    );
-  }
-  if (i.managed && outbound && i.sender) {
-    throw badRequest(
-      'invalid_integration',
-      'sender: a managed Outbound integration takes each enabling client as its sender; leave sender out.',
-      'sender',
-    );
-  }
-  if (i.managed && !outbound && i.consentType === 'Receiver') {
-    throw badRequest(
-      'invalid_integration',
-      'consentType: a managed Inbound integration has each enabling client as its receiver, so Receiver consent would be the client’s own; use Operator or None.',
-      'consentType',
-    );
-  }
-  if (i.managed && !outbound && i.receiver) {
-    throw badRequest(
-      'invalid_integration',
-      'receiver: a managed Inbound integration takes each enabling client as its receiver; leave receiver out.',
-      'receiver',
-    );
-  }
-  if (outbound && !i.receiver)
-    throw badRequest('invalid_integration', 'receiver is required for Outbound.', 'receiver');
-  if (outbound && !i.delivery)
-    throw badRequest('invalid_integration', 'delivery is required for Outbound.', 'delivery');
-  if (!outbound) checkInboundRules(i);
-  else if (i.inbound) {
-    throw badRequest('invalid_integration', 'inbound is for Inbound integrations only.', 'inbound');
-  }
-  const d = i.delivery;
-  if (!d) return;
-  if (d.mode === 'pull') {
-    if (d.url)
-      throw badRequest('invalid_integration', 'delivery.url is not used by pull; leave it out.', 'delivery');
-  } else {
-    if (!d.url)
-      throw badRequest('invalid_integration', `delivery.url is required for ${d.mode}.`, 'delivery');
-    const problem = checkOutboundUrl(d.url, ctx.allowLoopback);
-    if (problem) throw badRequest('invalid_integration', `delivery.url ${problem}`, 'delivery');
-  }
-  if (d.retrySchedule && d.retrySchedule.length !== i.maxAttempts - 1) {
-    throw badRequest(
-      'invalid_integration',
-      `delivery.retrySchedule must have maxAttempts - 1 = ${i.maxAttempts - 1} entries.`,
-      'delivery',
-    );
-  }
-  if (d.writeBack && (!outbound || d.mode === 'pull')) {
-    throw badRequest(
-      'invalid_integration',
-      'delivery.writeBack needs an Outbound push or notify delivery: it reads the counterparty’s answer.',
-      'delivery',
-    );
-  }
-  for (const [field, expr, top] of [
-    ['filter', i.filter, 'filter'],
-    ['delivery.template', d.template, 'delivery'],
-    ['delivery.writeBack', d.writeBack, 'delivery'],
-  ] as const) {
-    if (!expr) continue;
-    try {
-      jsonata(expr);
-    } catch (e) {
-      throw badRequest(
-        'invalid_integration',
-        `${field} is not a valid JSONata expression: ${(e as Error).message}`,
-        top,
-      );
-    }
-  }
-}
-
-/** An Inbound integration writes rows of its entity for its receiver; it sends nothing. */
-function checkInboundRules(i: IntegrationInput): void {
-  if (i.delivery) {
-    throw badRequest(
-      'invalid_integration',
-      'delivery: an Inbound integration applies documents to entity rows and sends nothing; leave delivery out.',
-      'delivery',
-    );
-  }
-  if (!i.managed && !i.receiver) {
-    throw badRequest(
-      'invalid_integration',
-      'receiver is required for Inbound: the partner whose rows the documents become.',
-      'receiver',
-    );
-  }
-  if (!ENTITY_NAME.test(i.entity)) {
-    throw badRequest(
-      'invalid_integration',
-      'entity: an Inbound integration names the entity its rows belong to (a letter, then letters, digits, _ . -).',
-      'entity',
-    );
-  }
-  const template = i.inbound?.template;
-  if (template) {
-    try {
-      jsonata(template);
-    } catch (e) {
-      throw badRequest(
-        'invalid_integration',
-        `inbound.template is not a valid JSONata expression: ${(e as Error).message}`,
-        'inbound',
-      );
-    }
-  }
+/**
+ * What the API shows of an integration: never its signing secrets; its endpoint health always
+ * (`ok` for one stored before health existed).
+ */
+export function shown(i: StoredIntegration): Integration & { previousSecretValidUntil?: string } {
+  const { secret: _s, previousSecret: _p, ...rest } = i;
+  return { ...rest, health: rest.health ?? 'ok' };
 }
 
 /** Seconds to wait before each attempt after the first. */

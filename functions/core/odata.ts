@@ -1,4 +1,4 @@
-import { defaultParser, type Token } from '@odata/parser';
+import type { defaultParser, Token } from '@odata/parser';
 import * as z from 'zod/mini';
 import { badRequest, HubError } from './errors.js';
 import {
@@ -340,7 +340,10 @@ function propertyList(name: string, value: string): string[] {
   return parts;
 }
 
-/** Reads the system query options of a request (only those this face supports: others are 400). */
+/**
+ * Reads the system query options of a request (only those this face supports: others are 400). A
+ * `$filter` needs loadFilterParser() to have been awaited.
+ */
 export function parseQueryOptions(query: Readonly<Record<string, string | undefined>>): QueryOptions {
   // Custom query options (no `$`) are the client's own: OData says to ignore what is not known.
   for (const key of Object.keys(query)) {
@@ -416,6 +419,17 @@ const NUMERIC = new Set([
 
 const invalidFilter = (message: string) => badRequest('invalid_filter', `$filter: ${message}`);
 
+let filterParser: typeof defaultParser | undefined;
+
+/**
+ * Loads @odata/parser (about 200 KB of bundle with its dependencies) for translateFilter. It is
+ * imported when a request first has a $filter, not at the function's cold start: most reads have
+ * none (lib/bundling.ts puts it in a chunk loaded on demand).
+ */
+export async function loadFilterParser(): Promise<void> {
+  filterParser ??= (await import('@odata/parser')).defaultParser;
+}
+
 /**
  * Parses a $filter with @odata/parser and translates its syntax tree into a predicate over entities.
  * Supported: eq ne gt ge lt le, and or not, parentheses, contains/startswith/endswith, string,
@@ -424,9 +438,10 @@ const invalidFilter = (message: string) => badRequest('invalid_filter', `$filter
  */
 export function translateFilter(source: string): Predicate {
   if (source.length > 4096) throw invalidFilter('is longer than 4096 characters.');
+  if (!filterParser) throw new Error('translateFilter needs loadFilterParser() first.');
   let ast: Token;
   try {
-    ast = defaultParser.filter(source);
+    ast = filterParser.filter(source);
   } catch (e) {
     throw invalidFilter(`not valid OData (${(e as Error).message}).`);
   }

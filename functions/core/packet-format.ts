@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
-import { ELEMENT_MARK, HOUSE_XML_OPTIONS, markElementName, secureXmlParser } from './document.js';
 import { DoneBodySchema } from './lease.js';
 import { capReason } from './reason.js';
+import { ELEMENT_MARK, HOUSE_XML_OPTIONS, markElementName, secureXmlParser } from './xml.js';
 
 /**
  * The Synchronization Packet Format (shared/API.md): Dynamics Mobile's XML, and the JSON that mirrors

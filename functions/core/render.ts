@@ -1,4 +1,3 @@
-import { XMLBuilder } from 'fast-xml-parser';
 import { looksLikeXml, parseDocument } from './document.js';
 import { describeFailure, evaluateExpression, XML_OUTPUT_OPTIONS } from './expressions.js';
 
@@ -6,8 +5,6 @@ export interface Rendered {
   body: Uint8Array;
   contentType: string;
 }
-
-const xmlBuilder = new XMLBuilder(XML_OUTPUT_OPTIONS);
 
 /**
  * Renders a document for a counterparty: `raw` sends it byte for byte; `json` and `xml` convert
@@ -30,11 +27,18 @@ export async function renderDocument(
       return { body, contentType: 'application/json' };
     }
   }
-  const value = parseDocument(body, contentType);
+  const value = await parseDocument(body, contentType);
   const contentTypeOut = format === 'xml' ? 'application/xml' : 'application/json';
   if (template)
     return { body: Buffer.from(await applyTemplate(template, value, format)), contentType: contentTypeOut };
-  if (format === 'xml') return { body: Buffer.from(xmlBuilder.build(value)), contentType: contentTypeOut };
+  if (format === 'xml') {
+    // The builder is loaded when a delivery first converts to XML, not at the function's cold start.
+    const { XMLBuilder } = await import('fast-xml-parser');
+    return {
+      body: Buffer.from(new XMLBuilder(XML_OUTPUT_OPTIONS).build(value)),
+      contentType: contentTypeOut,
+    };
+  }
   return { body: Buffer.from(JSON.stringify(value ?? null)), contentType: contentTypeOut };
 }
 

@@ -358,7 +358,7 @@ export async function routeMessage(
       routed.push(i);
       continue;
     }
-    parsed ??= parseDocument(document.body, document.contentType);
+    parsed ??= await parseDocument(document.body, document.contentType);
     if (await filterAdmits(i, parsed)) routed.push(i);
   }
   return routed;

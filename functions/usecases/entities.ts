@@ -256,10 +256,10 @@ export interface DeliveryEnd {
 }
 
 /** The counterparty's answer for a write-back: parsed when it is JSON or XML, else its text. */
-function readAnswer(response: DeliveryEnd['response']): unknown {
+async function readAnswer(response: DeliveryEnd['response']): Promise<unknown> {
   if (!response) return undefined;
   try {
-    return parseDocument(Buffer.from(response.body), response.contentType);
+    return await parseDocument(Buffer.from(response.body), response.contentType);
   } catch {
     return response.body;
   }
@@ -293,7 +293,7 @@ export async function recordDeliveryEnd(p: EntityPorts, end: DeliveryEnd): Promi
       const r = await evaluateExpression(writeBack, {
         outcome: end.outcome,
         ...(end.statusCode === undefined ? {} : { statusCode: end.statusCode }),
-        ...(end.response ? { response: readAnswer(end.response) } : {}),
+        ...(end.response ? { response: await readAnswer(end.response) } : {}),
         ...(end.error ? { error: end.error } : {}),
         data: row.data,
       });
@@ -526,7 +526,7 @@ export async function applyDocument(
   const owner = message.receiver;
   let document: unknown;
   try {
-    document = parseDocument(body, message.contentType);
+    document = await parseDocument(body, message.contentType);
   } catch (e) {
     throw new ApplyRefused(capReason((e as Error).message));
   }

@@ -5,11 +5,10 @@ import type { Clock } from '../core/clock.js';
 import { notFound } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { healthAfterEnd, heldSort, type IntegrationHealth, isDisabled } from '../core/health.js';
-import type { StoredIntegration } from '../core/integration.js';
+import { type StoredIntegration, shown } from '../core/integration.js';
 import { capReason } from '../core/reason.js';
 import { logger } from '../observability.js';
 import { tell } from './events.js';
-import { shown } from './integrations.js';
 
 /**
  * Endpoint health (Contract v2, "Health and operational events"; the rules are core/health.ts): what a

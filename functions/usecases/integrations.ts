@@ -6,14 +6,14 @@ import type { Clock } from '../core/clock.js';
 import { badRequest, conflict, notFound } from '../core/errors.js';
 import { HEALTH_FIELDS, type IntegrationHealth } from '../core/health.js';
 import {
-  checkIntegrationRules,
   type Integration,
   type IntegrationInput,
   IntegrationInputSchema,
   type IntegrationPatchSchema,
-  type RuleContext,
   type StoredIntegration,
+  shown,
 } from '../core/integration.js';
+import { checkIntegrationRules, type RuleContext } from '../core/integration-rules.js';
 import { parseValue } from '../core/parse.js';
 import type { Randomness } from '../core/random.js';
 import { nextTick } from '../core/triggers.js';
@@ -39,15 +39,6 @@ export interface IntegrationPorts {
 
 /** The default overlap of a rotated secret with its successor. */
 export const DEFAULT_OVERLAP_SECONDS = 86_400;
-
-/**
- * What the API shows of an integration: never its signing secrets; its endpoint health always
- * (`ok` for one stored before health existed).
- */
-export function shown(i: StoredIntegration): Integration & { previousSecretValidUntil?: string } {
-  const { secret: _s, previousSecret: _p, ...rest } = i;
-  return { ...rest, health: rest.health ?? 'ok' };
-}
 
 /** An integration with its next scheduled send, when it has a schedule (GET /admin/integrations/{id}). */
 function withNextRun(i: StoredIntegration, now: number) {

@@ -3,6 +3,7 @@ import { HubError } from '../core/errors.js';
 import {
   ENTITY_SET,
   type Entity,
+  loadFilterParser,
   MAX_FILTERED,
   nextLinkQuery,
   type ODataInputSchema,
@@ -49,6 +50,7 @@ export async function listIntegrations(
   query: Readonly<Record<string, string | undefined>>,
   base: string,
 ) {
+  if (query.$filter !== undefined) await loadFilterParser();
   const options = parseQueryOptions(query);
   const all = await integrations.listIntegrations(ports);
   if (all.length > MAX_FILTERED) {

@@ -20,7 +20,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { DeadLetterSource, QueueName, QueueSource, TopicName } from '../../functions/route-types.js';
 import type { HandlerRef, ResourceUse } from '../../functions/routes.js';
-import { entryPath, lockFilePath, nodejsBundling, repoRoot } from '../bundling.js';
+import { entryPath, functionCode } from '../bundling.js';
 import { TOPIC_BY_NAME } from '../function-environment.js';
 import {
   type BucketDefinition,
@@ -41,8 +41,6 @@ import { isQueueName, isQueueSource, queueSourceEnvVar } from './queue-sources.j
  * bundling, in the repository, with its devDependencies): the function serves those files itself.
  */
 export const CONSOLE_BUILD = {
-  beforeBundling: (): string[] => [],
-  beforeInstall: (): string[] => [],
   afterBundling: (inputDir: string, outputDir: string): string[] => [
     `cd "${inputDir}" && npx vite build --config console/vite.config.ts --outDir "${outputDir}/console"`,
   ],
@@ -182,19 +180,20 @@ export class HubFunction extends Construct {
   }
 
   /**
-   * The handler's entry, bundled by lib/bundling.ts. When the stack is not being bundled (infra tests,
-   * `cdk ls`) a handler file that is not written yet gets placeholder code and a warning instead of
-   * stopping synth; a bundling synth (`cdk synth`, `cdk deploy`) still refuses a missing entry.
+   * The handler's entry, bundled by lib/bundling.ts (split: `index.mjs` and its lazily loaded chunks).
+   * When the stack is not being bundled (infra tests, `cdk ls`) a handler file that is not written yet
+   * gets placeholder code and a warning instead of stopping synth; a bundling synth (`cdk synth`,
+   * `cdk deploy`) still refuses a missing entry.
    */
   private code(
     handler: HandlerRef,
     ships: readonly 'console'[],
-  ): Pick<
-    NodejsFunctionProps,
-    'entry' | 'handler' | 'projectRoot' | 'depsLockFilePath' | 'bundling' | 'code'
-  > {
+  ): Pick<NodejsFunctionProps, 'handler' | 'code'> {
     const entry = entryPath(handler);
-    if (!existsSync(entry) && !Stack.of(this).bundlingRequired) {
+    if (!existsSync(entry)) {
+      if (Stack.of(this).bundlingRequired) {
+        throw new Error(`Cannot find entry file at ${entry} (functions/${handler.file}).`);
+      }
       Annotations.of(this).addWarningV2(
         'crossdock:handlerMissing',
         `functions/${handler.file} does not exist yet: placeholder code (bundling is skipped for this synth).`,
@@ -205,13 +204,8 @@ export class HubFunction extends Construct {
       };
     }
     return {
-      entry,
-      handler: handler.export,
-      projectRoot: repoRoot,
-      depsLockFilePath: lockFilePath,
-      bundling: ships.includes('console')
-        ? { ...nodejsBundling, commandHooks: CONSOLE_BUILD }
-        : nodejsBundling,
+      code: functionCode(handler, ships.includes('console') ? CONSOLE_BUILD : undefined),
+      handler: `index.${handler.export}`,
     };
   }
 

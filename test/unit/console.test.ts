@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { isoToLocalInput, localInputToIso, pretty, prettyXml } from '../../console/src/format.js';
 import { integrationProblems } from '../../console/src/rules.js';
 import { validateHeaderValue as shim } from '../../console/src/shims/node-http.js';
-import { checkIntegrationRules, IntegrationInputSchema } from '../../functions/core/integration.js';
+import { IntegrationInputSchema } from '../../functions/core/integration.js';
+import { checkIntegrationRules } from '../../functions/core/integration-rules.js';
 import { parseValue } from '../../functions/core/parse.js';
 
 /** What of the console runs without a browser: its stand-in for node:http, its formatting, its rules. */

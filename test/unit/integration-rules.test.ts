@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
-import {
-  checkIntegrationRules,
-  IntegrationInputSchema,
-  IntegrationPatchSchema,
-} from '../../functions/core/integration.js';
+import { IntegrationInputSchema, IntegrationPatchSchema } from '../../functions/core/integration.js';
+import { checkIntegrationRules } from '../../functions/core/integration-rules.js';
 import { matchesRoute } from '../../functions/core/routing.js';
 
 const valid = {

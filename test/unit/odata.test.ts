@@ -1,9 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { HubError } from '../../functions/core/errors.js';
 import { IntegrationInputSchema } from '../../functions/core/integration.js';
 import {
   type Entity,
   fromOdataBody,
+  loadFilterParser,
   metadataXml,
   nextLinkQuery,
   ODataInputSchema,
@@ -119,6 +120,9 @@ describe('the OData names', () => {
 });
 
 describe('$filter translation', () => {
+  // The parser is loaded on demand (the OData use case does this before a $filter).
+  beforeAll(loadFilterParser);
+
   const rows = [
     entity({ Id: 'a', Name: 'alpha', MaxAttempts: 3, Active: true, Sender: null }),
     entity({ Id: 'b', Name: "o'brien", MaxAttempts: 4, Active: false, Sender: 'erp' }),
