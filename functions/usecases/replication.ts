@@ -5,7 +5,7 @@ import type { EnablementRepository } from '../adapters/enablements.js';
 import type { MessageRepository } from '../adapters/messages.js';
 import type { RegistryRepository } from '../adapters/registry.js';
 import { type Clock, newId } from '../core/clock.js';
-import type { CredentialsInput, StoredCredential } from '../core/credentials.js';
+import { type CredentialsInput, MAX_USERNAME_CHARS, type StoredCredential } from '../core/credentials.js';
 import { badRequest, conflict, notFound } from '../core/errors.js';
 import type { StoredIntegration } from '../core/integration.js';
 import {
@@ -98,19 +98,22 @@ export async function issueToken(
   const { credentials, passwords, clock } = ports;
   const now = clock.now();
   const sourceAddress = lockoutAddressOf(source);
+  // A name longer than any stored username is no credential: looked up, it would be a key over
+  // DynamoDB's 2 KiB limit, an error instead of a 401.
+  const named = given && given.username.length <= MAX_USERNAME_CHARS ? given : undefined;
   // '' is never a username (they have at least one character), so a malformed header looks up nothing,
   // and its failures are counted under a name that is never locked.
-  const username = given?.username ?? '';
+  const username = named?.username ?? '';
   const failures = await credentials.getLoginFailures(username, sourceAddress, now);
   const wait = username ? lockedForMs(failures, now) : 0;
   if (wait > 0) throw tooManyFailures(Math.ceil(wait / 1000));
 
   const stored = await credentials.getCredential(username);
   const ok = await passwords.verify(
-    given?.password ?? '',
+    named?.password ?? '',
     stored?.passwordHash ?? (await passwords.dummyHash()),
   );
-  if (!given || !stored || !ok) {
+  if (!named || !stored || !ok) {
     const locks = locksAt(await credentials.addLoginFailure(username, sourceAddress, now));
     if (username && locks.address) {
       await credentials.lockLogin(username, sourceAddress, now + LOGIN_LOCKOUT_MS);
