@@ -335,6 +335,12 @@ describe('3PL API (seed 002)', () => {
       }
     });
 
+    it('is 401, not an error, for a username longer than any stored one (a key over DynamoDB’s limit)', async () => {
+      const r = await generateToken(basic('u'.repeat(6000), 'a-user-password'));
+      expect(r.status).toBe(401);
+      expect(r.json.ResponseCode).toBe(401);
+    });
+
     it('is 499 for a content type other than JSON', async () => {
       for (const contentType of ['text/plain', 'application/xml', 'application/json; charset=iso-8859-1']) {
         const r = await generateToken(basic('a-user', 'a-user-password'), contentType);
