@@ -212,8 +212,8 @@ export async function benchDeliver(count = 1500, concurrency = 16, bytes = 2048)
   });
   const sink = await partner();
   try {
-    // A cap above the 160 jobs sixteen pollers can hold, so it never binds (the floor has none); the
-    // permits are still taken and given back, and counted.
+    // A cap above the 160 jobs sixteen pollers can hold, so it never binds (the floor has none), and
+    // since it cannot bind the workers take no permits for it (core/delivery-policy.ts batchSizeCanBind).
     const key = await registerSenderAndReceiver(hub, sink, 200);
     const body = orderDocument(bytes);
     const post = async () => {
