@@ -1,4 +1,10 @@
-import { BatchWriteCommand, DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { ApiId } from '../core/replication.js';
 import { dynamoClient } from './aws.js';
 import { conditional, queryPartition } from './dynamo.js';
@@ -11,6 +17,9 @@ export interface Communication {
   lineCount: number;
   expiresAt: number;
 }
+
+/** What claiming a line's apiuuid found (CommunicationRepository.claimLine). */
+export type LineClaim = 'claimed' | 'seen' | 'in-progress';
 
 /** One line of a post: what it was, whether it was new, and the messages that carry it. */
 export interface CommunicationLine {
@@ -35,9 +44,10 @@ export class CommunicationRepository {
   }
 
   /**
-   * Claims a line's apiuuid for a post; false when it was seen before. A claim that was never
-   * completed (its post crashed before the line's messages were stored) can be taken over once
-   * `staleBeforeMs` has passed it, so a retried post is not lost as a duplicate of nothing.
+   * Claims a line's apiuuid for a post: `claimed`, or `seen` when an earlier post stored the line, or
+   * `in-progress` when an earlier post claimed it and has not stored it yet. A claim never completed
+   * (its post died before the line's messages were stored) is taken over once `staleBeforeMs` has
+   * passed it, so a retried post is not lost as a duplicate of nothing.
    */
   async claimLine(
     partnerCode: string,
@@ -46,24 +56,24 @@ export class CommunicationRepository {
     now: number,
     staleBeforeMs: number,
     expiresAt: number,
-  ): Promise<boolean> {
-    return conditional(() =>
+  ): Promise<LineClaim> {
+    const Key = { pk: claimPk(partnerCode, apiuuid), sk: 'APIUUID' };
+    const claimed = await conditional(() =>
       this.db.send(
         new PutCommand({
           TableName: this.table,
-          Item: {
-            pk: claimPk(partnerCode, apiuuid),
-            sk: 'APIUUID',
-            communicationId,
-            claimedAtMs: now,
-            expiresAt,
-          },
+          Item: { ...Key, communicationId, claimedAtMs: now, expiresAt },
           ConditionExpression:
             'attribute_not_exists(pk) OR expiresAt < :nowSec OR (attribute_not_exists(messageIds) AND claimedAtMs < :stale)',
           ExpressionAttributeValues: { ':nowSec': Math.floor(now / 1000), ':stale': staleBeforeMs },
         }),
       ),
     );
+    if (claimed) return 'claimed';
+    // Only a repeated line pays this read. A claim given back meanwhile reads as in progress: the
+    // post is tried again, and then claims it.
+    const r = await this.db.send(new GetCommand({ TableName: this.table, Key, ConsistentRead: true }));
+    return r.Item?.messageIds ? 'seen' : 'in-progress';
   }
 
   /** Marks a claim complete: its line's messages are stored. */

@@ -115,8 +115,9 @@ export async function acceptMessage(
       if (first.fingerprint !== undefined && first.fingerprint !== fingerprint) {
         throw keyReused(ANOTHER_ENVELOPE);
       }
-      const earlier = await ports.messages.get(first.messageId);
-      if (earlier) {
+      const record = await ports.messages.getRecord(first.messageId);
+      if (record) {
+        const earlier = record.message;
         // The key belongs to the whole request, not to the body alone. A claim written before claims
         // kept a fingerprint has only the body's hash: it is judged by the message it names, whose
         // stored receiver, doctype, version and content type are exactly what the fingerprint covers.
@@ -124,6 +125,7 @@ export async function acceptMessage(
         if (requestFingerprint(earlier, earlier.contentType, earlier.sha256) !== fingerprint) {
           throw keyReused(ANOTHER_ENVELOPE);
         }
+        await queueUnstarted(ports, record.message, record.deliveries);
         return { replay: true, message: acceptedView(earlier) };
       }
       // The first request may still be storing; one that died long ago left its key behind.
@@ -157,6 +159,43 @@ export async function acceptMessage(
     );
   }
   return { replay: false, message: acceptedView(message) };
+}
+
+/**
+ * Queues again, on a replay, the push and notify deliveries of the earlier message that no attempt
+ * has started. A request that died between storing its message and queuing its jobs (a crash, a
+ * timeout) left them without a job; its client's retry is this replay, which answers the message as
+ * accepted, so the jobs must exist once it has answered. When the first request did queue them, the
+ * second job is harmless: attempts are claimed by number, and the FIFO queue drops an ordered job's
+ * copy within its deduplication window. Held deliveries have a row and are left to their release.
+ */
+async function queueUnstarted(
+  ports: Pick<AcceptPorts, 'registry' | 'queue' | 'clock'>,
+  message: StoredMessage,
+  deliveries: readonly Delivery[],
+): Promise<void> {
+  const now = ports.clock.now();
+  const jobs = [];
+  for (const d of deliveries) {
+    if (d.mode === 'pull' || d.status !== 'queued' || d.attemptCount > 0) continue;
+    const integration = await ports.registry.getIntegration(d.integrationId);
+    if (!integration) continue; // gone: the worker would fail the delivery; nothing to send
+    const due = d.nextAttemptAt ? Date.parse(d.nextAttemptAt) - now : 0;
+    jobs.push({
+      messageId: message.id,
+      integrationId: d.integrationId,
+      ordered: integration.parallel === false,
+      ...(d.round ? { round: d.round } : {}),
+      ...(due > 0 ? { delaySeconds: Math.ceil(due / 1000) } : {}),
+    });
+  }
+  if (jobs.length === 0) return;
+  try {
+    await ports.queue.enqueue(jobs);
+  } catch {
+    // Answering "accepted" now could leave the message without its jobs: the client retries instead.
+    throw new HubError(503, 'unavailable', 'The message could not be queued; retry later.');
+  }
 }
 
 /**

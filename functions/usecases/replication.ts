@@ -6,7 +6,7 @@ import type { MessageRepository } from '../adapters/messages.js';
 import type { RegistryRepository } from '../adapters/registry.js';
 import { type Clock, newId } from '../core/clock.js';
 import { type CredentialsInput, MAX_USERNAME_CHARS, type StoredCredential } from '../core/credentials.js';
-import { badRequest, conflict, notFound } from '../core/errors.js';
+import { badRequest, conflict, HubError, notFound } from '../core/errors.js';
 import type { StoredIntegration } from '../core/integration.js';
 import {
   APIIDS,
@@ -210,9 +210,23 @@ export interface ReplicationPorts {
 export const LINE_CONCURRENCY = 16;
 /**
  * A claim whose post never finished (its function crashed or timed out between claiming a line and
- * storing its message) may be taken over after this long: far above the API functions' timeout.
+ * storing its message) may be taken over after this long: four times the API functions' 15 s
+ * timeout, so its writer is surely gone, and short enough for a 3PL's retries to reach it.
  */
-export const CLAIM_STALE_MS = 5 * 60_000;
+export const CLAIM_STALE_MS = 60_000;
+
+/**
+ * A line an earlier post claimed and has not stored yet: that post may still be running, or may have
+ * died (then its claim is taken over once stale). Not a duplicate, since its messages may never be
+ * stored: the post is refused as retryable, and the lines it stored before are duplicates when the
+ * 3PL posts again.
+ */
+const lineInProgress = (index: number) =>
+  new HubError(
+    503,
+    'line_in_progress',
+    `Line ${index} is still being stored by an earlier post of the same apiuuid; post again shortly.`,
+  );
 
 export interface AcceptedPost {
   communicationId: string;
@@ -259,19 +273,18 @@ export async function acceptReplicationPost(
   const stored = await mapPool(lines, LINE_CONCURRENCY, async (line, index): Promise<CommunicationLine> => {
     const base = { index, apiuuid: line.apiuuid, apiid: line.apiid };
     const key = apiuuidKey(line.apiuuid);
-    if (
-      repeats.has(index) ||
-      !(await ports.communications.claimLine(
-        partnerCode,
-        key,
-        communicationId,
-        now,
-        now - CLAIM_STALE_MS,
-        expiresAt,
-      ))
-    ) {
-      return { ...base, status: 'duplicate', messageIds: [] };
-    }
+    const claim = repeats.has(index)
+      ? 'seen'
+      : await ports.communications.claimLine(
+          partnerCode,
+          key,
+          communicationId,
+          now,
+          now - CLAIM_STALE_MS,
+          expiresAt,
+        );
+    if (claim === 'seen') return { ...base, status: 'duplicate', messageIds: [] };
+    if (claim === 'in-progress') throw lineInProgress(index);
     try {
       const body = Buffer.from(JSON.stringify(line));
       const messageIds: string[] = [];

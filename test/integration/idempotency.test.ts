@@ -35,6 +35,15 @@ describe('Idempotency-Key left behind by a crashed request', () => {
         pushIntegration({ id: `int_${receiver}`, name: `any-${receiver}`, entity: '*', receiver }),
       );
     }
+    await registry.createIntegration(
+      pushIntegration({
+        id: 'int_dc2_pull',
+        name: 'pull-dc2',
+        entity: '*',
+        receiver: 'dc2',
+        delivery: { mode: 'pull', format: 'raw' },
+      }),
+    );
     ports = {
       registry,
       enablements: new EnablementRepository(aws.env[registryTable.envVar] as string),
@@ -74,7 +83,49 @@ describe('Idempotency-Key left behind by a crashed request', () => {
     expect(enqueued).toHaveLength(1);
     const again = await post();
     expect(again).toMatchObject({ replay: true, message: { id: taken.message.id } });
-    expect(enqueued).toHaveLength(1);
+    // Its delivery has not started, so the replay queues it again (its job may never have been sent).
+    expect(enqueued).toEqual([enqueued[0], enqueued[0]]);
+  });
+
+  it('queues, on a replay, the deliveries a request that died after storing its message left without a job', async () => {
+    const input = { ...order, receiver: 'dc2', body: Buffer.from('{"order":4}'), idempotencyKey: 'order-4' };
+    // The first request stored the message and died before its jobs reached the queue.
+    const lost = { ...ports, queue: { enqueue: async () => undefined } as unknown as AcceptPorts['queue'] };
+    const first = await acceptMessage(lost, key, input);
+    const id = first.message.id;
+    const jobs = enqueued.length;
+    const retry = await acceptMessage(ports, key, input);
+    expect(retry).toMatchObject({ replay: true, message: { id } });
+    // The push delivery gets its job; the pull one waits in the inbox and needs none.
+    expect(enqueued.slice(jobs)).toEqual([{ messageId: id, integrationId: 'int_dc2', ordered: false }]);
+    // Once an attempt has started, its job exists (the worker holds it): a replay adds none.
+    const record = await ports.messages.getRecord(id);
+    const push = record?.deliveries.find((d) => d.integrationId === 'int_dc2');
+    if (!record || !push) throw new Error('the stored message has no push delivery');
+    const firstRow = {
+      delivery: push,
+      expiresAt: record.message.expiresAt,
+      receivedAt: record.message.receivedAt,
+    };
+    expect(await ports.messages.claimAttempt(id, 'int_dc2', 1, firstRow)).toBe(true);
+    await acceptMessage(ports, key, input);
+    expect(enqueued).toHaveLength(jobs + 1);
+  });
+
+  it('answers 503 to a replay whose jobs cannot be queued, so its client tries again', async () => {
+    const input = { ...order, receiver: 'dc2', body: Buffer.from('{"order":5}'), idempotencyKey: 'order-5' };
+    const lost = { ...ports, queue: { enqueue: async () => undefined } as unknown as AcceptPorts['queue'] };
+    await acceptMessage(lost, key, input);
+    const down = {
+      ...ports,
+      queue: {
+        enqueue: async () => {
+          throw new Error('SQS is down');
+        },
+      } as unknown as AcceptPorts['queue'],
+    };
+    await expect(acceptMessage(down, key, input)).rejects.toMatchObject({ status: 503, code: 'unavailable' });
+    expect((await acceptMessage(ports, key, input)).replay).toBe(true);
   });
 
   const order = {

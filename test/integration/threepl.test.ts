@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CommunicationRepository } from '../../functions/adapters/communications.js';
 import { LOGIN_LOCKOUT_MS, MAX_FAILED_LOGINS_PER_ADDRESS } from '../../functions/core/tokens.js';
+import { CLAIM_STALE_MS } from '../../functions/usecases/replication.js';
 import { messagesTable } from '../../lib/resources.js';
 import { eventually, outboundIntegration, startTestHub, type TestHub } from '../support/hub.js';
 import { startPartner } from '../support/partner-server.js';
@@ -524,6 +526,28 @@ describe('3PL API (seed 002)', () => {
       await new Promise((r) => setTimeout(r, 300));
       expect(deliveriesOf(flex, seedIds)).toHaveLength(3);
       expect(deliveriesOf(flex, [id])).toHaveLength(1);
+    });
+
+    it('answers 503 (post again) for a line an earlier post claimed and never stored, and takes it over once that claim is stale', async () => {
+      // What a post that died between claiming a line and storing it leaves: the claim alone.
+      const claims = new CommunicationRepository(process.env[messagesTable.envVar] as string);
+      const [fresh, stale] = [randomUUID(), randomUUID()];
+      const expiresAt = Math.floor(Date.now() / 1000) + 3600;
+      expect(await claims.claimLine('wms-a', fresh, 'cm_dead1', Date.now(), 0, expiresAt)).toBe('claimed');
+      const longAgo = Date.now() - CLAIM_STALE_MS - 1_000;
+      expect(await claims.claimLine('wms-a', stale, 'cm_dead2', longAgo, 0, expiresAt)).toBe('claimed');
+      const refused = await post(`Bearer ${tokenA}`, { repLines: [ohLine(fresh)] });
+      expect(refused.status).toBe(503);
+      expect(refused.json.ResponseCode).toBe(503);
+      const taken = await post(`Bearer ${tokenA}`, { repLines: [ohLine(stale)] });
+      expect(taken.status).toBe(200);
+      const c = await eventually(async () => {
+        const x = await communication(tokenA, taken.json.CommunicationID);
+        return x.json.Lines[0].Status === 'delivered' ? x : undefined;
+      });
+      expect(c.json.Lines.map((l: { Status: string }) => l.Status)).toEqual(['delivered']);
+      expect(deliveriesOf(flex, [stale])).toHaveLength(1);
+      expect(deliveriesOf(flex, [fresh])).toHaveLength(0);
     });
 
     it('keeps partners apart: own routes, own duplicates, and another partner’s post is 404', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CommunicationLine } from '../../functions/adapters/communications.js';
+import type { HubError } from '../../functions/core/errors.js';
 import type { StoredIntegration } from '../../functions/core/integration.js';
 import type { Delivery } from '../../functions/core/message.js';
 import {
@@ -19,6 +20,7 @@ import type { ThreeplError } from '../../functions/core/tokens.js';
 import { filterAdmits } from '../../functions/usecases/filters.js';
 import {
   acceptReplicationPost,
+  CLAIM_STALE_MS,
   mapPool,
   type ReplicationPorts,
 } from '../../functions/usecases/replication.js';
@@ -298,21 +300,24 @@ describe('accepting a post (use case with in-memory ports)', () => {
   } as StoredIntegration;
 
   const memory = (integrations: StoredIntegration[], failStoreAt?: number) => {
-    const claims = new Map<string, { communicationId: string; messageIds?: string[] }>();
+    const claims = new Map<string, { communicationId: string; claimedAt?: number; messageIds?: string[] }>();
     const stored: { receiver: string; version: string; body: string }[] = [];
     const posts: { lines: readonly CommunicationLine[] }[] = [];
     const released: string[] = [];
     let stores = 0;
+    const clock = { now: Date.parse('2026-11-23T10:00:00Z') };
     const ports: ReplicationPorts = {
       registry: { listIntegrations: async () => integrations },
       enablements: { forClient: async () => undefined },
       fields: { getExtensions: async () => new Map() },
       communications: {
-        claimLine: async (partner, apiuuid, communicationId) => {
+        claimLine: async (partner, apiuuid, communicationId, now, staleBefore) => {
           const k = `${partner}#${apiuuid}`;
-          if (claims.has(k)) return false;
-          claims.set(k, { communicationId });
-          return true;
+          const earlier = claims.get(k);
+          if (earlier?.messageIds) return 'seen';
+          if (earlier && (earlier.claimedAt ?? 0) >= staleBefore) return 'in-progress';
+          claims.set(k, { communicationId, claimedAt: now });
+          return 'claimed';
         },
         completeClaim: async (partner, apiuuid, _c, messageIds) => {
           const c = claims.get(`${partner}#${apiuuid}`);
@@ -332,9 +337,9 @@ describe('accepting a post (use case with in-memory ports)', () => {
         return { id: m.id };
       },
       admits: filterAdmits,
-      clock: { now: () => Date.parse('2026-11-23T10:00:00Z') },
+      clock: { now: () => clock.now },
     };
-    return { ports, claims, stored, posts, released };
+    return { ports, claims, stored, posts, released, clock };
   };
   const seed = () => parseReplicationPost(structuredClone(SEED_EXAMPLE));
 
@@ -399,6 +404,23 @@ describe('accepting a post (use case with in-memory ports)', () => {
     const statuses = m.posts[0]?.lines.map((l) => l.status);
     expect(statuses?.[1]).toBe('received');
     expect(retry.duplicates).toBe(statuses?.filter((s) => s === 'duplicate').length);
+    expect(new Set(m.stored.map((s) => s.version))).toEqual(new Set(['PH', 'PD', 'HI']));
+  });
+
+  it('refuses a post as retryable while an earlier post is storing one of its lines, and takes the line over once that claim is stale', async () => {
+    const m = memory([flex]);
+    // An earlier post claimed the second line and died (or is still running) before storing it.
+    const second = (SEED_EXAMPLE.repLines[1]?.apiuuid as string).toLowerCase();
+    m.claims.set(`wms#${second}`, { communicationId: 'cm_earlier', claimedAt: m.clock.now - 1_000 });
+    const e = await acceptReplicationPost(m.ports, 'wms', seed()).catch((x: HubError) => x);
+    expect(e).toMatchObject({ status: 503, code: 'line_in_progress' });
+    expect(m.stored.map((s) => s.version)).not.toContain('PD');
+    expect(m.posts).toHaveLength(0);
+    // Not a duplicate of nothing: once the claim is stale, the 3PL's retry stores the line.
+    m.clock.now += CLAIM_STALE_MS;
+    const retry = await acceptReplicationPost(m.ports, 'wms', seed());
+    expect(m.posts[0]?.lines.map((l) => l.status)[1]).toBe('received');
+    expect(retry.lines).toBe(3);
     expect(new Set(m.stored.map((s) => s.version))).toEqual(new Set(['PH', 'PD', 'HI']));
   });
 });
