@@ -4,6 +4,7 @@ import type { HubError } from '../../functions/core/errors.js';
 import type { StoredIntegration } from '../../functions/core/integration.js';
 import type { Delivery } from '../../functions/core/message.js';
 import {
+  apiuuidKey,
   checkExtension,
   checkFields,
   communicationStatus,
@@ -410,7 +411,7 @@ describe('accepting a post (use case with in-memory ports)', () => {
   it('refuses a post as retryable while an earlier post is storing one of its lines, and takes the line over once that claim is stale', async () => {
     const m = memory([flex]);
     // An earlier post claimed the second line and died (or is still running) before storing it.
-    const second = (SEED_EXAMPLE.repLines[1]?.apiuuid as string).toLowerCase();
+    const second = apiuuidKey(SEED_EXAMPLE.repLines[1]?.apiuuid ?? '');
     m.claims.set(`wms#${second}`, { communicationId: 'cm_earlier', claimedAt: m.clock.now - 1_000 });
     const e = await acceptReplicationPost(m.ports, 'wms', seed()).catch((x: HubError) => x);
     expect(e).toMatchObject({ status: 503, code: 'line_in_progress' });
