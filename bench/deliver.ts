@@ -17,7 +17,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { HandlerExecutionContext, InitializeHandler, InitializeHandlerArguments } from '@smithy/types';
-import { dynamoClient, s3Client, sqsClient } from '../functions/adapters/aws.js';
+import { dynamoClient, s3, sqsClient } from '../functions/adapters/aws.js';
 import { startHub } from '../lib/local/hub.js';
 import { deliveryQueue, messagesTable, payloadBucket } from '../lib/resources.js';
 import type { MeasuredWork } from './cost.js';
@@ -27,11 +27,11 @@ import { acceptCalls, BENCH_ADMIN_KEY, registerSenderAndReceiver } from './setup
 type Counts = Record<string, number>;
 
 /** Counts every AWS call the hub's handlers make, by service and command, to price the work. */
-export function countCalls(): Counts {
+export async function countCalls(): Promise<Counts> {
   const counts: Counts = {};
   for (const [service, client] of [
     ['DynamoDB', dynamoClient()],
-    ['S3', s3Client()],
+    ['S3', (await s3()).client],
     ['SQS', sqsClient()],
   ] as const) {
     const counter =
@@ -156,7 +156,7 @@ export function meter() {
       n: number,
       work: () => Promise<T>,
     ): Promise<{ result: T; ms: number; work: MeasuredWork }> {
-      counts ??= countCalls();
+      counts ??= await countCalls();
       for (const o of [counts, lambdaMs, invocations]) for (const k of Object.keys(o)) delete o[k];
       logs.counted.bytes = 0;
       measuring = true;
@@ -360,6 +360,7 @@ async function directFloor(
   },
   read: 's3' | 'dynamo',
 ): Promise<number> {
+  const s3Client = (await s3()).client;
   const { db, sqs, count } = o;
   const table = process.env[messagesTable.envVar];
   const bucket = process.env[payloadBucket.envVar];
@@ -376,14 +377,14 @@ async function directFloor(
     await Promise.all(
       ids.map((id) =>
         read === 's3'
-          ? s3Client().send(new PutObjectCommand({ Bucket: bucket, Key: `floor/${id}`, Body: o.payload }))
+          ? s3Client.send(new PutObjectCommand({ Bucket: bucket, Key: `floor/${id}`, Body: o.payload }))
           : db.send(new PutCommand({ TableName: table, Item: { pk: pkOf(id), sk: 'MSG', body: o.payload } })),
       ),
     );
   }
   const document = async (id: string): Promise<Uint8Array> => {
     if (read === 's3') {
-      const r = await s3Client().send(new GetObjectCommand({ Bucket: bucket, Key: `floor/${id}` }));
+      const r = await s3Client.send(new GetObjectCommand({ Bucket: bucket, Key: `floor/${id}` }));
       return (await r.Body?.transformToByteArray()) ?? new Uint8Array();
     }
     const r = await db.send(new GetCommand({ TableName: table, Key: { pk: pkOf(id), sk: 'MSG' } }));

@@ -82,7 +82,7 @@ export async function benchMessageLog(sizes: readonly number[] = [1000, 100_000]
         stored = upTo;
       });
 
-    const counts = countCalls();
+    const counts = await countCalls();
     const filters: [string, string][] = [
       ['no filter (by day)', ''],
       ['partner (sender or receiver)', '&partner=p3'],

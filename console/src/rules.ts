@@ -3,6 +3,7 @@
  * the console shows a broken rule while the operator types, in the API's own words. The API checks
  * again on submit; it stays the authority (e.g. for a duplicate name).
  */
+import jsonata from 'jsonata';
 import type * as z from 'zod/mini';
 import { IntegrationInputSchema } from '../../functions/core/integration.js';
 import { checkIntegrationRules } from '../../functions/core/integration-rules.js';
@@ -41,7 +42,10 @@ export function integrationProblems(draft: Record<string, unknown>): Problems {
   const problems = schemaProblems(IntegrationInputSchema, draft);
   if (problems) return problems;
   try {
-    checkIntegrationRules(IntegrationInputSchema.parse(draft), { allowLoopback: loopbackHub });
+    checkIntegrationRules(IntegrationInputSchema.parse(draft), {
+      allowLoopback: loopbackHub,
+      parseExpression: jsonata,
+    });
   } catch (e) {
     const field = (e as { field?: unknown }).field;
     return { [typeof field === 'string' ? field : '_']: (e as Error).message };

@@ -1,5 +1,4 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
@@ -11,8 +10,7 @@ import { flag, loadConfig } from '../config.js';
  * Endpoints come from the SDK's standard AWS_ENDPOINT_URL_* variables, which only the local hub sets.
  */
 let dynamo: DynamoDBDocumentClient | undefined;
-let s3: S3Client | undefined;
-let s3Presigner: S3Client | undefined;
+let s3Kit: Promise<S3Kit> | undefined;
 let sqs: SQSClient | undefined;
 let endpoints: { forcePathStyle: boolean; presignEndpoint?: string; sqsEndpoint?: string } | undefined;
 
@@ -41,23 +39,38 @@ export function dynamoClient(): DynamoDBDocumentClient {
   return dynamo;
 }
 
-export function s3Client(): S3Client {
-  s3 ??= new S3Client({ forcePathStyle: local().forcePathStyle });
-  return s3;
+/** The S3 SDK module and the hub's two S3 clients, loaded together on first use. */
+export interface S3Kit {
+  sdk: typeof import('./s3-sdk.js');
+  /** For the hub's own reads and writes. */
+  client: import('./s3-sdk.js').S3Client;
+  /**
+   * For presigned URLs. Locally it signs for the hub's own S3 gateway, which checks signatures and
+   * expiry the way S3 does. WHEN_REQUIRED keeps the SDK from signing a checksum that a browser or
+   * curl upload would not send.
+   */
+  presigner: import('./s3-sdk.js').S3Client;
 }
 
 /**
- * The client that signs presigned URLs. Locally it signs for the hub's own S3 gateway, which checks
- * signatures and expiry the way S3 does. WHEN_REQUIRED keeps the SDK from signing a checksum that
- * a browser or curl upload would not send.
+ * S3, loaded on first use: the S3 client and the presigner are about 100 KB of a bundle that most
+ * invocations never need (small documents live in DynamoDB), so they are not part of a cold start.
  */
-export function s3PresignClient(): S3Client {
-  s3Presigner ??= new S3Client({
-    forcePathStyle: local().forcePathStyle,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    ...(local().presignEndpoint ? { endpoint: local().presignEndpoint } : {}),
+export function s3(): Promise<S3Kit> {
+  s3Kit ??= import('./s3-sdk.js').then((sdk) => ({
+    sdk,
+    client: new sdk.S3Client({ forcePathStyle: local().forcePathStyle }),
+    presigner: new sdk.S3Client({
+      forcePathStyle: local().forcePathStyle,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      ...(local().presignEndpoint ? { endpoint: local().presignEndpoint } : {}),
+    }),
+  }));
+  // A failed load (it should not fail) is tried again by the next call, not remembered.
+  s3Kit.catch(() => {
+    s3Kit = undefined;
   });
-  return s3Presigner;
+  return s3Kit;
 }
 
 export function sqsClient(): SQSClient {

@@ -1,6 +1,4 @@
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { s3PresignClient } from './aws.js';
+import { s3 } from './aws.js';
 
 /** Presigned URLs for sync packet objects: where devices and ERPs upload and download them directly. */
 export class PacketUrls {
@@ -10,16 +8,18 @@ export class PacketUrls {
    * A PUT of exactly `size` bytes to a key the hub chose. Only Content-Length is signed: the seed names
    * no Content-Type, so an uploader may send any (or none) and S3 still refuses any other size.
    */
-  put(key: string, size: number, expiresInSeconds: number): Promise<string> {
-    return getSignedUrl(
-      s3PresignClient(),
-      new PutObjectCommand({ Bucket: this.bucket, Key: key, ContentLength: size }),
+  async put(key: string, size: number, expiresInSeconds: number): Promise<string> {
+    const { presigner, sdk } = await s3();
+    return sdk.getSignedUrl(
+      presigner,
+      new sdk.PutObjectCommand({ Bucket: this.bucket, Key: key, ContentLength: size }),
       { expiresIn: expiresInSeconds, signableHeaders: new Set(['content-length']) },
     );
   }
 
-  get(key: string, expiresInSeconds: number): Promise<string> {
-    return getSignedUrl(s3PresignClient(), new GetObjectCommand({ Bucket: this.bucket, Key: key }), {
+  async get(key: string, expiresInSeconds: number): Promise<string> {
+    const { presigner, sdk } = await s3();
+    return sdk.getSignedUrl(presigner, new sdk.GetObjectCommand({ Bucket: this.bucket, Key: key }), {
       expiresIn: expiresInSeconds,
     });
   }

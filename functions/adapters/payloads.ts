@@ -1,27 +1,21 @@
-import {
-  CopyObjectCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-} from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { type ObjectWrite, objectWrite } from '../core/object-write.js';
-import { s3Client, s3PresignClient } from './aws.js';
+import { s3 } from './aws.js';
 
 /** Documents too large to live in a DynamoDB item. */
 export class PayloadStore {
   constructor(private readonly bucket: string) {}
 
   async put(key: string, body: Uint8Array, contentType: string): Promise<void> {
-    await s3Client().send(
-      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }),
+    const { client, sdk } = await s3();
+    await client.send(
+      new sdk.PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }),
     );
   }
 
   /** Removes an object this function wrote (a message that could not be accepted after all). */
   async delete(key: string): Promise<void> {
-    await s3Client().send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    const { client, sdk } = await s3();
+    await client.send(new sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
 
   async get(key: string): Promise<Uint8Array> {
@@ -30,14 +24,16 @@ export class PayloadStore {
 
   /** The object's bytes and which write of it they are. */
   async read(key: string): Promise<{ body: Uint8Array; write: ObjectWrite }> {
-    const r = await s3Client().send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+    const { client, sdk } = await s3();
+    const r = await client.send(new sdk.GetObjectCommand({ Bucket: this.bucket, Key: key }));
     if (!r.Body) throw new Error(`payload ${key} has no body`);
     return { body: await r.Body.transformToByteArray(), write: objectWrite(r.ETag, r.VersionId) };
   }
 
   /** The object's size and which write of it this is, without its bytes. */
   async head(key: string): Promise<{ size: number; write: ObjectWrite }> {
-    const r = await s3Client().send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+    const { client, sdk } = await s3();
+    const r = await client.send(new sdk.HeadObjectCommand({ Bucket: this.bucket, Key: key }));
     return { size: r.ContentLength ?? 0, write: objectWrite(r.ETag, r.VersionId) };
   }
 
@@ -47,15 +43,17 @@ export class PayloadStore {
    */
   async copy(from: string, to: string): Promise<ObjectWrite> {
     const source = `${this.bucket}/${from.split('/').map(encodeURIComponent).join('/')}`;
-    const r = await s3Client().send(
-      new CopyObjectCommand({ Bucket: this.bucket, Key: to, CopySource: source }),
+    const { client, sdk } = await s3();
+    const r = await client.send(
+      new sdk.CopyObjectCommand({ Bucket: this.bucket, Key: to, CopySource: source }),
     );
     return objectWrite(r.CopyObjectResult?.ETag, r.CopySourceVersionId);
   }
 
   /** A presigned GET, for documents too large to pass through a Lambda response. */
-  presignGet(key: string, expiresInSeconds: number): Promise<string> {
-    return getSignedUrl(s3PresignClient(), new GetObjectCommand({ Bucket: this.bucket, Key: key }), {
+  async presignGet(key: string, expiresInSeconds: number): Promise<string> {
+    const { presigner, sdk } = await s3();
+    return sdk.getSignedUrl(presigner, new sdk.GetObjectCommand({ Bucket: this.bucket, Key: key }), {
       expiresIn: expiresInSeconds,
     });
   }

@@ -1,8 +1,6 @@
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Envelope } from '../core/message.js';
-import { dynamoClient, s3PresignClient } from './aws.js';
+import { dynamoClient, s3 } from './aws.js';
 import { conditional } from './dynamo.js';
 
 export type UploadStatus = 'awaiting' | 'accepting' | 'accepted' | 'failed';
@@ -89,11 +87,22 @@ export class UploadRepository {
    * A presigned PUT for exactly `size` bytes of `contentType` to a key the hub chose: both headers
    * are signed, so S3 refuses any other size or type.
    */
-  presignPut(key: string, size: number, contentType: string, expiresInSeconds: number): Promise<string> {
+  async presignPut(
+    key: string,
+    size: number,
+    contentType: string,
+    expiresInSeconds: number,
+  ): Promise<string> {
     if (!this.bucket) throw new Error('Configuration is incomplete: this upload store has no bucket.');
-    return getSignedUrl(
-      s3PresignClient(),
-      new PutObjectCommand({ Bucket: this.bucket, Key: key, ContentLength: size, ContentType: contentType }),
+    const { presigner, sdk } = await s3();
+    return sdk.getSignedUrl(
+      presigner,
+      new sdk.PutObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        ContentLength: size,
+        ContentType: contentType,
+      }),
       { expiresIn: expiresInSeconds, signableHeaders: new Set(['content-length', 'content-type']) },
     );
   }

@@ -1,4 +1,3 @@
-import jsonata from 'jsonata';
 import { ENTITY_NAME } from './entities.js';
 import { badRequest } from './errors.js';
 import type { IntegrationInput } from './integration.js';
@@ -7,6 +6,31 @@ import { checkOutboundUrl } from './outbound-url.js';
 export interface RuleContext {
   /** The local hub may deliver to http://127.0.0.1; a deployed stage never may. */
   allowLoopback: boolean;
+  /**
+   * Parses a JSONata expression, throwing on a syntax error (jsonata itself). Needed only for an
+   * integration that carries one (`integrationExpressions`): jsonata is 80 KB, which the API loads
+   * only then (`expressionParser`), so an integration without expressions costs no cold start.
+   */
+  parseExpression?: (expression: string) => unknown;
+}
+
+/** The JSONata expressions an integration carries: field, expression, and the top-level field. */
+export function integrationExpressions(i: IntegrationInput): [string, string, string][] {
+  const found: [string, string, string][] = [];
+  for (const [field, expr, top] of [
+    ['filter', i.filter, 'filter'],
+    ['delivery.template', i.delivery?.template, 'delivery'],
+    ['delivery.writeBack', i.delivery?.writeBack, 'delivery'],
+    ['inbound.template', i.inbound?.template, 'inbound'],
+  ] as const) {
+    if (expr) found.push([field, expr, top]);
+  }
+  return found;
+}
+
+/** jsonata's parser, loaded on first use (a chunk of its own in the bundle). */
+export async function expressionParser(): Promise<(expression: string) => unknown> {
+  return (await import('jsonata')).default;
 }
 
 /** The rules that span fields (FinanceKey's flags, the delivery block, the retry schedule). */
@@ -64,7 +88,10 @@ export function checkIntegrationRules(i: IntegrationInput, ctx: RuleContext): vo
     throw badRequest('invalid_integration', 'inbound is for Inbound integrations only.', 'inbound');
   }
   const d = i.delivery;
-  if (!d) return;
+  if (!d) {
+    checkExpressions(i, ctx);
+    return;
+  }
   if (d.mode === 'pull') {
     if (d.url)
       throw badRequest('invalid_integration', 'delivery.url is not used by pull; leave it out.', 'delivery');
@@ -88,14 +115,19 @@ export function checkIntegrationRules(i: IntegrationInput, ctx: RuleContext): vo
       'delivery',
     );
   }
-  for (const [field, expr, top] of [
-    ['filter', i.filter, 'filter'],
-    ['delivery.template', d.template, 'delivery'],
-    ['delivery.writeBack', d.writeBack, 'delivery'],
-  ] as const) {
-    if (!expr) continue;
+  checkExpressions(i, ctx);
+}
+
+/** Every expression parses (filter, template, writeBack, inbound template), or a 400 naming it. */
+function checkExpressions(i: IntegrationInput, ctx: RuleContext): void {
+  const expressions = integrationExpressions(i);
+  if (expressions.length === 0) return;
+  const parse = ctx.parseExpression;
+  if (!parse)
+    throw new Error('checkIntegrationRules: this integration has expressions and no parser was given.');
+  for (const [field, expr, top] of expressions) {
     try {
-      jsonata(expr);
+      parse(expr);
     } catch (e) {
       throw badRequest(
         'invalid_integration',
@@ -128,17 +160,5 @@ function checkInboundRules(i: IntegrationInput): void {
       'entity: an Inbound integration names the entity its rows belong to (a letter, then letters, digits, _ . -).',
       'entity',
     );
-  }
-  const template = i.inbound?.template;
-  if (template) {
-    try {
-      jsonata(template);
-    } catch (e) {
-      throw badRequest(
-        'invalid_integration',
-        `inbound.template is not a valid JSONata expression: ${(e as Error).message}`,
-        'inbound',
-      );
-    }
   }
 }

@@ -13,7 +13,12 @@ import {
   type StoredIntegration,
   shown,
 } from '../core/integration.js';
-import { checkIntegrationRules, type RuleContext } from '../core/integration-rules.js';
+import {
+  checkIntegrationRules,
+  expressionParser,
+  integrationExpressions,
+  type RuleContext,
+} from '../core/integration-rules.js';
 import { parseValue } from '../core/parse.js';
 import type { Randomness } from '../core/random.js';
 import { nextTick } from '../core/triggers.js';
@@ -56,7 +61,10 @@ async function load(ports: Pick<IntegrationPorts, 'registry'>, id: string): Prom
 
 /** The rules that span fields, and the partners it names must be registered. */
 async function check(ports: Pick<IntegrationPorts, 'registry' | 'rules'>, i: IntegrationInput) {
-  checkIntegrationRules(i, ports.rules);
+  const rules = integrationExpressions(i).length
+    ? { ...ports.rules, parseExpression: await expressionParser() }
+    : ports.rules;
+  checkIntegrationRules(i, rules);
   for (const [field, code] of [
     ['receiver', i.receiver],
     ['sender', i.sender],

@@ -1,3 +1,4 @@
+import jsonata from 'jsonata';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import { IntegrationInputSchema, IntegrationPatchSchema } from '../../functions/core/integration.js';
@@ -13,7 +14,7 @@ const valid = {
   delivery: { mode: 'push', url: 'https://wms.example.com/in' },
 };
 const parse = (over: Record<string, unknown> = {}) => IntegrationInputSchema.parse({ ...valid, ...over });
-const ctx = { allowLoopback: false };
+const ctx = { allowLoopback: false, parseExpression: jsonata };
 
 describe('integration rules (seed 004 fields)', () => {
   it('applies FinanceKey defaults', () => {
@@ -25,6 +26,27 @@ describe('integration rules (seed 004 fields)', () => {
       continuous: false,
     });
     expect(() => checkIntegrationRules(parse(), ctx)).not.toThrow();
+  });
+
+  it('parses expressions only with the parser it is given, which only an integration with one needs', () => {
+    // Without expressions no parser is needed: the API loads jsonata only for integrations that have one.
+    expect(() => checkIntegrationRules(parse(), { allowLoopback: false })).not.toThrow();
+    expect(() => checkIntegrationRules(parse({ filter: 'total > 1' }), { allowLoopback: false })).toThrow(
+      /no parser/,
+    );
+    expect(() => checkIntegrationRules(parse({ filter: 'lines[' }), ctx)).toThrow(
+      /filter is not a valid JSONata/,
+    );
+    const inbound = {
+      direction: 'Inbound',
+      entity: 'invoice',
+      receiver: 'erp',
+      delivery: undefined,
+      inbound: { template: '{"id": ' },
+    };
+    expect(() => checkIntegrationRules(parse(inbound), ctx)).toThrow(
+      /inbound.template is not a valid JSONata/,
+    );
   });
 
   it('allows continuous only with includeUpdate on an active Outbound integration', () => {
